@@ -1,0 +1,176 @@
+"""Scaling of target and covariate columns with any scikit-learn transformer.
+
+The transformer is cloned twice: one clone learns the target columns, the other the
+remaining (covariate) columns, so predictions can be turned back into original units
+from the target clone alone. Both are fitted on the training rows only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.base import BaseEstimator, clone
+from sklearn.preprocessing import StandardScaler
+
+from forecastkit.exceptions import DataError, NotFittedError, ParameterError
+
+__all__ = ["SeriesScaler"]
+
+
+class SeriesScaler(BaseEstimator):
+    """Scale targets and covariates with separate clones of one scikit-learn transformer.
+
+    The target columns and the other (covariate) columns each get their own clone, both
+    fitted on the training rows only.
+
+    Parameters
+    ----------
+    transformer : scikit-learn transformer, optional
+        Any object with ``fit``, ``transform`` and ``inverse_transform`` that keeps one
+        output column per input column (a Pipeline works too). None means
+        :class:`sklearn.preprocessing.StandardScaler`. It is cloned, never modified.
+    targets : sequence of int
+        Positions of the target columns among the ``n_features`` columns.
+    n_features : int
+        Number of columns of the values to scale.
+
+    Attributes
+    ----------
+    target_ : transformer
+        Fitted clone for the target columns, in ``targets`` order.
+    features_ : transformer or None
+        Fitted clone for the other columns (in their original order), None if there are none.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> values = np.array([[1.0, 10.0], [2.0, 20.0], [3.0, 30.0]], dtype=np.float32)
+    >>> scaler = SeriesScaler(targets=[0], n_features=2).fit(values[:2])
+    >>> scaler.transform(values)[:, 0]
+    array([-1.,  1.,  3.], dtype=float32)
+    >>> scaler.inverse_transform_targets(np.array([[3.0]]))
+    array([[3.]])
+    """
+
+    def __init__(self, transformer=None, *, targets: Sequence[int], n_features: int):
+        self.transformer = transformer
+        self.targets = targets
+        self.n_features = n_features
+
+    def fit(self, values: np.ndarray) -> SeriesScaler:
+        """Fit the two clones on the training rows ``values`` (n_train, n_features).
+
+        Examples
+        --------
+        >>> scaler = SeriesScaler(targets=[0], n_features=1).fit(np.arange(4.0)[:, None])
+        >>> scaler.features_ is None
+        True
+        """
+        values = self._check_values(values, "values")
+        if values.shape[0] == 0:
+            raise DataError(
+                "`values` has no rows to fit the scaler on (shape "
+                f"{values.shape}). Pass the training part, with at least one row."
+            )
+        targets, others = self._columns()
+        base = StandardScaler() if self.transformer is None else self.transformer
+        target = clone(base).fit(values[:, targets].astype(np.float64, copy=False))
+        features = None
+        if others:
+            features = clone(base).fit(values[:, others].astype(np.float64, copy=False))
+        self.target_, self.features_ = target, features
+        return self
+
+    def transform(self, values: np.ndarray) -> np.ndarray:
+        """Scale ``values`` (n, n_features) into float32 (n, n_features), same column order.
+
+        Examples
+        --------
+        >>> scaler = SeriesScaler(targets=[0], n_features=1).fit(np.array([[0.0], [2.0]]))
+        >>> scaler.transform(np.array([[1.0], [3.0]]))
+        array([[0.],
+               [2.]], dtype=float32)
+        """
+        self._check_fitted()
+        values = self._check_values(values, "values")
+        targets, others = self._columns()
+        out = np.empty(values.shape, dtype=np.float32)
+        out[:, targets] = self._apply(self.target_.transform, values[:, targets], "transform")
+        if others:
+            out[:, others] = self._apply(self.features_.transform, values[:, others], "transform")
+        if not np.isfinite(out).all():
+            raise DataError(
+                f"Scaling `values` with {self.target_!r} gave NaN or infinite values. Use a "
+                f"transformer that keeps finite values finite, e.g. StandardScaler()."
+            )
+        return out
+
+    def inverse_transform_targets(self, y: np.ndarray) -> np.ndarray:
+        """Turn scaled targets of shape (..., n_targets) back into original units, same shape.
+
+        Any leading shape works, e.g. (n_samples, horizon, n_targets).
+
+        Examples
+        --------
+        >>> scaler = SeriesScaler(targets=[0], n_features=1).fit(np.array([[0.0], [2.0]]))
+        >>> scaler.inverse_transform_targets(np.zeros((1, 2, 1)))[0, :, 0]
+        array([1., 1.])
+        """
+        self._check_fitted()
+        y = np.asarray(y)
+        n_targets = len(self._columns()[0])
+        if y.ndim == 0 or y.shape[-1] != n_targets:
+            raise DataError(
+                f"`y` must have shape (..., n_targets) with n_targets={n_targets}; got shape "
+                f"{y.shape}. Pass scaled predictions with the target columns last."
+            )
+        flat = y.reshape(-1, n_targets)
+        out = self._apply(self.target_.inverse_transform, flat, "inverse_transform")
+        return out.reshape(y.shape)
+
+    def _columns(self) -> tuple[list[int], list[int]]:
+        """Target positions and the positions of the other columns, in order."""
+        targets = [int(t) for t in self.targets]
+        if not targets or any(t < 0 or t >= self.n_features for t in targets):
+            raise ParameterError(
+                f"`targets` must be positions in range(n_features={self.n_features}); got "
+                f"targets={self.targets!r}. Pass e.g. targets=[0]."
+            )
+        if len(set(targets)) != len(targets):
+            raise ParameterError(
+                f"`targets` lists a column twice; got targets={self.targets!r}. "
+                f"List each column once."
+            )
+        chosen = set(targets)
+        return targets, [j for j in range(self.n_features) if j not in chosen]
+
+    def _check_values(self, values: np.ndarray, argname: str) -> np.ndarray:
+        """Check that ``values`` is 2-D with ``n_features`` columns."""
+        values = np.asarray(values)
+        if values.ndim != 2 or values.shape[1] != self.n_features:
+            raise DataError(
+                f"`{argname}` must have shape (n_steps, n_features={self.n_features}); got "
+                f"shape {values.shape}. Pass all columns, in the order used at fit."
+            )
+        return values
+
+    def _check_fitted(self) -> None:
+        """Raise NotFittedError before ``fit``."""
+        if not hasattr(self, "target_"):
+            raise NotFittedError(
+                "This SeriesScaler is not fitted yet. Call `fit(values)` with the training "
+                "rows first."
+            )
+
+    @staticmethod
+    def _apply(method, block: np.ndarray, what: str) -> np.ndarray:
+        """Call a fitted transformer method on a 2-D block; check the shape is kept."""
+        out = np.asarray(method(block.astype(np.float64, copy=False)))
+        if out.shape != block.shape:
+            raise ParameterError(
+                f"`transformer.{what}` must keep one output column per input column; it turned "
+                f"shape {block.shape} into {out.shape}. Use a per-column scaler such as "
+                f"StandardScaler, MinMaxScaler or a Pipeline of them."
+            )
+        return out

@@ -1,0 +1,132 @@
+"""Sliding windows: the only code in forecastkit that slices time into samples.
+
+Training and prediction share these two functions, so a model always sees inputs cut
+the same way. Windows are read-only views into the values (no copy per window): a
+10,000,000-step series with ``window=256`` costs no extra memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from forecastkit.data.validation import check_horizon, check_window
+from forecastkit.exceptions import DataError, ParameterError
+
+__all__ = ["last_window", "make_windows"]
+
+
+def make_windows(
+    values: np.ndarray, window: int, horizon: int, *, targets: Sequence[int] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cut ``values`` into input windows and the target steps that follow each one.
+
+    Sample ``i`` is ``X[i] = values[i : i + window, :]`` and
+    ``Y[i] = values[i + window : i + window + horizon, targets]``.
+
+    Parameters
+    ----------
+    values : numpy.ndarray of shape (n_steps, n_features)
+    window : int
+        Number of input steps per sample (> 0).
+    horizon : int
+        Number of target steps per sample (>= 0; 0 gives inputs only).
+    targets : sequence of int, optional
+        Columns of the targets; None means all columns.
+
+    Returns
+    -------
+    X : numpy.ndarray of shape (n_samples, window, n_features)
+        A read-only view of ``values``.
+    Y : numpy.ndarray of shape (n_samples, horizon, n_targets)
+        A read-only view of ``values`` when ``targets`` is None or a contiguous ascending
+        run of columns; otherwise a view of one copy of the target columns.
+
+    ``n_samples = n_steps - window - horizon + 1``, or 0 when the series is too short (no
+    error). Copy a window (``X[i].copy()``) before writing to it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> values = np.arange(6.0).reshape(6, 1)
+    >>> X, Y = make_windows(values, window=3, horizon=1)
+    >>> X.shape, Y.shape
+    ((3, 3, 1), (3, 1, 1))
+    >>> X[0, :, 0], Y[0, :, 0]
+    (array([0., 1., 2.]), array([3.]))
+    """
+    values = _check_values(values)
+    window = check_window(window)
+    horizon = check_horizon(horizon, allow_zero=True)
+    n_steps, n_features = values.shape
+    columns = _target_columns(values, targets)
+    n_targets = columns.shape[1]
+    n_samples = max(n_steps - window - horizon + 1, 0)
+    if n_samples == 0:
+        return _empty((0, window, n_features), values), _empty((0, horizon, n_targets), values)
+    # sliding_window_view puts the window axis last: (n_windows, n_features, window).
+    X = sliding_window_view(values, window, axis=0).swapaxes(1, 2)[:n_samples]
+    Y = sliding_window_view(columns[window:], horizon, axis=0).swapaxes(1, 2)[:n_samples]
+    return X, Y
+
+
+def last_window(values: np.ndarray, window: int) -> np.ndarray:
+    """Return the last ``window`` steps of ``values`` as one sample, shape (1, window, n_features).
+
+    Equal to ``make_windows(values, window, 0)[0][-1:]``; a read-only view.
+
+    Raises
+    ------
+    DataError
+        If ``values`` has fewer than ``window`` steps.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> last_window(np.arange(5.0).reshape(5, 1), 2)[0, :, 0]
+    array([3., 4.])
+    """
+    values = _check_values(values)
+    window = check_window(window)
+    if values.shape[0] < window:
+        raise DataError(
+            f"`values` has {values.shape[0]} time steps, fewer than window={window}. Pass at "
+            f"least {window} steps of history, or use a smaller window."
+        )
+    return make_windows(values[values.shape[0] - window :], window, 0)[0]
+
+
+def _check_values(values: np.ndarray) -> np.ndarray:
+    """Return ``values`` as a 2-D array (no copy), or raise DataError."""
+    values = np.asarray(values)
+    if values.ndim != 2:
+        raise DataError(
+            f"`values` must be 2-D with shape (n_steps, n_features); got shape {values.shape}. "
+            f"Add a feature axis to a 1-D series, e.g. `values[:, np.newaxis]`."
+        )
+    return values
+
+
+def _target_columns(values: np.ndarray, targets: Sequence[int] | None) -> np.ndarray:
+    """Target columns of ``values``: a view for all or a contiguous run, else one copy."""
+    if targets is None:
+        return values
+    cols = [int(t) for t in targets]
+    n_features = values.shape[1]
+    if not cols or any(t < 0 or t >= n_features for t in cols):
+        raise ParameterError(
+            f"`targets` must be column positions in range(n_features={n_features}); got "
+            f"targets={targets!r}. Pass e.g. targets=[0]."
+        )
+    if cols == list(range(cols[0], cols[0] + len(cols))):
+        return values[:, cols[0] : cols[0] + len(cols)]
+    return values[:, cols]
+
+
+def _empty(shape: tuple[int, ...], values: np.ndarray) -> np.ndarray:
+    """Read-only empty array of ``values``' dtype (the 0-sample case)."""
+    out = np.empty(shape, dtype=values.dtype)
+    out.flags.writeable = False
+    return out

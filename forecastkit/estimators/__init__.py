@@ -1,0 +1,1 @@
+"""Estimators: where pandas and Keras meet (scikit-learn conventions)."""

@@ -1,0 +1,1 @@
+"""Keras model builders: stacked recurrent networks (no pandas)."""

@@ -1,0 +1,1 @@
+"""Training: the only caller of ``model.fit``, its callbacks and seeding (no pandas)."""

@@ -1,0 +1,236 @@
+"""Saving and loading estimators: a native ``.keras`` archive plus our own manifest.
+
+Layout of a saved file (a zip, loadable by ``keras.saving.load_model`` as it is):
+
+- Keras's own entries (``config.json``, ``metadata.json``, ``model.weights.h5``);
+- ``forecastkit.json``: the manifest (format version, library versions, estimator
+  parameters, time axis, scaler parameters as numbers, checksums of Keras's entries);
+- ``forecastkit.npz``: plain numeric arrays (the fitted series), read with
+  ``allow_pickle=False``.
+
+No pickle anywhere. Files are written to a temporary file in the destination folder and
+renamed into place, so a crash never leaves a half-written model. Loading refuses a
+truncated, foreign or tampered file with :class:`~forecastkit.exceptions.ModelFileError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import io
+import json
+import os
+import tempfile
+import zipfile
+from typing import Any
+
+import numpy as np
+
+from forecastkit.exceptions import ModelFileError, ParameterError
+
+__all__ = ["load_archive", "save_archive", "transformer_from_dict", "transformer_to_dict"]
+
+FORMAT = "forecastkit"
+FORMAT_VERSION = 1
+MANIFEST = "forecastkit.json"
+ARRAYS = "forecastkit.npz"
+
+
+def _versions() -> dict[str, str]:
+    import keras
+    import pandas
+    import sklearn
+    import tensorflow
+
+    from forecastkit import __version__
+
+    return {
+        "forecastkit": __version__,
+        "keras": keras.__version__,
+        "tensorflow": tensorflow.__version__,
+        "numpy": np.__version__,
+        "pandas": pandas.__version__,
+        "scikit-learn": sklearn.__version__,
+    }
+
+
+def _checksums(archive: zipfile.ZipFile) -> dict[str, str]:
+    names = sorted(n for n in archive.namelist() if n not in (MANIFEST,))
+    return {n: hashlib.sha256(archive.read(n)).hexdigest() for n in names}
+
+
+def save_archive(path, model, manifest: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    """Write ``model`` + ``manifest`` + ``arrays`` to ``path`` atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination; must end in ``.keras``.
+    model : keras.Model
+    manifest : dict
+        JSON-serialisable description of the estimator (the ``format`` keys are added).
+    arrays : dict of str to ndarray
+        Numeric arrays saved with ``numpy.savez`` (no object arrays).
+    """
+    path = os.fspath(path)
+    if not path.endswith(".keras"):
+        raise ParameterError(
+            f"`path` must end in '.keras' (a native Keras archive); got path={path!r}."
+        )
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(suffix=".keras", dir=folder, prefix=".tmp-forecastkit-")
+    os.close(fd)
+    try:
+        model.save(tmp)
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        with zipfile.ZipFile(tmp, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(ARRAYS, buffer.getvalue())
+            full = {
+                "format": FORMAT,
+                "format_version": FORMAT_VERSION,
+                "versions": _versions(),
+                **manifest,
+                "checksums": _checksums(archive),
+            }
+            archive.writestr(MANIFEST, json.dumps(full, indent=2, sort_keys=True))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def load_archive(path, *, estimator: str) -> tuple[Any, dict[str, Any], dict[str, np.ndarray]]:
+    """Read a file written by :func:`save_archive`; check it before trusting it.
+
+    Returns
+    -------
+    (model, manifest, arrays)
+    """
+    import keras
+
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise ModelFileError(f"No model file at path={path!r}. Check the path.")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if MANIFEST not in archive.namelist():
+                raise ModelFileError(
+                    f"{path!r} is not a forecastkit model: it has no {MANIFEST} entry (a plain "
+                    "Keras file?). Load it with keras.saving.load_model, or save it with "
+                    "forecastkit."
+                )
+            manifest = json.loads(archive.read(MANIFEST))
+            expected = manifest.get("checksums", {})
+            if manifest.get("format") != FORMAT or _checksums(archive) != expected:
+                raise ModelFileError(
+                    f"{path!r} failed its integrity check: its contents do not match the "
+                    "checksums written when it was saved (modified or corrupted). Save the "
+                    "model again."
+                )
+            with archive.open(ARRAYS) as f:
+                arrays = dict(np.load(io.BytesIO(f.read()), allow_pickle=False))
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as err:
+        if isinstance(err, ModelFileError):
+            raise
+        raise ModelFileError(
+            f"{path!r} is not a readable forecastkit model (truncated or corrupt: {err}). "
+            "Save the model again."
+        ) from err
+    if manifest.get("format_version", 0) > FORMAT_VERSION:
+        raise ModelFileError(
+            f"{path!r} was written by a newer forecastkit (format version "
+            f"{manifest['format_version']}); upgrade forecastkit to load it."
+        )
+    if manifest.get("estimator") != estimator:
+        raise ModelFileError(
+            f"{path!r} holds a {manifest.get('estimator')!r}, not a {estimator!r}. "
+            f"Load it with forecastkit.{manifest.get('estimator')}.load."
+        )
+    model = keras.saving.load_model(path, compile=False, safe_mode=True)
+    return model, manifest, arrays
+
+
+def _encode(value):
+    if isinstance(value, np.ndarray):
+        return {"__ndarray__": value.tolist(), "dtype": str(value.dtype)}
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple):
+        return {"__tuple__": [_encode(v) for v in value]}
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if hasattr(value, "get_params") and hasattr(value, "fit"):
+        return {"__transformer__": transformer_to_dict(value)}
+    if isinstance(value, type) and value.__module__.startswith("numpy"):
+        return {"__dtype__": np.dtype(value).name}
+    raise ParameterError(
+        f"Cannot save a value of type {type(value).__name__} without pickle. Use a scikit-learn "
+        "transformer with plain numeric parameters as `scaler`."
+    )
+
+
+def _decode(value):
+    if isinstance(value, dict):
+        if "__ndarray__" in value:
+            return np.asarray(value["__ndarray__"], dtype=value["dtype"])
+        if "__tuple__" in value:
+            return tuple(_decode(v) for v in value["__tuple__"])
+        if "__transformer__" in value:
+            return transformer_from_dict(value["__transformer__"])
+        if "__dtype__" in value:
+            return np.dtype(value["__dtype__"]).type
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def transformer_to_dict(transformer) -> dict[str, Any]:
+    """Describe a scikit-learn transformer (fitted or not) with numbers only.
+
+    Only classes from scikit-learn are accepted (their module path is re-imported at load).
+
+    Examples
+    --------
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> d = transformer_to_dict(StandardScaler().fit([[1.0], [3.0]]))
+    >>> transformer_from_dict(d).mean_.tolist()
+    [2.0]
+    """
+    cls = type(transformer)
+    if not cls.__module__.startswith("sklearn."):
+        raise ParameterError(
+            f"Only scikit-learn transformers can be saved without pickle; got "
+            f"{cls.__module__}.{cls.__name__}. Use e.g. StandardScaler or MinMaxScaler."
+        )
+    params = transformer.get_params(deep=False)
+    if "steps" in params:  # Pipeline
+        params["steps"] = [[name, transformer_to_dict(step)] for name, step in params["steps"]]
+    fitted = {
+        k: v for k, v in vars(transformer).items() if k.endswith("_") and not k.startswith("_")
+    }
+    return {
+        "class": f"{cls.__module__}.{cls.__name__}",
+        "params": {k: _encode(v) for k, v in params.items() if k != "steps"}
+        | ({"steps": params["steps"]} if "steps" in params else {}),
+        "fitted": {k: _encode(v) for k, v in fitted.items()},
+    }
+
+
+def transformer_from_dict(d: dict[str, Any]):
+    """Rebuild a transformer described by :func:`transformer_to_dict`."""
+    module_name, _, class_name = d["class"].rpartition(".")
+    if not module_name.startswith("sklearn."):
+        raise ModelFileError(f"Refusing to import {d['class']!r}: not a scikit-learn class.")
+    cls = getattr(importlib.import_module(module_name), class_name)
+    params = {k: _decode(v) for k, v in d["params"].items() if k != "steps"}
+    if "steps" in d["params"]:
+        params["steps"] = [
+            (name, transformer_from_dict(step)) for name, step in d["params"]["steps"]
+        ]
+    obj = cls(**params)
+    for k, v in d["fitted"].items():
+        setattr(obj, k, _decode(v))
+    return obj

@@ -1,0 +1,150 @@
+"""The only caller of ``model.fit`` in forecastkit."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+
+import keras
+import numpy as np
+
+from forecastkit.exceptions import ParameterError
+from forecastkit.training.callbacks import default_callbacks
+
+__all__ = ["TrainingResult", "make_optimizer", "resolve_verbose", "train"]
+
+logger = logging.getLogger("forecastkit")
+
+
+class TrainingResult(dict):
+    """Per-epoch logs (``loss``, ``val_loss``, ``learning_rate``) plus ``best_epoch``."""
+
+    best_epoch: int | None = None
+    monitor: str = "val_loss"
+
+
+def make_optimizer(optimizer, learning_rate: float | None) -> keras.optimizers.Optimizer:
+    """Return a fresh optimizer from a name (``"adam"``) or a Keras optimizer (copied).
+
+    Examples
+    --------
+    >>> make_optimizer("adam", 0.01).name
+    'adam'
+    """
+    if isinstance(optimizer, keras.optimizers.Optimizer):
+        opt = optimizer.__class__.from_config(optimizer.get_config())
+    elif isinstance(optimizer, str):
+        try:
+            opt = keras.optimizers.get(optimizer)
+        except ValueError as err:
+            raise ParameterError(
+                f"`optimizer` must be a Keras optimizer name or instance; got "
+                f"optimizer={optimizer!r}. Try 'adam', 'rmsprop' or 'sgd'."
+            ) from err
+        opt = opt.__class__.from_config(opt.get_config())
+    else:
+        raise ParameterError(
+            f"`optimizer` must be a Keras optimizer name or instance; got {optimizer!r}."
+        )
+    if learning_rate is not None:
+        if isinstance(learning_rate, bool) or not float(learning_rate) > 0:
+            raise ParameterError(
+                f"`learning_rate` must be a positive number; got learning_rate={learning_rate!r}."
+            )
+        opt.learning_rate = float(learning_rate)
+    return opt
+
+
+def resolve_verbose(verbose) -> int:
+    """Map ``verbose`` to Keras: "auto" is the bar on a terminal, one line per epoch otherwise."""
+    if verbose == "auto":
+        return 1 if sys.stderr.isatty() else 2
+    if verbose in (0, 1, 2) and not isinstance(verbose, bool):
+        return int(verbose)
+    raise ParameterError(f"`verbose` must be 0, 1, 2 or 'auto'; got verbose={verbose!r}.")
+
+
+def train(
+    model: keras.Model,
+    X: np.ndarray,
+    Y: np.ndarray,
+    *,
+    validation: tuple[np.ndarray, np.ndarray] | None,
+    epochs: int,
+    batch_size: int,
+    optimizer="adam",
+    learning_rate: float | None = None,
+    loss="mse",
+    patience: int = 20,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    verbose=0,
+    checkpoint_path: str | None = None,
+    shuffle: bool = True,
+    metrics: Sequence | None = None,
+) -> TrainingResult:
+    """Compile and fit ``model`` with the default callbacks; the best weights are restored.
+
+    Parameters
+    ----------
+    model : keras.Model
+    X, Y : ndarray
+        Training inputs and targets (any shapes the model accepts).
+    validation : (X_val, Y_val) or None
+        Validation data for early stopping; with None (or no samples) the training loss is
+        monitored instead, and a log message says so.
+    epochs, batch_size, patience : int
+    optimizer : str or keras.optimizers.Optimizer, default="adam"
+    learning_rate : float or None
+    loss : str or keras loss, default="mse"
+    callbacks : sequence of keras.callbacks.Callback
+        Added after the defaults.
+    verbose : {0, 1, 2, "auto"}
+    checkpoint_path : str or None
+        Where the best model is checkpointed (atomically). None writes it into a temporary
+        folder removed after training.
+    shuffle : bool, default=True
+    metrics : sequence or None
+        Extra Keras metrics to compile with.
+
+    Returns
+    -------
+    TrainingResult
+        Dict of per-epoch lists, with ``best_epoch`` (1-based) and ``monitor``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from forecastkit.models.builders import build_regressor
+    >>> m = build_regressor(window=3, n_features=1, horizon=1, n_targets=1, units=(2,))
+    >>> X, Y = np.zeros((8, 3, 1), "float32"), np.zeros((8, 1, 1), "float32")
+    >>> result = train(m, X, Y, validation=None, epochs=2, batch_size=4)
+    >>> sorted(result)
+    ['learning_rate', 'loss']
+    """
+    if validation is not None and len(validation[0]) == 0:
+        validation = None
+    monitor = "val_loss" if validation is not None else "loss"
+    if validation is None:
+        logger.info("No validation data: early stopping and checkpoints monitor the training loss.")
+    model.compile(optimizer=make_optimizer(optimizer, learning_rate), loss=loss, metrics=metrics)
+    with tempfile.TemporaryDirectory(prefix="forecastkit-") as tmp:
+        path = checkpoint_path or os.path.join(tmp, "best.keras")
+        cbs = default_callbacks(monitor=monitor, patience=patience, checkpoint_path=path)
+        history = model.fit(
+            X,
+            Y,
+            validation_data=validation,
+            epochs=epochs,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            verbose=resolve_verbose(verbose),
+            callbacks=[*cbs, *callbacks],
+        )
+    result = TrainingResult({k: [float(v) for v in vals] for k, vals in history.history.items()})
+    values = np.asarray(result[monitor], dtype=float)
+    result.best_epoch = int(np.nanargmin(values)) + 1 if np.isfinite(values).any() else None
+    result.monitor = monitor
+    return result

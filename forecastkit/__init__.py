@@ -4,10 +4,27 @@
 trained or loaded.
 """
 
-from forecastkit import datasets, metrics
-from forecastkit.data.splits import make_splits
-from forecastkit.estimators.forecaster import Forecaster
-
 __version__ = "0.1.0"
 
-__all__ = ["Forecaster", "__version__", "datasets", "make_splits", "metrics"]
+from forecastkit import datasets, metrics, plotting
+from forecastkit.backtest import BacktestResult, backtest
+from forecastkit.data.splits import make_splits
+from forecastkit.estimators.classifier import SequenceClassifier
+from forecastkit.estimators.forecaster import Forecaster
+from forecastkit.estimators.naive import NaiveForecaster
+from forecastkit.estimators.window_regressor import WindowRegressor, WindowTransformer
+
+__all__ = [
+    "BacktestResult",
+    "Forecaster",
+    "NaiveForecaster",
+    "SequenceClassifier",
+    "WindowRegressor",
+    "WindowTransformer",
+    "__version__",
+    "backtest",
+    "datasets",
+    "make_splits",
+    "metrics",
+    "plotting",
+]

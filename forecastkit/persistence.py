@@ -94,10 +94,18 @@ def save_archive(path, model, manifest: dict[str, Any], arrays: dict[str, np.nda
                 "checksums": _checksums(archive),
             }
             archive.writestr(MANIFEST, json.dumps(full, indent=2, sort_keys=True))
+        make_readable(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def make_readable(path: str) -> None:
+    """Give a file made by ``mkstemp`` (mode 0600) the usual permissions under the umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
 
 
 def load_archive(path, *, estimator: str) -> tuple[Any, dict[str, Any], dict[str, np.ndarray]]:

@@ -177,10 +177,9 @@ class Forecaster(RegressorMixin, BaseEstimator):
         )
         horizon = check_horizon(self.horizon)
         out_steps = horizon if self.strategy == "direct" else 1
-        # One extra row is reserved for differencing, whichever transform is chosen.
         sizes = split_sizes(
             len(values),
-            window=window + 1,
+            window=window,
             horizon=out_steps,
             val_size=self.val_size,
             test_size=self.test_size,
@@ -190,6 +189,12 @@ class Forecaster(RegressorMixin, BaseEstimator):
             values[: sizes.n_train], targets, season_length=m, mode=self.transform
         )
         d = transform.diff
+        if sizes.n_train - d < window + out_steps:
+            raise DataError(
+                f"The training part has {sizes.n_train} steps; differencing the target uses one, "
+                f"and window={window} + horizon={out_steps} need {window + out_steps} more. Use "
+                "a shorter window, a smaller val_size/test_size, or transform='none'."
+            )
         z = transform.forward(values, targets)
         scaler = SeriesScaler(self.scaler, targets=targets, n_features=values.shape[1])
         scaled = scaler.fit(z[: sizes.n_train - d]).transform(z)
@@ -198,11 +203,6 @@ class Forecaster(RegressorMixin, BaseEstimator):
         X_val, Y_val = make_windows(
             scaled[max(n_train - window, 0) : n_fit], window, out_steps, targets=targets
         )
-        if len(X_train) == 0:
-            raise DataError(
-                f"The training part has {sizes.n_train} steps, too few for window={window} and "
-                f"horizon={out_steps}. Use a shorter window or a smaller val_size/test_size."
-            )
 
         if self.random_state is not None:
             seed_everything(self.random_state)
@@ -356,16 +356,17 @@ class Forecaster(RegressorMixin, BaseEstimator):
         return self._to_levels(pred, values, positions)
 
     def _future_covariates(self, X, horizon: int) -> np.ndarray | None:
-        if not self.has_covariates_:
+        n_cov = len(self.names_) - len(self.targets_)
+        if n_cov == 0:
             return None
         if X is None:
+            others = [n for j, n in enumerate(self.names_) if j not in self.targets_]
             raise DataError(
-                "This Forecaster was fitted with covariates `X`; forecasting needs their future "
-                f"values: pass X with {horizon} rows (one per step ahead)."
+                f"This Forecaster was fitted with covariates {others}; forecasting needs their "
+                f"future values: pass X with {horizon} rows (one per step ahead)."
             )
         cov = np.asarray(X, dtype=np.float32)
         cov = cov.reshape(len(cov), -1)
-        n_cov = len(self.names_) - len(self.targets_)
         if cov.shape != (horizon, n_cov):
             raise DataError(
                 f"`X` must have shape ({horizon}, {n_cov}) (one row per step ahead, one column "
@@ -510,6 +511,42 @@ class Forecaster(RegressorMixin, BaseEstimator):
         table = pd.DataFrame.from_dict(rows, orient="index")
         table.index.name = f"test part: {n_test} steps, season_length={m}"
         return table
+
+    def backtest(self, y=None, horizon=None, n_origins=None, step=1):
+        """Rolling-origin evaluation beside the seasonal naive, all origins in one call.
+
+        Delegates to :func:`forecastkit.backtest.backtest` (no refitting; there, ``refit=``
+        refits a clone before every origin). The model was fitted once, so early origins may
+        lie in its training data: fit with ``test_size`` and backtest the held-out part, or
+        pass a newer series as ``y``.
+
+        Parameters
+        ----------
+        y : pandas Series or DataFrame, optional
+            None: the fitted series; otherwise one that starts with or continues it.
+        horizon : int, optional
+            Steps per origin; defaults to ``self.horizon``.
+        n_origins : int, optional
+            Number of origins, the last at ``n_steps - horizon``; None: as many as fit.
+        step : int, default=1
+            Steps between origins.
+
+        Returns
+        -------
+        forecastkit.backtest.BacktestResult
+            ``forecasts`` (tidy) and ``summary`` (mae, rmse, mase and naive_* by step).
+
+        Examples
+        --------
+        >>> from forecastkit import Forecaster, datasets
+        >>> f = Forecaster(window=12, units=(4,), epochs=1, verbose=0).fit(datasets.load_airline())
+        >>> f.backtest(horizon=6, n_origins=10).summary.shape
+        (6, 6)
+        """
+        from forecastkit.backtest import backtest
+
+        horizon = self.horizon if horizon is None else horizon
+        return backtest(self, y, horizon, n_origins=n_origins, step=step)
 
     # --------------------------------------------------------- persistence
     def save(self, path) -> None:

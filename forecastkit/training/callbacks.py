@@ -13,6 +13,8 @@ import tempfile
 import keras
 import numpy as np
 
+from forecastkit.persistence import make_readable
+
 __all__ = ["AtomicCheckpoint", "LearningRateLogger", "ResetStatesCallback", "default_callbacks"]
 
 
@@ -54,6 +56,7 @@ class AtomicCheckpoint(keras.callbacks.Callback):
         os.close(fd)
         try:
             self.model.save(tmp)
+            make_readable(tmp)
             os.replace(tmp, self.filepath)
         finally:
             if os.path.exists(tmp):

@@ -1,0 +1,555 @@
+"""The ``forecastkit`` command line: fit, forecast, evaluate and a demo on the airline data.
+
+Results (forecasts, metric tables) go to stdout as CSV; progress and logs go to stderr, Keras's
+epoch lines included. Exit codes: 0 on success, 1 on data or model errors (one line
+``forecastkit: error: ...`` on stderr; ``--debug`` shows the traceback), 2 on usage errors.
+Existing output files are never overwritten without ``--force``, and every file is written
+atomically (a temporary file in the same folder, then a rename).
+
+TensorFlow is imported only by the commands that need it, so ``forecastkit --help`` and
+``forecastkit --version`` stay fast.
+
+Examples
+--------
+>>> from forecastkit.cli import main
+>>> main(["--version"])  # doctest: +SKIP
+forecastkit 0.1.0
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import tempfile
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+from forecastkit.exceptions import DataError, ForecastkitError, ParameterError
+
+__all__ = ["build_parser", "main"]
+
+PROG = "forecastkit"
+QUICK_ENV = "FORECASTKIT_QUICK"
+
+
+class CommandError(ForecastkitError):
+    """A problem the command line reports in one line and exits 1 for (e.g. an existing file)."""
+
+
+# --------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``forecastkit`` command.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        With the subcommands ``fit``, ``forecast``, ``evaluate`` and ``demo``.
+
+    Examples
+    --------
+    >>> parser = build_parser()
+    >>> parser.parse_args(["forecast", "model.keras", "--horizon", "12"]).horizon
+    12
+    """
+    from forecastkit import __version__
+
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Forecast time series with recurrent networks (Keras 3).",
+        epilog="Results go to stdout as CSV; progress and logs go to stderr.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show the full traceback on errors",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    fit = sub.add_parser(
+        "fit",
+        parents=[common],
+        help="fit a Forecaster on a CSV/Parquet file and save it",
+        description="Fit a Forecaster on one series of a CSV or Parquet file and save it to a "
+        ".keras file.",
+    )
+    _add_data_options(fit)
+    _add_model_options(fit)
+    fit.add_argument(
+        "--test-size",
+        type=_size,
+        default=0,
+        help="steps (int), fraction (float) or first label held out at the end (default 0)",
+    )
+    fit.add_argument("--out", required=True, help="where to save the model (ends in .keras)")
+    fit.add_argument("--force", action="store_true", help="overwrite an existing --out file")
+    fit.set_defaults(func=_cmd_fit)
+
+    forecast = sub.add_parser(
+        "forecast",
+        parents=[common],
+        help="forecast the steps after the fitted series with a saved model",
+        description="Forecast the steps after the end of the series a saved model was fitted "
+        "on. Writes CSV to stdout, or to --output.",
+    )
+    forecast.add_argument("model", help="a .keras file saved by `forecastkit fit`")
+    forecast.add_argument(
+        "--horizon", type=_positive_int, help="steps to forecast (default: the model's horizon)"
+    )
+    forecast.add_argument("--output", help="CSV file to write (default: stdout)")
+    forecast.add_argument("--plot", help="also draw history and forecast into this image file")
+    forecast.add_argument("--force", action="store_true", help="overwrite existing output files")
+    forecast.set_defaults(func=_cmd_forecast)
+
+    evaluate = sub.add_parser(
+        "evaluate",
+        parents=[common],
+        help="fit with a held-out test part and print metrics beside the seasonal naive",
+        description="Fit a Forecaster with the last --test-size steps held out, then print "
+        "MAE, RMSE, sMAPE and MASE of one-step and recursive prediction, beside the "
+        "seasonal-naive baseline, as CSV on stdout.",
+    )
+    _add_data_options(evaluate)
+    _add_model_options(evaluate)
+    evaluate.add_argument(
+        "--test-size",
+        type=_size,
+        required=True,
+        help="steps (int), fraction (float) or first label of the held-out test part",
+    )
+    evaluate.set_defaults(func=_cmd_evaluate)
+
+    demo = sub.add_parser(
+        "demo",
+        parents=[common],
+        help="fit the built-in airline series, print metrics, write forecast.csv/.png",
+        description="Fit Forecaster(test_size=12, random_state=0) on the built-in airline "
+        "passengers series (1949-1960), print its held-out metrics beside the seasonal-naive "
+        "baseline as CSV on stdout, and write forecast.csv and forecast.png (the 12 months "
+        "after the end of the series) into --out-dir.",
+    )
+    demo.add_argument("--out-dir", default=".", help="folder for the outputs (default: .)")
+    demo.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"tiny network, 3 epochs (a smoke test; also when {QUICK_ENV}=1)",
+    )
+    demo.add_argument("--force", action="store_true", help="overwrite existing output files")
+    demo.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def _add_data_options(parser: argparse.ArgumentParser) -> None:
+    """Options that read one series from a file."""
+    parser.add_argument("data", help="CSV file (or .parquet with pyarrow installed)")
+    parser.add_argument(
+        "--time-col",
+        help="column of time stamps, parsed as datetimes (default: rows numbered 0, 1, ...)",
+    )
+    parser.add_argument(
+        "--target",
+        help="column(s) to forecast, comma-separated (default: the only other column)",
+    )
+    parser.add_argument(
+        "--freq", help="frequency of the time stamps, e.g. MS or D (default: inferred)"
+    )
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    """Forecaster options shared by ``fit`` and ``evaluate``."""
+    parser.add_argument(
+        "--window",
+        type=_positive_int,
+        help="input steps per sample (default: two seasons, or 10)",
+    )
+    parser.add_argument(
+        "--horizon", type=_positive_int, default=1, help="default forecast steps (default 1)"
+    )
+    parser.add_argument(
+        "--units", type=_units, default=(50, 100), help="units per layer (default 50,100)"
+    )
+    parser.add_argument("--cell", choices=("lstm", "gru", "rnn"), default="lstm")
+    parser.add_argument("--bidirectional", action="store_true", help="bidirectional layers")
+    parser.add_argument("--dropout", type=float, default=0.0, help="dropout rate (default 0)")
+    parser.add_argument("--strategy", choices=("recursive", "direct"), default="recursive")
+    parser.add_argument(
+        "--transform",
+        choices=("auto", "none", "diff", "log", "log-diff"),
+        default="auto",
+        help="target transform (default auto: log and/or differences from the training data)",
+    )
+    parser.add_argument(
+        "--epochs", type=_positive_int, default=200, help="most epochs (default 200)"
+    )
+    parser.add_argument("--batch-size", type=_positive_int, default=32)
+    parser.add_argument("--learning-rate", type=float, default=3e-3)
+    parser.add_argument(
+        "--patience", type=_positive_int, default=20, help="early-stopping patience (default 20)"
+    )
+    parser.add_argument(
+        "--val-size",
+        type=_size,
+        default=0.1,
+        help="validation part: steps, fraction or first label (default 0.1)",
+    )
+    parser.add_argument("--seed", type=int, help="random seed, for reproducible fits")
+    parser.add_argument("--quiet", action="store_true", help="no per-epoch progress on stderr")
+
+
+def _positive_int(text: str) -> int:
+    """Argparse type: an int > 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}")
+    return value
+
+
+def _units(text: str) -> tuple[int, ...]:
+    """Argparse type: comma-separated positive ints, e.g. ``50,100``."""
+    try:
+        units = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        units = ()
+    if not units or min(units) < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be positive integers separated by commas, e.g. 50,100; got {text!r}"
+        )
+    return units
+
+
+def _size(text: str):
+    """Argparse type: an int (steps), a float (fraction) or any other text (a label)."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+# --------------------------------------------------------------------------- entry point
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after the program name; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        0 on success, 1 on data or model errors, 2 on usage errors (argparse exits with 2
+        itself, through ``SystemExit``).
+    """
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (ForecastkitError, OSError, ValueError, ImportError) as err:
+        if args.debug:
+            raise
+        message = " ".join(str(err).split()) or type(err).__name__
+        if isinstance(err, OSError) and err.filename is not None and err.strerror:
+            message = f"{err.strerror}: {err.filename}"
+        print(f"{PROG}: error: {message}", file=sys.stderr)
+        return 1
+
+
+# --------------------------------------------------------------------------- commands
+def _cmd_fit(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.suffix != ".keras":
+        raise ParameterError(f"--out must end in .keras; got {args.out!r}.")
+    _check_writable([out], force=args.force)
+    series = read_series(args.data, time_col=args.time_col, target=args.target)
+    forecaster = _fit(_make_forecaster(args, test_size=args.test_size), series, args)
+    forecaster.save(out)
+    _log(f"saved the model to {out} (best epoch {forecaster.best_epoch_})")
+    return 0
+
+
+def _cmd_forecast(args: argparse.Namespace) -> int:
+    outputs = [Path(p) for p in (args.output, args.plot) if p is not None]
+    _check_writable(outputs, force=args.force)
+    if not Path(args.model).is_file():
+        raise CommandError(f"no model file at {args.model!r}; check the path.")
+    _quiet_tensorflow()
+    from forecastkit import Forecaster
+
+    forecaster = Forecaster.load(args.model)
+    forecast = forecaster.forecast(args.horizon)
+    text = forecast.to_csv(index_label=_index_label(forecast))
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        write_text_atomic(Path(args.output), text)
+        _log(f"wrote {len(forecast)} forecast steps to {args.output}")
+    if args.plot is not None:
+        save_plot_atomic(Path(args.plot), lambda ax: forecaster.plot(args.horizon, ax=ax))
+        _log(f"wrote the plot to {args.plot}")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    series = read_series(args.data, time_col=args.time_col, target=args.target)
+    forecaster = _fit(_make_forecaster(args, test_size=args.test_size), series, args)
+    _print_table(forecaster.evaluate())
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    out_dir = Path(args.out_dir)
+    csv_path, png_path = out_dir / "forecast.csv", out_dir / "forecast.png"
+    _check_writable([csv_path, png_path], force=args.force)
+    quick = args.quick or os.environ.get(QUICK_ENV, "") not in ("", "0")
+    _quiet_tensorflow()
+    from forecastkit import Forecaster, datasets
+
+    y = datasets.load_airline()
+    options = {"units": (8,), "epochs": 3} if quick else {}
+    forecaster = Forecaster(test_size=12, random_state=0, **options)
+    _log(
+        f"fitting Forecaster(test_size=12, random_state=0{_kwargs_text(options)}) on the "
+        f"airline passengers series ({len(y)} months, {y.index[0]:%Y-%m} to {y.index[-1]:%Y-%m})"
+    )
+    with contextlib.redirect_stdout(sys.stderr):
+        forecaster.fit(y)
+    _print_table(forecaster.evaluate())
+    forecast = forecaster.forecast(12)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(csv_path, forecast.to_csv(index_label=_index_label(forecast)))
+    save_plot_atomic(png_path, lambda ax: forecaster.plot(12, ax=ax))
+    _log(f"wrote {csv_path} and {png_path} (the 12 months after {y.index[-1]:%Y-%m})")
+    return 0
+
+
+# --------------------------------------------------------------------------- helpers
+def read_series(path, *, time_col: str | None = None, target: str | None = None):
+    r"""Read one series (or several target columns) from a CSV or Parquet file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A CSV file, or a Parquet file when the name ends in ``.parquet`` (needs pyarrow).
+    time_col : str, optional
+        Column of time stamps, parsed as datetimes and used as the index. None numbers the
+        rows 0, 1, ...
+    target : str, optional
+        Column to forecast, or several separated by commas. None: the only column besides
+        ``time_col``.
+
+    Returns
+    -------
+    pandas.Series or pandas.DataFrame
+        A Series for one target, a DataFrame for several.
+
+    Raises
+    ------
+    CommandError
+        The file is missing, unreadable, or lacks a named column; Parquet without pyarrow.
+    DataError
+        The time column cannot be parsed as datetimes.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "y.csv"
+    >>> _ = path.write_text("ds,y\n2024-01-01,1\n2024-02-01,2\n")
+    >>> read_series(path, time_col="ds", target="y").index[1]
+    Timestamp('2024-02-01 00:00:00')
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise CommandError(f"no data file at {str(path)!r}; check the path.")
+    if path.suffix.lower() == ".parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise CommandError(
+                "reading Parquet files needs pyarrow: pip install forecastkit[parquet] "
+                "(or convert the file to CSV)."
+            ) from None
+        frame = pd.read_parquet(path)
+    else:
+        try:
+            frame = pd.read_csv(path)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+            raise CommandError(f"cannot read {str(path)!r} as CSV: {err}") from err
+    columns = [str(c) for c in frame.columns]
+    frame.columns = columns
+    if time_col is not None:
+        if time_col not in columns:
+            raise CommandError(
+                f"--time-col {time_col!r} is not a column of {str(path)!r}; its columns are "
+                f"{columns}."
+            )
+        try:
+            with warnings.catch_warnings():  # "could not infer format": parsed one by one
+                warnings.simplefilter("ignore", UserWarning)
+                times = pd.to_datetime(frame[time_col])
+        except (ValueError, TypeError) as err:
+            raise DataError(
+                f"cannot parse column {time_col!r} of {str(path)!r} as datetimes ({err}). "
+                "Use ISO dates such as 2024-01-31."
+            ) from err
+        frame = frame.drop(columns=time_col).set_axis(pd.DatetimeIndex(times, name=time_col))
+    others = list(frame.columns)
+    if target is None:
+        if len(others) != 1:
+            raise CommandError(
+                f"{str(path)!r} has the columns {others} besides the time column; name the "
+                "one to forecast with --target."
+            )
+        names = others
+    else:
+        names = [name.strip() for name in target.split(",")]
+        missing = [name for name in names if name not in others]
+        if missing:
+            raise CommandError(
+                f"--target {', '.join(map(repr, missing))} is not a column of {str(path)!r}; "
+                f"its columns are {columns}."
+            )
+    return frame[names[0]] if len(names) == 1 else frame[names]
+
+
+def _make_forecaster(args: argparse.Namespace, *, test_size):
+    """Build the Forecaster from the model options (imports TensorFlow lazily later)."""
+    _quiet_tensorflow()
+    from forecastkit import Forecaster
+
+    return Forecaster(
+        args.window,
+        horizon=args.horizon,
+        units=args.units,
+        cell=args.cell,
+        bidirectional=args.bidirectional,
+        dropout=args.dropout,
+        strategy=args.strategy,
+        transform=args.transform,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        val_size=args.val_size,
+        test_size=test_size,
+        patience=args.patience,
+        random_state=args.seed,
+        verbose=0 if args.quiet else "auto",
+        freq=args.freq,
+    )
+
+
+def _fit(forecaster, series, args: argparse.Namespace):
+    """Fit with Keras's progress lines sent to stderr, so stdout holds only results."""
+    _log(f"fitting on {len(series)} time steps")
+    with contextlib.redirect_stdout(sys.stderr):
+        forecaster.fit(series)
+    _log(
+        f"trained {len(forecaster.history_)} epochs (best {forecaster.best_epoch_}); "
+        f"window={forecaster.window_}, transform={forecaster.transform_}"
+    )
+    return forecaster
+
+
+def _print_table(table) -> None:
+    """Print an evaluate() table as CSV on stdout; its description goes to stderr."""
+    _log(str(table.index.name))
+    sys.stdout.write(table.to_csv(index_label="model", float_format="%.6g"))
+    sys.stdout.flush()
+
+
+def _index_label(frame) -> str:
+    """CSV header of the index column."""
+    return str(frame.index.name) if frame.index.name is not None else "time"
+
+
+def _kwargs_text(options: dict) -> str:
+    return "".join(f", {k}={v!r}" for k, v in options.items())
+
+
+def _log(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+
+
+def _quiet_tensorflow() -> None:
+    """Silence TensorFlow's C++ info logs unless the user chose a level."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _check_writable(paths: Sequence[Path], *, force: bool) -> None:
+    """Refuse to overwrite existing files without ``--force`` (checked before any work)."""
+    for path in paths:
+        if path.exists() and not force:
+            raise CommandError(f"{str(path)!r} already exists; pass --force to overwrite it.")
+        if path.is_dir():
+            raise CommandError(f"{str(path)!r} is a folder; give a file name.")
+
+
+@contextlib.contextmanager
+def _atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` when the block succeeds."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=path.suffix, prefix=f".tmp-{path.stem}-", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _umask() -> int:
+    """Return the process's umask (reading it means setting it; it is set straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    r"""Write ``text`` to ``path`` atomically (temporary file in the same folder, then rename).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.csv"
+    >>> write_text_atomic(path, "x\n1\n")
+    >>> path.read_text()
+    'x\n1\n'
+    """
+    with _atomic_path(Path(path)) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+
+
+def save_plot_atomic(path: Path, draw: Callable) -> None:
+    """Draw with ``draw(ax)`` on a new headless figure and save it to ``path`` atomically."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(10, 5))
+    try:
+        draw(ax)
+        fig.tight_layout()
+        fmt = Path(path).suffix.lstrip(".").lower() or "png"
+        with _atomic_path(Path(path)) as tmp:
+            fig.savefig(tmp, format=fmt, dpi=100)
+    finally:
+        plt.close(fig)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,63 @@
+import numpy as np
+import pytest
+
+from forecastkit.exceptions import ParameterError
+from forecastkit.models.builders import (
+    build_classifier,
+    build_regressor,
+    build_sequence_regressor,
+    check_units,
+)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_regressor_shapes(cell, bidirectional):
+    model = build_regressor(
+        window=5,
+        n_features=2,
+        horizon=3,
+        n_targets=2,
+        units=(4, 3),
+        cell=cell,
+        bidirectional=bidirectional,
+        dropout=0.1,
+    )
+    assert model.input_shape == (None, 5, 2)
+    assert model.output_shape == (None, 3, 2)
+    prefix = "bidirectional" if bidirectional else cell
+    recurrent = [layer for layer in model.layers if layer.name.startswith(prefix)]
+    assert len(recurrent) == 2
+
+
+def test_same_seed_same_weights_without_global_state():
+    a = build_regressor(window=4, n_features=1, horizon=1, n_targets=1, units=(3,), seed=7)
+    b = build_regressor(window=4, n_features=1, horizon=1, n_targets=1, units=(3,), seed=7)
+    c = build_regressor(window=4, n_features=1, horizon=1, n_targets=1, units=(3,), seed=8)
+    for wa, wb in zip(a.get_weights(), b.get_weights(), strict=True):
+        np.testing.assert_array_equal(wa, wb)
+    assert not np.array_equal(a.get_weights()[0], c.get_weights()[0])
+
+
+def test_sequence_and_classifier_builders():
+    seq = build_sequence_regressor(n_features=1, n_targets=1, units=(3,))
+    assert seq.output_shape == (None, None, 1)
+    stateful = build_sequence_regressor(
+        n_features=1, n_targets=1, units=(3,), stateful=True, batch_size=2, time_steps=5
+    )
+    assert stateful.input_shape == (2, 5, 1)
+    clf = build_classifier(n_steps=8, n_features=8, n_classes=10, units=(4,), bidirectional=True)
+    assert clf.output_shape == (None, 10)
+
+
+@pytest.mark.parametrize("units", [0, (), (4, 0), "4", (2.5,), True, None])
+def test_bad_units(units):
+    with pytest.raises(ParameterError, match="units"):
+        check_units(units)
+
+
+def test_bad_cell_and_dropout():
+    with pytest.raises(ParameterError, match="cell"):
+        build_regressor(window=3, n_features=1, horizon=1, n_targets=1, cell="transformer")
+    with pytest.raises(ParameterError, match="dropout"):
+        build_regressor(window=3, n_features=1, horizon=1, n_targets=1, dropout=1.0)

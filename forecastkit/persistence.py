@@ -28,7 +28,14 @@ import numpy as np
 
 from forecastkit.exceptions import ModelFileError, ParameterError
 
-__all__ = ["load_archive", "save_archive", "transformer_from_dict", "transformer_to_dict"]
+__all__ = [
+    "decode_params",
+    "encode_params",
+    "load_archive",
+    "save_archive",
+    "transformer_from_dict",
+    "transformer_to_dict",
+]
 
 FORMAT = "forecastkit"
 FORMAT_VERSION = 1
@@ -193,6 +200,29 @@ def _decode(value):
     if isinstance(value, list):
         return [_decode(v) for v in value]
     return value
+
+
+def encode_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Make an estimator's ``get_params()`` JSON-safe for the manifest.
+
+    Callbacks are dropped (not part of a saved model) and an optimizer instance is stored
+    by name; tuples, NumPy scalars and scikit-learn transformers are encoded without pickle.
+
+    Examples
+    --------
+    >>> decode_params(encode_params({"units": (8, 4), "callbacks": [1]}))
+    {'units': (8, 4), 'callbacks': None}
+    """
+    params = dict(params)
+    params["callbacks"] = None
+    if not isinstance(params.get("optimizer", ""), str):
+        params["optimizer"] = params["optimizer"].name
+    return {k: _encode(v) for k, v in params.items()}
+
+
+def decode_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Inverse of :func:`encode_params`."""
+    return {k: _decode(v) for k, v in params.items()}
 
 
 def transformer_to_dict(transformer) -> dict[str, Any]:

@@ -290,7 +290,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         >>> bool(np.array_equal(SequenceClassifier.load(path).predict(X), clf.predict(X)))
         True
         """
-        from forecastkit.persistence import save_archive
+        from forecastkit.persistence import encode_params, save_archive
 
         self._check_fitted()
         bad = [c for c in self.classes_.tolist() if not isinstance(c, _LABEL_TYPES)]
@@ -300,15 +300,9 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
                 f"{type(bad[0]).__name__} label {bad[0]!r}. Map the labels to strings or ints "
                 "before fit, e.g. y = [str(label) for label in y]."
             )
-        params = self.get_params()
-        params["callbacks"] = None  # callbacks are not part of a saved model
-        if not isinstance(params["optimizer"], str):
-            params["optimizer"] = params["optimizer"].name
-        if isinstance(params["units"], tuple | list):
-            params["units"] = {"__tuple__": [int(u) for u in params["units"]]}
         manifest = {
             "estimator": type(self).__name__,
-            "params": {k: v.item() if isinstance(v, np.generic) else v for k, v in params.items()},
+            "params": encode_params(self.get_params()),
             "fitted": {
                 "classes": [c.item() if isinstance(c, np.generic) else c for c in self.classes_],
                 "classes_dtype": self.classes_.dtype.str,
@@ -328,14 +322,11 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         ModelFileError
             Truncated, tampered, foreign (plain Keras) or newer-format file.
         """
-        from forecastkit.persistence import load_archive
+        from forecastkit.persistence import decode_params, load_archive
 
         model, manifest, _ = load_archive(path, estimator=cls.__name__)
         try:
-            params = dict(manifest["params"])
-            if isinstance(params.get("units"), dict):
-                params["units"] = tuple(params["units"]["__tuple__"])
-            est = cls(**params)
+            est = cls(**decode_params(manifest["params"]))
             fitted = manifest["fitted"]
             dtype = np.dtype(fitted["classes_dtype"])
             if dtype.kind not in "biufUO":

@@ -562,17 +562,12 @@ class Forecaster(RegressorMixin, BaseEstimator):
         >>> Forecaster.load(path).forecast(2).equals(f.forecast(2))
         True
         """
-        from forecastkit.persistence import save_archive, transformer_to_dict
+        from forecastkit.persistence import encode_params, save_archive, transformer_to_dict
 
         self._check_fitted()
-        params = self.get_params()
-        params["callbacks"] = None  # callbacks are not part of a saved model
-        if not isinstance(params["optimizer"], str):
-            params["optimizer"] = params["optimizer"].name
-        params["scaler"] = None if self.scaler is None else transformer_to_dict(self.scaler)
         manifest = {
             "estimator": type(self).__name__,
-            "params": _jsonable(params),
+            "params": encode_params(self.get_params()),
             "fitted": {
                 "time_axis": self.time_axis_.to_dict(),
                 "names": list(self.names_),
@@ -602,14 +597,11 @@ class Forecaster(RegressorMixin, BaseEstimator):
         ModelFileError
             Truncated, tampered, foreign (plain Keras) or newer-format file.
         """
-        from forecastkit.persistence import load_archive, transformer_from_dict
+        from forecastkit.persistence import decode_params, load_archive, transformer_from_dict
 
         model, manifest, arrays = load_archive(path, estimator=cls.__name__)
         try:
-            params = _from_jsonable(manifest["params"])
-            if params.get("scaler") is not None:
-                params["scaler"] = transformer_from_dict(params["scaler"])
-            est = cls(**params)
+            est = cls(**decode_params(manifest["params"]))
             fitted = manifest["fitted"]
             scaler = SeriesScaler(
                 est.scaler, targets=fitted["targets"], n_features=len(fitted["names"])
@@ -655,21 +647,3 @@ class Forecaster(RegressorMixin, BaseEstimator):
             self.values_[:, list(self.targets_)], start=0, names=self.target_names_
         )
         return plot_forecast(history, self.forecast(horizon), ax=ax)
-
-
-def _jsonable(params: dict) -> dict:
-    out = {}
-    for k, v in params.items():
-        if isinstance(v, tuple):
-            v = {"__tuple__": list(v)}
-        elif isinstance(v, np.integer | np.floating):
-            v = v.item()
-        out[k] = v
-    return out
-
-
-def _from_jsonable(params: dict) -> dict:
-    return {
-        k: tuple(v["__tuple__"]) if isinstance(v, dict) and "__tuple__" in v else v
-        for k, v in params.items()
-    }

@@ -275,6 +275,7 @@ class Forecaster(RegressorMixin, BaseEstimator):
         from forecastkit.models.compiled import CompiledPredict, CompiledRecursion
 
         self.model_ = model
+        self._buffer = values  # grows geometrically in update(); values_ is a view of it
         self.values_ = values
         self.time_axis_ = axis
         self.names_ = tuple(names)
@@ -329,8 +330,22 @@ class Forecaster(RegressorMixin, BaseEstimator):
         anchor = self.transform_.levels(values, self.targets_)[np.asarray(positions) - 1]
         return self.transform_.inverse(z, anchor)
 
+    def _context(self, values: np.ndarray, positions) -> tuple[np.ndarray, np.ndarray]:
+        """Return the rows that predictions at ``positions`` read, and positions within them.
+
+        Forecasts read only the last ``window`` (+ ``diff``) steps before each position, so
+        transforming and scaling just those rows keeps the cost of a forecast independent of
+        the history length (what makes :meth:`update` + :meth:`forecast` cheap).
+        """
+        positions = np.asarray(positions)
+        lo = int(positions.min()) - self.transform_.diff - self.window_ if len(positions) else 0
+        if lo <= 0:
+            return values, positions
+        return values[lo : int(positions.max())], positions - lo
+
     def _one_step(self, values: np.ndarray, positions: np.ndarray) -> np.ndarray:
         """Teacher-forced one-step predictions ``(len(positions), n_targets)``."""
+        values, positions = self._context(values, positions)
         windows = self._windows_before(self._scaled(values), positions)
         pred = one_step(lambda x: self._predict_fn(x)[:, 0, :], windows)
         return self._to_levels(pred, values, positions)[:, 0, :]
@@ -340,6 +355,7 @@ class Forecaster(RegressorMixin, BaseEstimator):
 
         ``covariates`` (len(positions), horizon, n_covariates) in original units.
         """
+        values, positions = self._context(values, positions)
         scaled = self._scaled(values)
         windows = self._windows_before(scaled, positions)
         n_cov = len(self.names_) - len(self.targets_)
@@ -463,6 +479,71 @@ class Forecaster(RegressorMixin, BaseEstimator):
         except (TypeError, ValueError):
             return False
 
+    def update(self, y, X=None) -> Forecaster:
+        """Append new observations after the fitted series, without refitting the network.
+
+        The next :meth:`forecast` (and :meth:`predict` with no argument) starts after them.
+        The cost is proportional to the number of new steps, not to the history length: the
+        history grows in a buffer that doubles when full, and a forecast reads only the last
+        ``window`` steps. The network's weights, the scaler and the target transform stay as
+        fitted; refit from time to time when the series drifts.
+
+        Parameters
+        ----------
+        y : pandas Series, DataFrame or array
+            The new steps of the fitted column(s). A pandas input must continue the fitted
+            index (its first label is the next expected one); an array is taken as the next
+            steps.
+        X : pandas DataFrame or array, optional
+            The covariates of the same steps, for a model fitted with ``fit(X, y)``.
+
+        Returns
+        -------
+        self
+
+        Examples
+        --------
+        >>> from forecastkit import Forecaster, datasets
+        >>> y = datasets.load_airline()
+        >>> f = Forecaster(window=12, units=(4,), epochs=1, verbose=0).fit(y[:-2])
+        >>> f.update(y[-2:]).forecast(1).index[0]
+        Timestamp('1961-01-01 00:00:00')
+        """
+        self._check_fitted()
+        if self.has_covariates_ and X is None:
+            raise DataError(
+                "This Forecaster was fitted with covariates: pass their values for the new "
+                "steps too, update(y_new, X=X_new)."
+            )
+        checked, _ = assemble(X if self.has_covariates_ else None, y, target=self.target)
+        new = checked.values
+        if new.shape[1] != len(self.names_):
+            raise DataError(
+                f"`y` (with `X`) must have the fitted columns {list(self.names_)}; got "
+                f"{list(checked.names)}."
+            )
+        if isinstance(y, pd.Series | pd.DataFrame) and not self._continues(checked.axis):
+            raise DataError(
+                f"`y` must continue the fitted series: its first label should be "
+                f"{self.time_axis_.future(1)[0]!r}; got {checked.axis.labels(0, 1)[0]!r}. "
+                "Pass only the steps after the fitted ones, in order."
+            )
+        logged = [t for t, log in zip(self.targets_, self.transform_.log, strict=True) if log]
+        if logged and not (new[:, logged] > 0).all():
+            raise DataError(
+                "The model forecasts logs of the target (transform chosen at fit), so new "
+                "values must be positive; refit with transform='none' or 'diff'."
+            )
+        n, k = len(self.values_), len(new)
+        if n + k > len(self._buffer):
+            buffer = np.empty((max(2 * len(self._buffer), n + k), new.shape[1]), np.float32)
+            buffer[:n] = self.values_
+            self._buffer = buffer
+        self._buffer[n : n + k] = new
+        self.values_ = self._buffer[: n + k]
+        self.time_axis_ = self.time_axis_.extend(k)
+        return self
+
     # ---------------------------------------------------------- evaluation
     def evaluate(self) -> pd.DataFrame:
         """Held-out metrics of one-step and recursive prediction beside the seasonal naive.
@@ -483,21 +564,23 @@ class Forecaster(RegressorMixin, BaseEstimator):
             raise ParameterError(
                 "evaluate() needs a held-out test part: fit with test_size > 0 (e.g. test_size=12)."
             )
-        n, m = len(self.values_), self.season_length_
+        # The fitted series only: steps appended later by update() are not the test part.
+        n, m = sum(self.sizes_), self.season_length_
+        values = self.values_[:n]
         origin = n - n_test
         targets = list(self.targets_)
-        truth = self.values_[origin:, targets].astype(np.float64)
-        history = self.values_[:origin, targets].astype(np.float64)
+        truth = values[origin:, targets].astype(np.float64)
+        history = values[:origin, targets].astype(np.float64)
         others = [j for j in range(len(self.names_)) if j not in targets]
-        cov = self.values_[origin:, others][None] if others else None
+        cov = values[origin:, others][None] if others else None
         preds = {
-            "forecaster one-step": self._one_step(self.values_, np.arange(origin, n)),
-            "forecaster recursive": self._multi_step(self.values_, np.array([origin]), n_test, cov)[
+            "forecaster one-step": self._one_step(values, np.arange(origin, n)),
+            "forecaster recursive": self._multi_step(values, np.array([origin]), n_test, cov)[
                 0
             ],
         }
         if origin >= m:
-            preds["seasonal naive one-step"] = self.values_[origin - m : n - m, targets]
+            preds["seasonal naive one-step"] = values[origin - m : n - m, targets]
         preds["seasonal naive recursive"] = history[-m:][np.arange(n_test) % m]
         rows = {
             name: {

@@ -1,4 +1,4 @@
-"""The ``forecastkit`` command line: fit, forecast, evaluate and a demo on the airline data.
+"""The ``forecastkit`` command line: fit, forecast, evaluate, backtest, and an airline demo.
 
 Results (forecasts, metric tables) go to stdout as CSV; progress and logs go to stderr, Keras's
 epoch lines included. Exit codes: 0 on success, 1 on data or model errors (one line
@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     Returns
     -------
     argparse.ArgumentParser
-        With the subcommands ``fit``, ``forecast``, ``evaluate`` and ``demo``.
+        With the subcommands ``fit``, ``forecast``, ``evaluate``, ``backtest`` and ``demo``.
 
     Examples
     --------
@@ -125,6 +125,35 @@ def build_parser() -> argparse.ArgumentParser:
         help="steps (int), fraction (float) or first label of the held-out test part",
     )
     evaluate.set_defaults(func=_cmd_evaluate)
+
+    backtest = sub.add_parser(
+        "backtest",
+        parents=[common],
+        help="fit with a held-out test part and backtest it from rolling origins",
+        description="Fit a Forecaster with the last --test-size steps held out, forecast "
+        "--horizon steps from every origin in the held-out part (all origins in one batched "
+        "call, or refitting with --refit), and print MAE, RMSE and MASE by step ahead beside "
+        "the seasonal-naive baseline as CSV on stdout.",
+    )
+    _add_data_options(backtest)
+    _add_model_options(backtest)
+    backtest.add_argument(
+        "--test-size",
+        type=_size,
+        required=True,
+        help="steps (int), fraction (float) or first label of the held-out part to backtest",
+    )
+    backtest.add_argument(
+        "--step", type=_positive_int, default=1, help="steps between origins (default 1)"
+    )
+    backtest.add_argument(
+        "--refit",
+        type=_positive_int,
+        help="refit a fresh model on the data before every K-th origin (default: never)",
+    )
+    backtest.add_argument("--forecasts", help="also write every origin's forecasts to this CSV")
+    backtest.add_argument("--force", action="store_true", help="overwrite an existing file")
+    backtest.set_defaults(func=_cmd_backtest)
 
     demo = sub.add_parser(
         "demo",
@@ -304,6 +333,35 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     series = read_series(args.data, time_col=args.time_col, target=args.target)
     forecaster = _fit(_make_forecaster(args, test_size=args.test_size), series, args)
     _print_table(forecaster.evaluate())
+    return 0
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    outputs = [Path(args.forecasts)] if args.forecasts else []
+    _check_writable(outputs, force=args.force)
+    series = read_series(args.data, time_col=args.time_col, target=args.target)
+    forecaster = _fit(_make_forecaster(args, test_size=args.test_size), series, args)
+    from forecastkit.backtest import backtest
+
+    n_test, horizon = forecaster.sizes_[-1], args.horizon
+    if n_test < horizon:
+        raise ParameterError(
+            f"the held-out part has {n_test} steps, fewer than --horizon {horizon}; use a "
+            "larger --test-size or a shorter --horizon."
+        )
+    n_origins = (n_test - horizon) // args.step + 1  # every origin inside the held-out part
+    result = backtest(
+        forecaster, horizon=horizon, n_origins=n_origins, step=args.step, refit=args.refit or False
+    )
+    _log(
+        f"{n_origins} origins x {horizon} steps in the last {n_test} steps "
+        f"({'refit every ' + str(args.refit) + ' origins' if args.refit else 'no refit'})"
+    )
+    sys.stdout.write(result.summary.to_csv(float_format="%.6g"))
+    sys.stdout.flush()
+    if args.forecasts:
+        write_text_atomic(Path(args.forecasts), result.forecasts.to_csv(index=False))
+        _log(f"wrote {len(result.forecasts)} forecasts to {args.forecasts}")
     return 0
 
 

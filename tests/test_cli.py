@@ -202,3 +202,22 @@ def test_usage_errors_exit_2(argv, capsys):
         main(argv)
     assert info.value.code == 2
     assert "usage:" in capsys.readouterr().err
+
+
+def test_backtest_prints_summary_by_step_and_writes_forecasts(data_csv, tmp_path, capsys):
+    out = tmp_path / "bt.csv"
+    argv = ["backtest", str(data_csv), "--time-col", "ds", *TINY, "--test-size", "12"]
+    code = main([*argv, "--horizon", "3", "--forecasts", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    summary = pd.read_csv(io.StringIO(captured.out), index_col=0)
+    assert list(summary.index) == [1, 2, 3]
+    assert {"mae", "rmse", "mase", "naive_mae", "naive_mase"} <= set(summary.columns)
+    forecasts = pd.read_csv(out)
+    assert len(forecasts) == 10 * 3  # origins 48..57: every origin inside the held-out part
+    assert pd.to_datetime(forecasts["label"]).min() >= pd.Timestamp("2019-01-01")
+    assert "10 origins x 3 steps" in captured.err
+    assert main([*argv, "--horizon", "3", "--forecasts", str(out)]) == 1  # exists, no --force
+    assert "--force" in capsys.readouterr().err
+    assert main([*argv, "--horizon", "13"]) == 1
+    assert "fewer than --horizon" in capsys.readouterr().err

@@ -12,6 +12,7 @@ from forecastkit.data.splits import make_splits
 from forecastkit.estimators.classifier import SequenceClassifier
 from forecastkit.estimators.forecaster import Forecaster
 from forecastkit.estimators.naive import NaiveForecaster
+from forecastkit.estimators.sequence_regressor import SequenceRegressor
 from forecastkit.estimators.window_regressor import WindowRegressor, WindowTransformer
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "Forecaster",
     "NaiveForecaster",
     "SequenceClassifier",
+    "SequenceRegressor",
     "WindowRegressor",
     "WindowTransformer",
     "__version__",

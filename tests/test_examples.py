@@ -24,6 +24,7 @@ OUTPUTS = {
         "sine_one_step_vs_recursive.png",
         "sine_history.png",
     ],
+    "sin_to_cos.py": ["sin_to_cos.png", "sin_to_cos_metrics.csv"],
 }
 
 

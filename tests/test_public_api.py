@@ -9,6 +9,7 @@ PUBLIC_CLASSES_AND_FUNCTIONS = {
     "Forecaster",
     "NaiveForecaster",
     "SequenceClassifier",
+    "SequenceRegressor",
     "WindowRegressor",
     "WindowTransformer",
     "backtest",

@@ -13,7 +13,12 @@ from forecastkit.data.scaling import SeriesScaler
 from forecastkit.data.splits import Part, Splits, SplitSizes, make_splits, part_windows, split_sizes
 from forecastkit.data.time_axis import TimeAxis
 from forecastkit.data.validation import CheckedSeries, check_horizon, check_series, check_window
-from forecastkit.data.windows import last_window, make_windows
+from forecastkit.data.windows import (
+    last_window,
+    make_stream_batches,
+    make_windows,
+    stream_batches,
+)
 
 __all__ = [
     "CheckedSeries",
@@ -27,7 +32,9 @@ __all__ = [
     "check_window",
     "last_window",
     "make_splits",
+    "make_stream_batches",
     "make_windows",
     "part_windows",
     "split_sizes",
+    "stream_batches",
 ]

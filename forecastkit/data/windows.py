@@ -1,8 +1,16 @@
 """Sliding windows: the only code in forecastkit that slices time into samples.
 
-Training and prediction share these two functions, so a model always sees inputs cut
+Training and prediction share these functions, so a model always sees inputs cut
 the same way. Windows are read-only views into the values (no copy per window): a
 10,000,000-step series with ``window=256`` costs no extra memory.
+
+Two layouts:
+
+- :func:`make_windows` / :func:`last_window`: overlapping sliding windows (one sample per
+  step), for window-to-horizon regressors;
+- :func:`stream_batches` / :func:`make_stream_batches`: the stateful batch layout, where the
+  series is cut into ``batch_size`` contiguous streams and row ``j`` of batch ``k + 1``
+  continues row ``j`` of batch ``k`` (truncated back-propagation through time).
 """
 
 from __future__ import annotations
@@ -10,12 +18,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from forecastkit.data.validation import check_horizon, check_window
 from forecastkit.exceptions import DataError, ParameterError
 
-__all__ = ["last_window", "make_windows"]
+__all__ = ["last_window", "make_stream_batches", "make_windows", "stream_batches"]
 
 
 def make_windows(
@@ -96,6 +104,105 @@ def last_window(values: np.ndarray, window: int) -> np.ndarray:
             f"least {window} steps of history, or use a smaller window."
         )
     return make_windows(values[values.shape[0] - window :], window, 0)[0]
+
+
+def make_stream_batches(values: np.ndarray, batch_size: int, time_steps: int) -> np.ndarray:
+    """Lay ``values`` out as stateful batches: ``batch_size`` streams cut into chunks.
+
+    With ``n_batches = n_steps // (batch_size * time_steps)`` and ``L = n_batches *
+    time_steps`` (the stream length), stream ``j`` is the contiguous stretch
+    ``values[j * L : (j + 1) * L]`` and batch ``k``, row ``j`` is its ``k``-th chunk::
+
+        out[k, j] = values[j * L + k * time_steps : j * L + (k + 1) * time_steps]
+
+    so row ``j`` of batch ``k + 1`` starts exactly where row ``j`` of batch ``k`` ended, and
+    a stateful network that carries its state from one batch to the next always continues
+    the stretch of the series it was reading. Every one of the first ``batch_size * L``
+    steps appears exactly once.
+
+    **Dropped tail.** The last ``n_steps - batch_size * L`` steps (fewer than ``batch_size *
+    time_steps``) are not used: a stateful network has a fixed batch shape, so every batch
+    needs ``batch_size`` full rows of ``time_steps``, and the streams must have equal
+    length to stay in step. Cutting the tail (rather than gaps between streams) keeps
+    every stream contiguous.
+
+    Parameters
+    ----------
+    values : numpy.ndarray of shape (n_steps, n_features)
+    batch_size : int
+        Number of streams (rows per batch), > 0.
+    time_steps : int
+        Steps per chunk (the truncation length of back-propagation through time), > 0.
+
+    Returns
+    -------
+    numpy.ndarray of shape (n_batches, batch_size, time_steps, n_features)
+        A read-only view of ``values`` (no copy). ``out.reshape(-1, time_steps,
+        n_features)`` (a copy) gives the samples in the order a stateful ``model.fit`` with
+        ``shuffle=False`` must see them.
+
+    Raises
+    ------
+    DataError
+        If ``n_steps < batch_size * time_steps`` (not even one batch).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> values = np.arange(13.0).reshape(13, 1)      # 13 steps: 12 used, the last dropped
+    >>> batches = make_stream_batches(values, batch_size=2, time_steps=3)
+    >>> batches.shape
+    (2, 2, 3, 1)
+    >>> batches[0, :, :, 0]                          # batch 0: streams start at 0 and 6
+    array([[0., 1., 2.],
+           [6., 7., 8.]])
+    >>> batches[1, :, :, 0]                          # batch 1: each row continues its stream
+    array([[ 3.,  4.,  5.],
+           [ 9., 10., 11.]])
+    """
+    values = _check_values(values)
+    batch_size = check_window(batch_size, name="batch_size")
+    time_steps = check_window(time_steps, name="time_steps")
+    n_steps, n_features = values.shape
+    n_batches = n_steps // (batch_size * time_steps)
+    if n_batches == 0:
+        raise DataError(
+            f"The series has {n_steps} time steps, fewer than the batch_size={batch_size} x "
+            f"time_steps={time_steps} = {batch_size * time_steps} that one stateful batch "
+            f"needs ({batch_size} streams of at least {time_steps} steps). Use a smaller "
+            "batch_size or time_steps, or a longer series."
+        )
+    stream_length = n_batches * time_steps
+    step, feature = values.strides
+    return as_strided(
+        values,
+        shape=(n_batches, batch_size, time_steps, n_features),
+        strides=(time_steps * step, stream_length * step, step, feature),
+        writeable=False,
+    )
+
+
+def stream_batches(n_steps: int, batch_size: int, time_steps: int) -> np.ndarray:
+    """Positions of the stateful batch layout, shape (n_batches, batch_size, time_steps).
+
+    ``values[stream_batches(len(values), b, t)]`` equals ``make_stream_batches(values, b,
+    t)`` (see there for the layout and the dropped tail): entry ``[k, j, s]`` is the
+    position of step ``s`` of row ``j`` in batch ``k``.
+
+    Raises
+    ------
+    DataError
+        If ``n_steps < batch_size * time_steps``.
+
+    Examples
+    --------
+    >>> stream_batches(13, batch_size=2, time_steps=3)[:, 1]   # row 1 of each batch
+    array([[ 6,  7,  8],
+           [ 9, 10, 11]])
+    """
+    n_steps = check_horizon(n_steps, name="n_steps", allow_zero=True)
+    positions = np.arange(n_steps, dtype=np.intp)[:, np.newaxis]
+    return make_stream_batches(positions, batch_size, time_steps)[..., 0]
 
 
 def _check_values(values: np.ndarray) -> np.ndarray:

@@ -15,7 +15,13 @@ import numpy as np
 
 from forecastkit.persistence import make_readable
 
-__all__ = ["AtomicCheckpoint", "LearningRateLogger", "ResetStatesCallback", "default_callbacks"]
+__all__ = [
+    "AtomicCheckpoint",
+    "LearningRateLogger",
+    "ResetStatesCallback",
+    "default_callbacks",
+    "reset_states",
+]
 
 
 class AtomicCheckpoint(keras.callbacks.Callback):
@@ -73,11 +79,33 @@ class LearningRateLogger(keras.callbacks.Callback):
             )
 
 
+def reset_states(model: keras.Model) -> None:
+    """Reset (to zeros) the carried state of every stateful recurrent layer of ``model``.
+
+    Examples
+    --------
+    >>> from forecastkit.models.builders import build_sequence_regressor
+    >>> model = build_sequence_regressor(
+    ...     n_features=1, n_targets=1, units=(2,), stateful=True, batch_size=1
+    ... )
+    >>> reset_states(model)
+    """
+    for layer in model.layers:
+        if getattr(layer, "stateful", False) and hasattr(layer, "reset_states"):
+            layer.reset_states()
+
+
 class ResetStatesCallback(keras.callbacks.Callback):
     """Reset the state of stateful recurrent layers at the start of every epoch.
 
-    The one place where carried state is cleared during training; between unrelated series
-    call :meth:`reset` (or the model's ``reset_states``) explicitly.
+    The one place where carried state is cleared during training: at the start of every
+    epoch, and before and after every evaluation (the validation batches are streams of
+    their own, unrelated to the training streams). Between unrelated series call
+    :meth:`reset` (or :func:`reset_states`) explicitly.
+
+    Examples
+    --------
+    >>> cb = ResetStatesCallback()
     """
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -91,9 +119,7 @@ class ResetStatesCallback(keras.callbacks.Callback):
 
     def reset(self) -> None:
         """Reset every stateful layer of the model."""
-        for layer in self.model.layers:
-            if getattr(layer, "stateful", False) and hasattr(layer, "reset_states"):
-                layer.reset_states()
+        reset_states(self.model)
 
 
 def default_callbacks(

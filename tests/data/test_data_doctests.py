@@ -45,6 +45,8 @@ def test_public_surface():
         "SeriesScaler",
         "make_windows",
         "last_window",
+        "make_stream_batches",
+        "stream_batches",
         "split_sizes",
         "SplitSizes",
         "part_windows",

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from forecastkit.data import last_window, make_windows
+from forecastkit.data import last_window, make_stream_batches, make_windows, stream_batches
 from forecastkit.exceptions import DataError, ParameterError
 
 
@@ -135,3 +135,63 @@ def test_errors():
         DataError, match=r"`values` has 3 time steps, fewer than window=4.*at least 4"
     ):
         last_window(np.ones((3, 1)), 4)
+
+
+# ------------------------------------------------------------ stateful stream batches
+@st.composite
+def stream_case(draw):
+    batch_size = draw(st.integers(1, 12))
+    time_steps = draw(st.integers(1, 12))
+    n_steps = draw(st.integers(batch_size * time_steps, 400))
+    return n_steps, batch_size, time_steps
+
+
+@settings(deadline=None, max_examples=200)
+@given(stream_case())
+def test_stream_batches_rows_continue_and_cover_each_point_once(case):
+    n_steps, batch_size, time_steps = case
+    idx = stream_batches(n_steps, batch_size, time_steps)
+    n_batches = n_steps // (batch_size * time_steps)
+    assert idx.shape == (n_batches, batch_size, time_steps)
+    # Within a row: consecutive steps.
+    np.testing.assert_array_equal(np.diff(idx, axis=2), 1)
+    # Row j of batch k + 1 starts exactly where row j of batch k ended.
+    np.testing.assert_array_equal(idx[1:, :, 0], idx[:-1, :, -1] + 1)
+    # Every usable point exactly once: the first batch_size * n_batches * time_steps steps.
+    n_used = batch_size * n_batches * time_steps
+    np.testing.assert_array_equal(np.sort(idx, axis=None), np.arange(n_used))
+    # What is dropped is the tail, shorter than one batch.
+    assert 0 <= n_steps - n_used < batch_size * time_steps
+    # The streams are contiguous, equally long, and in series order.
+    streams = idx.transpose(1, 0, 2).reshape(batch_size, -1)
+    np.testing.assert_array_equal(streams[:, 0], np.arange(batch_size) * n_batches * time_steps)
+
+
+@settings(deadline=None, max_examples=50)
+@given(stream_case(), st.integers(1, 3))
+def test_make_stream_batches_is_a_view_matching_the_positions(case, n_features):
+    n_steps, batch_size, time_steps = case
+    values = np.arange(n_steps * n_features, dtype=np.float32).reshape(n_steps, n_features)
+    batches = make_stream_batches(values, batch_size, time_steps)
+    idx = stream_batches(n_steps, batch_size, time_steps)
+    np.testing.assert_array_equal(batches, values[idx])
+    assert np.shares_memory(batches, values) and not batches.flags.writeable
+    # Also for a strided (non-contiguous) input: still a view, still right.
+    wide = np.repeat(values, 2, axis=1)[:, ::2]
+    np.testing.assert_array_equal(make_stream_batches(wide, batch_size, time_steps), values[idx])
+
+
+def test_stream_batches_too_short_and_bad_arguments():
+    with pytest.raises(
+        DataError, match=r"19 time steps, fewer than the batch_size=4 x time_steps=5 = 20"
+    ):
+        stream_batches(19, 4, 5)
+    with pytest.raises(DataError, match="fewer than the batch_size=2"):
+        make_stream_batches(np.ones((3, 1)), 2, 2)
+    with pytest.raises(ParameterError, match="batch_size=0"):
+        stream_batches(10, 0, 2)
+    with pytest.raises(ParameterError, match="time_steps"):
+        stream_batches(10, 2, 2.0)
+    with pytest.raises(DataError, match="must be 2-D"):
+        make_stream_batches(np.ones(10), 2, 2)
+    assert stream_batches(20, 4, 5).shape == (1, 4, 5)

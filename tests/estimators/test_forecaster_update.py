@@ -128,3 +128,4 @@ def test_forecasts_read_only_the_context_they_need(fitted, airline, monkeypatch)
     monkeypatch.setattr(type(fitted), "_context", lambda self, v, p: (v, np.asarray(p)))
     np.testing.assert_allclose(fitted._multi_step(values, positions, 5), sliced, rtol=1e-6)
     np.testing.assert_allclose(fitted._one_step(values, positions), one_sliced, rtol=1e-6)
+

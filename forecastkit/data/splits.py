@@ -1,9 +1,11 @@
 """Chronological train / validation / test splits without leakage.
 
 Rows ``[0, n_train)`` train, ``[n_train, n_train + n_val)`` validate, the last ``n_test``
-rows test. A part holds every sample whose target steps all lie in its rows, so no target
-is in two parts; input windows may reach back into earlier rows (those are past values,
-known at prediction time, not leakage). The scaler is fitted on the training rows only.
+rows test; an optional calibration part (for prediction intervals) sits between the
+validation and test parts. A part holds every sample whose target steps all lie in its
+rows, so no target is in two parts; input windows may reach back into earlier rows (those
+are past values, known at prediction time, not leakage). The scaler is fitted on the
+training rows only.
 """
 
 from __future__ import annotations
@@ -32,18 +34,30 @@ _LABEL_TYPES = (str, pd.Timestamp, pd.Period, dt.date, np.datetime64)
 class SplitSizes:
     """Number of time steps in each part; the parts are consecutive and cover the series.
 
-    Train is rows ``[0, n_train)``, validation ``[n_train, n_train + n_val)``, test the
+    Train is rows ``[0, n_train)``, validation ``[n_train, n_train + n_val)``, calibration
+    the ``n_calibration`` rows after the validation part (0 unless asked for), test the
     last ``n_test`` rows.
 
     Examples
     --------
     >>> SplitSizes(n_train=100, n_val=20, n_test=24).n_train
     100
+    >>> SplitSizes(100, 20, 24, n_calibration=30)
+    SplitSizes(n_train=100, n_val=20, n_test=24, n_calibration=30)
     """
 
     n_train: int
     n_val: int
     n_test: int
+    n_calibration: int = 0
+
+    def __repr__(self) -> str:
+        """Show the calibration part only when there is one."""
+        calibration = f", n_calibration={self.n_calibration}" if self.n_calibration else ""
+        return (
+            f"SplitSizes(n_train={self.n_train}, n_val={self.n_val}, "
+            f"n_test={self.n_test}{calibration})"
+        )
 
 
 def split_sizes(
@@ -54,8 +68,9 @@ def split_sizes(
     val_size=0.0,
     test_size=0.0,
     axis: TimeAxis | None = None,
+    calibration_size=0.0,
 ) -> SplitSizes:
-    """Resolve ``val_size`` and ``test_size`` into numbers of time steps.
+    """Resolve ``val_size``, ``test_size`` and ``calibration_size`` into numbers of time steps.
 
     Parameters
     ----------
@@ -69,6 +84,10 @@ def split_sizes(
         ``axis``). On a range axis an integer label is given as a string, e.g. ``"120"``.
     axis : TimeAxis, optional
         Time axis of the series, to read labels.
+    calibration_size : float, int or label, default 0.0
+        A part between the validation and the test part (train | val | calibration | test),
+        given like the others; a label is the first label of the calibration part, and
+        then ``val_size`` as a label is the first label of the validation part before it.
 
     Returns
     -------
@@ -81,37 +100,51 @@ def split_sizes(
         not start before the test part.
     DataError
         If the series is too short: training needs ``window + horizon`` steps, a non-empty
-        validation or test part ``horizon`` steps.
+        validation, calibration or test part ``horizon`` steps.
 
     Examples
     --------
     >>> split_sizes(144, window=24, horizon=1, val_size=0.1, test_size=24)
     SplitSizes(n_train=105, n_val=15, n_test=24)
+    >>> split_sizes(144, window=24, horizon=1, val_size=0.1, test_size=24, calibration_size=30)
+    SplitSizes(n_train=75, n_val=15, n_test=24, n_calibration=30)
     """
     n_steps = check_window(n_steps, name="n_steps")
     window, horizon = check_window(window), check_horizon(horizon)
     n_test = _resolve_size(test_size, "test_size", n_steps, n_steps, axis)
-    n_val = _resolve_size(val_size, "val_size", n_steps, n_steps - n_test, axis)
-    if n_val + n_test >= n_steps:
+    n_cal = _resolve_size(calibration_size, "calibration_size", n_steps, n_steps - n_test, axis)
+    n_val = _resolve_size(val_size, "val_size", n_steps, n_steps - n_test - n_cal, axis)
+    # Name the calibration part in messages only when there is one (the common case has none).
+    cal = bool(n_cal)
+    if n_val + n_cal + n_test >= n_steps:
+        names = "`val_size`, `calibration_size` and" if cal else "`val_size` and"
+        given = f"calibration_size={calibration_size!r}, " if cal else ""
+        taken = " + ".join(str(n) for n in ((n_val, n_cal, n_test) if cal else (n_val, n_test)))
         raise ParameterError(
-            f"`val_size` and `test_size` take {n_val} + {n_test} of the {n_steps} time steps, "
-            f"leaving none to train on; got val_size={val_size!r}, test_size={test_size!r}. "
-            f"Use smaller sizes."
+            f"{names} `test_size` take {taken} of the {n_steps} time steps, leaving none to "
+            f"train on; got val_size={val_size!r}, {given}test_size={test_size!r}. Use "
+            "smaller sizes."
         )
-    n_train = n_steps - n_val - n_test
-    short = n_train < window + horizon or 0 < n_val < horizon or 0 < n_test < horizon
-    if short:
-        need_val = max(n_val, horizon) if n_val else 0
-        need_test = max(n_test, horizon) if n_test else 0
+    n_train = n_steps - n_val - n_cal - n_test
+    parts = (n_val, n_cal, n_test)
+    if n_train < window + horizon or any(0 < n < horizon for n in parts):
+        need_val, need_cal, need_test = (max(n, horizon) if n else 0 for n in parts)
+        need = window + horizon + need_val + need_cal + need_test
+        counts = (
+            f"{n_val} validation, {n_cal} calibration and {n_test} test steps"
+            if cal
+            else f"{n_val} validation and {n_test} test steps"
+        )
+        terms = f"{need_val} + {need_cal} + {need_test}" if cal else f"{need_val} + {need_test}"
+        parts_named = "validation, calibration" if cal else "validation"
         raise DataError(
-            f"The series is too short: window={window} and horizon={horizon} with {n_val} "
-            f"validation and {n_test} test steps need at least {window} + {horizon} + "
-            f"{need_val} + {need_test} = {window + horizon + need_val + need_test} time "
-            f"steps (training needs window + horizon, each non-empty validation or test "
-            f"part at least horizon), got {n_steps}. Use a smaller window, horizon, "
-            f"val_size or test_size, or a longer series."
+            f"The series is too short: window={window} and horizon={horizon} with {counts} "
+            f"need at least {window} + {horizon} + {terms} = {need} time steps (training "
+            f"needs window + horizon, each non-empty {parts_named} "
+            f"or test part at least horizon), got {n_steps}. Use a smaller window, horizon, "
+            f"val_size{', calibration_size' if cal else ''} or test_size, or a longer series."
         )
-    return SplitSizes(n_train, n_val, n_test)
+    return SplitSizes(n_train, n_val, n_test, n_cal)
 
 
 def _resolve_size(size, argname: str, n_steps: int, end: int, axis: TimeAxis | None) -> int:

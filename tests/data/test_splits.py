@@ -274,3 +274,37 @@ def test_changing_val_or_test_values_does_not_leak_into_training(case, seed, new
     assert before.train.index.equals(after.train.index)
     if part_name == "test":
         assert before.val.y.tobytes() == after.val.y.tobytes()
+
+
+# ------------------------------------------------------------------ calibration part
+def test_calibration_part_sits_between_validation_and_test():
+    sizes = split_sizes(144, window=24, horizon=1, val_size=0.1, test_size=24, calibration_size=30)
+    assert sizes == SplitSizes(75, 15, 24, 30)
+    assert sizes.n_train + sizes.n_val + sizes.n_calibration + sizes.n_test == 144
+    assert split_sizes(100, window=5, horizon=1, val_size=10) == SplitSizes(90, 10, 0)
+    assert split_sizes(100, window=5, horizon=1, val_size=10).n_calibration == 0
+    assert "n_calibration" not in repr(SplitSizes(90, 10, 0))
+    # a fraction; labels: calibration from its first label to the test part, val before it
+    assert split_sizes(100, window=5, horizon=1, calibration_size=0.2).n_calibration == 20
+    axis = TimeAxis.from_index(pd.date_range("2020-01-01", periods=48, freq="MS"))
+    sizes = split_sizes(
+        48,
+        window=2,
+        horizon=1,
+        val_size="2022-07-01",
+        calibration_size="2023-01-01",
+        test_size=6,
+        axis=axis,
+    )
+    assert sizes == SplitSizes(30, 6, 6, 6)
+
+
+def test_calibration_part_errors_name_it():
+    with pytest.raises(ParameterError, match=r"`calibration_size` and `test_size` take 50 \+ 30"):
+        split_sizes(100, window=5, horizon=1, val_size=50, calibration_size=30, test_size=20)
+    with pytest.raises(ParameterError, match="got calibration_size=-1"):
+        split_sizes(100, window=5, horizon=1, calibration_size=-1)
+    with pytest.raises(
+        DataError, match=r"4 calibration.*at least 5 \+ 2 \+ 2 \+ 4 \+ 2 = 15.*calibration_size"
+    ):
+        split_sizes(14, window=5, horizon=2, val_size=2, calibration_size=4, test_size=1)

@@ -1,0 +1,191 @@
+"""Long-format frames: many series stacked in one table, one row per (series, time step).
+
+The convention of statsforecast and neuralforecast: a column with the series id
+(``unique_id``), a column with the time labels (``ds``) and a column with the values
+(``y``). :func:`split_long` cuts such a frame into one checked series per id (each with its
+own :class:`~forecastkit.data.time_axis.TimeAxis`, so series may differ in length, start
+and frequency); :func:`to_long` stacks per-series results back into one long frame.
+
+Invariants: series keep the order in which their ids first appear in the frame; rows of a
+series are sorted by time before checking; no arithmetic on labels happens here (each
+series' labels come from its own ``TimeAxis``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from forecastkit.data.validation import CheckedSeries, check_series
+from forecastkit.exceptions import DataError
+
+__all__ = ["is_long_frame", "split_long", "to_long"]
+
+
+def is_long_frame(data, *, id_col: str = "unique_id", time_col: str = "ds") -> bool:
+    """Return True when ``data`` is a DataFrame with an id column and a time column.
+
+    A DataFrame with the id column but no time column is neither a long frame nor a
+    series, and raises a DataError that says so.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"unique_id": ["a"], "ds": [0], "y": [1.0]})
+    >>> is_long_frame(frame), is_long_frame(frame["y"])
+    (True, False)
+    """
+    if not isinstance(data, pd.DataFrame):
+        return False
+    columns = set(data.columns)
+    if id_col in columns and time_col not in columns:
+        raise DataError(
+            f"The frame has the id column {id_col!r} but no time column {time_col!r} (its "
+            f"columns are {list(data.columns)}). Long-format input needs both: name the time "
+            f"column with time_col=..., or move it out of the index with `frame.reset_index()`."
+        )
+    return id_col in columns and time_col in columns
+
+
+def split_long(
+    frame: pd.DataFrame,
+    *,
+    id_col: str = "unique_id",
+    time_col: str = "ds",
+    target_col: str = "y",
+    freq=None,
+) -> list[tuple[Hashable, CheckedSeries]]:
+    """Split a long frame into one checked series per id.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Columns ``id_col``, ``time_col`` and ``target_col`` (no others), one row per series
+        and time step. Time labels may be datetimes, periods or integers; each series must
+        be regular (its own frequency, inferred per series).
+    id_col, time_col, target_col : str
+        Names of the id, time and value columns.
+    freq : str or pandas.DateOffset, optional
+        Frequency of every series' DatetimeIndex; None infers it per series.
+
+    Returns
+    -------
+    list of (id, CheckedSeries)
+        In the order in which the ids first appear; each series' ``values`` has shape
+        ``(n_steps, 1)``, its ``axis`` is named ``time_col``, its name is ``target_col``.
+
+    Raises
+    ------
+    DataError
+        For a missing or extra column, a missing id, or a series that fails
+        :func:`~forecastkit.data.validation.check_series` (the message names the id).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({
+    ...     "unique_id": ["a", "a", "a", "b", "b", "b", "b"],
+    ...     "ds": list(pd.date_range("2024-01-01", periods=3, freq="D"))
+    ...     + list(pd.date_range("2020-01-01", periods=4, freq="MS")),
+    ...     "y": [1.0, 2.0, 3.0, 5.0, 6.0, 7.0, 8.0],
+    ... })
+    >>> [(uid, s.values.shape, s.axis.freq) for uid, s in split_long(frame)]
+    [('a', (3, 1), 'D'), ('b', (4, 1), 'MS')]
+    """
+    wanted = [id_col, time_col, target_col]
+    missing = [c for c in wanted if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"The long frame has no column(s) {missing}; its columns are "
+            f"{list(frame.columns)}. Name them with id_col=, time_col= and target_col= "
+            f"(defaults 'unique_id', 'ds', 'y')."
+        )
+    extra = [c for c in frame.columns if c not in wanted]
+    if extra:
+        raise DataError(
+            f"The long frame has column(s) {extra} besides {wanted}; covariates are not "
+            f"supported in long format. Select the three columns first, e.g. "
+            f"`frame[{wanted!r}]`."
+        )
+    if len(frame) == 0:
+        raise DataError("The long frame is empty. Pass at least one series.")
+    ids = frame[id_col]
+    if ids.isna().any():
+        row = int(np.flatnonzero(ids.isna().to_numpy())[0])
+        raise DataError(
+            f"The id column {id_col!r} has missing values (first at row {row}). Give every "
+            f"row a series id, or drop those rows."
+        )
+    out = []
+    groups = frame.groupby(id_col, sort=False, observed=True)[[time_col, target_col]]
+    for uid, group in groups:
+        index = pd.Index(group[time_col].to_numpy(), name=time_col)
+        if index.hasnans:
+            raise DataError(
+                f"Series {uid!r} has missing time labels in {time_col!r}. Fill or drop them."
+            )
+        series = pd.Series(group[target_col].to_numpy(), index=index, name=target_col)
+        series = series.sort_index(kind="stable")
+        try:
+            checked = check_series(series, freq=freq, name=target_col)
+        except DataError as err:
+            raise DataError(f"Series {uid!r} ({id_col} == {uid!r}): {err}") from err
+        out.append((_plain(uid), checked))
+    return out
+
+
+def to_long(
+    ids: Sequence[Hashable],
+    pieces: Sequence[pd.Series],
+    *,
+    id_col: str = "unique_id",
+    time_col: str = "ds",
+    name: str,
+) -> pd.DataFrame:
+    """Stack one result Series per id into a long frame ``[id_col, time_col, name]``.
+
+    Parameters
+    ----------
+    ids : sequence
+        One id per piece.
+    pieces : sequence of pandas.Series
+        The results, each indexed by its series' own labels (any index kind).
+    id_col, time_col : str
+        Names of the id and time columns of the result.
+    name : str
+        Name of the value column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (id, label), pieces in the given order, a default RangeIndex.
+
+    Examples
+    --------
+    >>> a = pd.Series([1.0, 2.0], index=pd.RangeIndex(5, 7))
+    >>> b = pd.Series([3.0], index=pd.RangeIndex(9, 10))
+    >>> to_long(["a", "b"], [a, b], name="Forecaster")
+      unique_id  ds  Forecaster
+    0         a   5         1.0
+    1         a   6         2.0
+    2         b   9         3.0
+    """
+    if len(ids) != len(pieces):
+        raise DataError(f"Got {len(ids)} ids for {len(pieces)} pieces; pass one id per piece.")
+    if not pieces:
+        return pd.DataFrame({id_col: [], time_col: [], name: []})
+    lengths = [len(p) for p in pieces]
+    labels = pieces[0].index.append([p.index for p in pieces[1:]])
+    values = np.concatenate([np.asarray(p, dtype=np.float64) for p in pieces])
+    return pd.DataFrame(
+        {
+            id_col: pd.Index(list(ids)).repeat(lengths),
+            time_col: labels.rename(None),
+            name: values,
+        }
+    )
+
+
+def _plain(uid):
+    """Return a NumPy scalar id as the Python scalar it holds (ids round-trip through JSON)."""
+    return uid.item() if isinstance(uid, np.generic) else uid

@@ -69,10 +69,10 @@ def resolve_verbose(verbose) -> int:
 
 def train(
     model: keras.Model,
-    X: np.ndarray,
-    Y: np.ndarray,
+    X: np.ndarray | keras.utils.PyDataset,
+    Y: np.ndarray | None = None,
     *,
-    validation: tuple[np.ndarray, np.ndarray] | None,
+    validation: tuple[np.ndarray, np.ndarray] | keras.utils.PyDataset | None,
     epochs: int,
     batch_size: int,
     optimizer="adam",
@@ -90,9 +90,12 @@ def train(
     Parameters
     ----------
     model : keras.Model
-    X, Y : ndarray
-        Training inputs and targets (any shapes the model accepts).
-    validation : (X_val, Y_val) or None
+    X, Y : ndarray, or a keras.utils.PyDataset and None
+        Training inputs and targets (any shapes the model accepts), or a dataset of
+        ``(X, Y)`` batches such as :class:`~forecastkit.training.dataset.WindowDataset`
+        (streamed windows) with ``Y=None``. A dataset brings its own batches and
+        shuffling: ``batch_size`` and ``shuffle`` apply to arrays only.
+    validation : (X_val, Y_val), keras.utils.PyDataset or None
         Validation data for early stopping; with None (or no samples) the training loss is
         monitored instead, and a log message says so.
     epochs, batch_size, patience : int
@@ -124,7 +127,13 @@ def train(
     >>> sorted(result)
     ['learning_rate', 'loss']
     """
-    if validation is not None and len(validation[0]) == 0:
+    streamed = isinstance(X, keras.utils.PyDataset)
+    if streamed != (Y is None):
+        raise ParameterError(
+            "`train` takes arrays X and Y, or a keras.utils.PyDataset of (X, Y) batches as X "
+            f"with Y=None; got X of type {type(X).__name__} and Y of type {type(Y).__name__}."
+        )
+    if validation is not None and _n_items(validation) == 0:
         validation = None
     monitor = "val_loss" if validation is not None else "loss"
     if validation is None:
@@ -134,12 +143,11 @@ def train(
         path = checkpoint_path or os.path.join(tmp, "best.keras")
         cbs = default_callbacks(monitor=monitor, patience=patience, checkpoint_path=path)
         history = model.fit(
-            X,
-            Y,
+            *((X,) if streamed else (X, Y)),
             validation_data=validation,
             epochs=epochs,
-            batch_size=batch_size,
-            shuffle=shuffle,
+            batch_size=None if streamed else batch_size,
+            shuffle=False if streamed else shuffle,
             verbose=resolve_verbose(verbose),
             callbacks=[*cbs, *callbacks],
         )
@@ -148,3 +156,10 @@ def train(
     result.best_epoch = int(np.nanargmin(values)) + 1 if np.isfinite(values).any() else None
     result.monitor = monitor
     return result
+
+
+def _n_items(validation) -> int:
+    """Return the number of validation samples (arrays) or batches (a dataset)."""
+    if isinstance(validation, keras.utils.PyDataset):
+        return len(validation)
+    return len(validation[0])

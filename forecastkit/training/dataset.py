@@ -1,0 +1,369 @@
+"""Streamed training windows: batches cut from raw series on demand, never all at once.
+
+``make_windows`` returns views, but Keras copies array inputs into one tensor, so fitting on
+``(n_samples, window, n_features)`` windows of a long series needs ``window`` times the
+memory of the series (10,000,000 steps x 256 steps x 4 bytes = 10 GB). A
+:class:`WindowDataset` keeps only the series and the start position of each sample, and
+builds each batch by indexing the ``make_windows`` views with that batch's starts, so
+windows still come from the one windowing function and a batch costs
+``batch_size x (window + horizon)`` rows.
+
+Invariants:
+
+- sample ``k`` of array ``a`` is ``make_windows(arrays[a], window, horizon)`` at row
+  ``starts[a][k]``; samples are numbered array by array (array 0 first);
+- every sample appears exactly once per epoch; the last batch holds the remainder;
+- with ``shuffle=True`` the order of epoch ``e`` is the permutation of
+  ``tf.random.experimental.index_shuffle`` for the seed ``(seed, e)``: computed for blocks
+  of 65,536 positions as batches need them, never stored whole, the same for the same seed.
+
+Why a ``keras.utils.PyDataset`` rather than ``tf.data`` over batch indices: both were
+measured as fast as Keras's in-memory arrays (the recurrent step dominates; a batch costs
+0.02-0.05 ms to build), and the PyDataset is the simpler (``docs/benchmarks.md``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import keras
+import numpy as np
+
+from forecastkit.data.validation import check_horizon, check_window
+from forecastkit.data.windows import make_windows
+from forecastkit.exceptions import DataError, ParameterError
+
+__all__ = ["STREAM_BYTES", "WindowDataset", "make_training_data", "windows_nbytes"]
+
+#: Training windows (inputs plus targets, float32) larger than this are streamed by
+#: :func:`make_training_data`. Keras turns array inputs into one tensor, a copy of every
+#: window; up to 256 MiB that copy is affordable, and small fits keep Keras's in-memory path
+#: (and its results) as before. A fixed size (rather than a share of the free memory) keeps
+#: the choice, and so the results for a given ``random_state``, the same on every machine.
+STREAM_BYTES = 256 * 2**20
+
+#: Positions shuffled per TensorFlow call (and cached): 512 KB of int64.
+_BLOCK = 65_536
+
+
+def windows_nbytes(n_samples: int, window: int, n_features: int, itemsize: int = 4) -> int:
+    """Bytes of ``n_samples`` materialised input windows ``(n_samples, window, n_features)``.
+
+    Examples
+    --------
+    >>> windows_nbytes(10_000_000, 256, 1) / 1e9
+    10.24
+    """
+    return int(n_samples) * int(window) * int(n_features) * int(itemsize)
+
+
+def make_training_data(
+    train,
+    validation,
+    *,
+    window: int,
+    horizon: int,
+    targets: Sequence[int] | None = None,
+    batch_size: int,
+    seed: int | None = None,
+    max_bytes: int | None = None,
+) -> tuple[tuple, object]:
+    """Return training and validation data for :func:`~forecastkit.training.fit.train`.
+
+    In memory (``make_windows`` views, concatenated across series) when the training
+    windows take at most ``max_bytes``; otherwise streamed by :class:`WindowDataset`
+    (training shuffled from ``seed``, validation in order), so that no
+    ``(n_samples, window, n_features)`` copy is ever made.
+
+    Parameters
+    ----------
+    train, validation : ndarray or sequence of ndarray
+        Scaled series ``(n_steps, n_features)`` (one, or one per series) whose windows are
+        the training and the validation samples; a part too short for a window adds none.
+        ``validation`` may be None or empty.
+    window, horizon : int
+    targets : sequence of int, optional
+    batch_size : int
+        Global batch size (the streamed batches have it).
+    seed : int, optional
+        Shuffling seed of the streamed training batches.
+    max_bytes : int, optional
+        Threshold; None reads :data:`STREAM_BYTES` (at call time).
+
+    Returns
+    -------
+    data : tuple
+        ``(X, Y)`` arrays, or ``(WindowDataset, None)``: ``train(model, *data, ...)``.
+    validation : (X_val, Y_val), WindowDataset or None
+        None when there are no validation windows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> part = np.zeros((100, 1), "float32")
+    >>> (X, Y), val = make_training_data(part, None, window=10, horizon=1, batch_size=8)
+    >>> X.shape, val
+    ((90, 10, 1), None)
+    >>> (ds, _), _ = make_training_data(part, None, window=10, horizon=1, batch_size=8,
+    ...                                 max_bytes=0)
+    >>> type(ds).__name__, len(ds)
+    ('WindowDataset', 12)
+    """
+    window, horizon = check_window(window), check_horizon(horizon)
+    train, validation = _as_parts(train), _as_parts(validation)
+    if not train:
+        raise DataError("`train` is empty; pass at least one series (n_steps, n_features).")
+    n_features = train[0].shape[1]
+    n_targets = n_features if targets is None else len(targets)
+    n_samples = sum(max(len(a) - window - horizon + 1, 0) for a in train)
+    n_val = sum(max(len(a) - window - horizon + 1, 0) for a in validation)
+    size = windows_nbytes(n_samples, window, n_features) + windows_nbytes(
+        n_samples, horizon, n_targets
+    )
+    if size <= (STREAM_BYTES if max_bytes is None else max_bytes):
+        data = _stacked_windows(train, window, horizon, targets)
+        val = _stacked_windows(validation, window, horizon, targets) if n_val else None
+        return data, val
+    options = {"window": window, "horizon": horizon, "targets": targets}
+    data = WindowDataset(train, batch_size=batch_size, shuffle=True, seed=seed, **options)
+    val = None
+    if n_val:
+        val = WindowDataset(validation, batch_size=batch_size, shuffle=False, seed=0, **options)
+    return (data, None), val
+
+
+def _as_parts(arrays) -> list[np.ndarray]:
+    """``arrays`` as a list of 2-D arrays (None or an empty sequence: an empty list)."""
+    if arrays is None:
+        return []
+    if isinstance(arrays, np.ndarray):
+        return [arrays]
+    return list(arrays)
+
+
+def _stacked_windows(parts, window, horizon, targets) -> tuple[np.ndarray, np.ndarray]:
+    """In-memory windows of every part: views for one part, one concatenation for several."""
+    pairs = [make_windows(p, window, horizon, targets=targets) for p in parts]
+    if len(pairs) == 1:
+        return pairs[0]
+    return np.concatenate([X for X, _ in pairs]), np.concatenate([Y for _, Y in pairs])
+
+
+class WindowDataset(keras.utils.PyDataset):
+    """Batches ``(X, Y)`` of windows cut on demand from one or more raw series.
+
+    Parameters
+    ----------
+    arrays : ndarray or sequence of ndarray
+        One series ``(n_steps, n_features)`` or several with the same ``n_features`` (of
+        any lengths). float32 arrays are used as they are (not copied); others are
+        converted to float32 once.
+    window : int
+        Input steps per sample.
+    horizon : int
+        Target steps per sample (``out_steps`` of the network).
+    starts : sequence, optional
+        Per array, the window start positions to train on: an int array, a ``range`` or
+        None (every window of that array, ``range(n_steps - window - horizon + 1)``).
+        None means None for every array. A ``range`` costs no memory; an int array costs
+        8 bytes per sample.
+    targets : sequence of int, optional
+        Target columns (None: all), as in :func:`~forecastkit.data.windows.make_windows`.
+    batch_size : int, default=32
+        Samples per batch; the last batch holds the remainder.
+    shuffle : bool, default=True
+        Visit the samples in a new pseudorandom order every epoch (across arrays).
+    seed : int or None, default=None
+        Seed of the shuffling; the order of epoch ``e`` depends on ``(seed, e)`` only.
+        None draws one from the operating system.
+    **kwargs
+        ``workers``, ``use_multiprocessing``, ``max_queue_size`` of
+        :class:`keras.utils.PyDataset`.
+
+    Attributes
+    ----------
+    n_samples : int
+        Samples per epoch (all arrays).
+    epoch : int
+        The epoch whose order batches follow; :meth:`on_epoch_end` advances it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> series = np.arange(20, dtype="float32").reshape(10, 2)
+    >>> ds = WindowDataset(series, window=3, horizon=1, targets=[0], batch_size=4, seed=0)
+    >>> len(ds), ds.n_samples
+    (2, 7)
+    >>> X, Y = ds[1]
+    >>> X.shape, Y.shape
+    ((3, 3, 2), (3, 1, 1))
+    """
+
+    def __init__(
+        self,
+        arrays,
+        *,
+        window: int,
+        horizon: int,
+        starts: Sequence | None = None,
+        targets: Sequence[int] | None = None,
+        batch_size: int = 32,
+        shuffle: bool = True,
+        seed: int | None = None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.window = check_window(window)
+        self.horizon = check_horizon(horizon)
+        self.batch_size = check_window(batch_size, name="batch_size")
+        self.shuffle = bool(shuffle)
+        if seed is None:
+            seed = int(np.random.SeedSequence().generate_state(1)[0] % (2**31 - 1))
+        self.seed = int(seed)
+        self.epoch = 0
+        self._cache: tuple[int, int, np.ndarray] | None = None
+        if isinstance(arrays, np.ndarray):
+            arrays = [arrays]
+        arrays = [np.asarray(a, dtype=np.float32) for a in arrays]
+        if not arrays:
+            raise DataError("`arrays` is empty; pass at least one series (n_steps, n_features).")
+        if starts is None:
+            starts = [None] * len(arrays)
+        if len(starts) != len(arrays):
+            raise ParameterError(
+                f"`starts` must hold one entry per array; got {len(starts)} for "
+                f"{len(arrays)} arrays. Pass None to train on every window."
+            )
+        self._X, self._Y, self._starts = [], [], []
+        for i, (values, s) in enumerate(zip(arrays, starts, strict=True)):
+            X, Y = make_windows(values, self.window, self.horizon, targets=targets)
+            if X.shape[2] != (self._X[0].shape[2] if self._X else X.shape[2]):
+                raise DataError(
+                    f"Every array must have the same number of features; array {i} has "
+                    f"{X.shape[2]}, array 0 has {self._X[0].shape[2]}."
+                )
+            self._X.append(X)
+            self._Y.append(Y)
+            self._starts.append(_check_starts(s, len(X), i, self.window, self.horizon))
+        counts = [len(s) for s in self._starts]
+        self._offsets = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])
+        self.n_samples = int(self._offsets[-1])
+        if self.n_samples == 0:
+            raise DataError(
+                f"No training samples: every array is shorter than window={self.window} + "
+                f"horizon={self.horizon} steps (or `starts` is empty). Use a shorter window "
+                "or longer series."
+            )
+
+    # ---------------------------------------------------------------- PyDataset
+    def __len__(self) -> int:
+        """Return the number of batches per epoch (the last may be partial)."""
+        return math.ceil(self.n_samples / self.batch_size)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """Batch ``index``: X ``(b, window, n_features)``, Y ``(b, horizon, n_targets)``."""
+        n_batches = len(self)
+        if not -n_batches <= index < n_batches:
+            raise IndexError(f"Batch index {index} out of range for {n_batches} batches.")
+        index %= n_batches
+        low = index * self.batch_size
+        ids = self.sample_ids(low, min(low + self.batch_size, self.n_samples))
+        return self.take(ids)
+
+    def on_epoch_end(self) -> None:
+        """Advance to the next epoch's order."""
+        self.epoch += 1
+
+    # ------------------------------------------------------------------- helpers
+    def sample_ids(self, low: int, high: int) -> np.ndarray:
+        """Return the sample numbers at positions ``low:high`` of this epoch's order (int64)."""
+        if not self.shuffle:
+            return np.arange(low, high, dtype=np.int64)
+        first, last = low // _BLOCK, (high - 1) // _BLOCK
+        parts = [
+            self._shuffled_block(b)[max(low - b * _BLOCK, 0) : high - b * _BLOCK]
+            for b in range(first, last + 1)
+        ]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def _shuffled_block(self, block: int) -> np.ndarray:
+        """Return the shuffled sample numbers of positions in ``block`` (one TensorFlow call)."""
+        cached = self._cache
+        if cached is not None and cached[:2] == (self.epoch, block):
+            return cached[2]
+        import tensorflow as tf
+
+        positions = np.arange(
+            block * _BLOCK, min((block + 1) * _BLOCK, self.n_samples), dtype=np.int64
+        )
+        ids = positions
+        if self.n_samples > 1:
+            seed = np.array([self.seed, self.epoch], dtype=np.int64)
+            ids = np.asarray(
+                tf.random.experimental.index_shuffle(
+                    positions, seed=seed, max_index=self.n_samples - 1
+                ),
+                dtype=np.int64,
+            )
+        self._cache = (self.epoch, block, ids)
+        return ids
+
+    def locate(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return the array number and the window start of each sample number in ``ids``."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if len(self._starts) == 1:
+            s = self._starts[0]
+            starts = s.start + ids * s.step if isinstance(s, range) else s[ids]
+            return np.zeros(len(ids), dtype=np.int64), starts
+        which = np.searchsorted(self._offsets, ids, side="right") - 1
+        local = ids - self._offsets[which]
+        starts = np.empty_like(local)
+        for a in np.unique(which):
+            rows = which == a
+            s = self._starts[a]
+            k = local[rows]
+            starts[rows] = s.start + k * s.step if isinstance(s, range) else s[k]
+        return which, starts
+
+    def take(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return the windows of sample numbers ``ids`` as new float32 arrays (X, Y)."""
+        which, starts = self.locate(ids)
+        if len(self._X) == 1:
+            return self._X[0][starts], self._Y[0][starts]
+        n_features, n_targets = self._X[0].shape[2], self._Y[0].shape[2]
+        X = np.empty((len(ids), self.window, n_features), dtype=np.float32)
+        Y = np.empty((len(ids), self.horizon, n_targets), dtype=np.float32)
+        for a in np.unique(which):
+            rows = which == a
+            X[rows] = self._X[a][starts[rows]]
+            Y[rows] = self._Y[a][starts[rows]]
+        return X, Y
+
+
+def _check_starts(starts, n_windows: int, i: int, window: int, horizon: int) -> range | np.ndarray:
+    """Return the starts of array ``i`` as a ``range`` or an int64 array, checked."""
+    if starts is None:
+        return range(n_windows)
+    if isinstance(starts, range):
+        ends = (starts[0], starts[-1]) if len(starts) else (0, 0)
+        if min(ends) < 0 or (len(starts) and max(ends) >= n_windows):
+            raise _bad_starts(i, n_windows, window, horizon)
+        return starts
+    out = np.asarray(starts)
+    if out.ndim != 1 or not (out.size == 0 or np.issubdtype(out.dtype, np.integer)):
+        raise ParameterError(
+            f"`starts[{i}]` must be a 1-D integer array, a range or None; got shape "
+            f"{out.shape} and dtype {out.dtype}."
+        )
+    out = out.astype(np.int64, copy=False)
+    if out.size and (out.min() < 0 or out.max() >= n_windows):
+        raise _bad_starts(i, n_windows, window, horizon)
+    return out
+
+
+def _bad_starts(i: int, n_windows: int, window: int, horizon: int) -> DataError:
+    return DataError(
+        f"`starts[{i}]` must lie in range({n_windows}): array {i} has {n_windows} windows of "
+        f"window={window} + horizon={horizon} steps. Drop starts too close to its end."
+    )

@@ -67,7 +67,7 @@ def main() -> None:
 
     y = make_series(args.n_steps)
     f = Forecaster(
-        window=24, units=(16,), epochs=1, transform="none", verbose=0, random_state=0
+        window=24, units=(16,), epochs=1, target_transform="none", verbose=0, random_state=0
     ).fit(y)
     values, h = f.values_, args.horizon
     origins = len(values) - h - np.arange(args.origins)[::-1]
@@ -84,7 +84,7 @@ def main() -> None:
     diff = float(np.max(np.abs(batched - looped.reshape(-1))))
     speedup = t_loop / t_batch
 
-    print(f"series: {args.n_steps} steps, window 24, LSTM units=(16,), transform='none'")
+    print(f"series: {args.n_steps} steps, window 24, LSTM units=(16,), target_transform='none'")
     print(f"origins: {args.origins}, horizon: {h} (forecasts: {args.origins * h})")
     print(f"CPU cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.2f}")
     print(

@@ -59,7 +59,7 @@ def main() -> None:
     longest = max(args.histories) + 3 * args.calls + 10
     y = make_series(longest)
     base = Forecaster(
-        window=24, units=(8,), epochs=1, transform="none", verbose=0, random_state=0
+        window=24, units=(8,), epochs=1, target_transform="none", verbose=0, random_state=0
     ).fit(y[:1000])
     path = os.path.join(tempfile.mkdtemp(prefix="forecastkit-bench-"), "base.keras")
     base.save(path)

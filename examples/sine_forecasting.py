@@ -58,7 +58,7 @@ def main(argv=None) -> int:
     forecaster = Forecaster(
         window=10,
         val_size=n_test,  # the 200 steps before the test part validate (early stopping)
-        transform="none",  # a sine is stationary: no log, no differences
+        target_transform="none",  # a sine is stationary: no log, no differences
         optimizer="rmsprop",
         random_state=0,
         **options,

@@ -11,6 +11,7 @@ from forecastkit.backtest import BacktestResult, backtest
 from forecastkit.data.splits import make_splits
 from forecastkit.estimators.classifier import SequenceClassifier
 from forecastkit.estimators.forecaster import Forecaster
+from forecastkit.estimators.local import LocalForecasters
 from forecastkit.estimators.naive import NaiveForecaster
 from forecastkit.estimators.sequence_regressor import SequenceRegressor
 from forecastkit.estimators.window_regressor import WindowRegressor, WindowTransformer
@@ -18,6 +19,7 @@ from forecastkit.estimators.window_regressor import WindowRegressor, WindowTrans
 __all__ = [
     "BacktestResult",
     "Forecaster",
+    "LocalForecasters",
     "NaiveForecaster",
     "SequenceClassifier",
     "SequenceRegressor",

@@ -495,7 +495,7 @@ def _make_forecaster(args: argparse.Namespace, *, test_size):
         bidirectional=args.bidirectional,
         dropout=args.dropout,
         strategy=args.strategy,
-        transform=args.transform,
+        target_transform=args.transform,
         epochs=args.epochs,
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,

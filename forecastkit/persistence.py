@@ -205,16 +205,23 @@ def _decode(value):
 def encode_params(params: dict[str, Any]) -> dict[str, Any]:
     """Make an estimator's ``get_params()`` JSON-safe for the manifest.
 
-    Callbacks are dropped (not part of a saved model) and an optimizer instance is stored
-    by name; tuples, NumPy scalars and scikit-learn transformers are encoded without pickle.
+    Callbacks and a ``distribution`` strategy are dropped (stored as None: they belong to
+    the training run, not to the saved model) and an optimizer instance is stored by name;
+    tuples, NumPy scalars and scikit-learn transformers are encoded without pickle.
 
     Examples
     --------
     >>> decode_params(encode_params({"units": (8, 4), "callbacks": [1]}))
     {'units': (8, 4), 'callbacks': None}
+    >>> list(encode_params({"window": 3, "scaler__copy": True}))  # deep get_params()
+    ['window', 'callbacks']
     """
-    params = dict(params)
+    # get_params() (deep) also lists nested parameters ("scaler__copy"); the top-level object
+    # carries them, and __init__ takes only top-level names.
+    params = {k: v for k, v in params.items() if "__" not in k}
     params["callbacks"] = None
+    if "distribution" in params:
+        params["distribution"] = None
     if not isinstance(params.get("optimizer", ""), str):
         params["optimizer"] = params["optimizer"].name
     return {k: _encode(v) for k, v in params.items()}

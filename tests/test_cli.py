@@ -113,6 +113,40 @@ def test_help_and_version_do_not_import_tensorflow():
     assert "forecastkit" in result.stdout and "fit" in result.stdout
 
 
+# Records TF_CPP_MIN_LOG_LEVEL at the moment TensorFlow is first imported.
+TF_LEVEL_SPY = """
+import builtins, os, sys
+real_import, seen = builtins.__import__, []
+def spy(name, *args, **kwargs):
+    if name.split(".")[0] == "tensorflow" and not seen:
+        seen.append(os.environ.get("TF_CPP_MIN_LOG_LEVEL"))
+    return real_import(name, *args, **kwargs)
+builtins.__import__ = spy
+from forecastkit.cli import main
+code = main(sys.argv[1:])
+print("exit", code, "level at TensorFlow import:", seen[0] if seen else "never", file=sys.stderr)
+"""
+
+
+def test_tensorflow_cpp_logs_quieted_before_import_unless_user_chose(model_path, monkeypatch):
+    env = {k: v for k, v in ENV.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    argv = ["forecast", str(model_path), "--horizon", "2"]
+    result = subprocess.run(
+        [sys.executable, "-c", TF_LEVEL_SPY, *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert "exit 0 level at TensorFlow import: 2" in result.stderr, result.stderr[-2000:]
+    assert "cpu_feature_guard" not in result.stderr  # TF's C++ info lines stay hidden
+    from forecastkit import cli
+
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "0")  # the user's choice wins
+    cli._quiet_tensorflow()
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0"
+
+
 def test_console_script_version_and_usage_error():
     from forecastkit import __version__
 

@@ -25,6 +25,11 @@ OUTPUTS = {
         "sine_history.png",
     ],
     "sin_to_cos.py": ["sin_to_cos.png", "sin_to_cos_metrics.csv"],
+    "grid_search.py": [
+        "grid_search_cv_results.csv",
+        "grid_search_test_metrics.csv",
+        "grid_search_forecast.png",
+    ],
 }
 
 

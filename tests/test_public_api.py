@@ -7,6 +7,7 @@ import forecastkit
 PUBLIC_CLASSES_AND_FUNCTIONS = {
     "BacktestResult",
     "Forecaster",
+    "LocalForecasters",
     "NaiveForecaster",
     "SequenceClassifier",
     "SequenceRegressor",

@@ -195,7 +195,7 @@ def choose_transform(
     if mode in ("log", "log-diff") and not positive:
         raise ParameterError(
             f"`transform={mode!r}` needs strictly positive target values in the training part; "
-            f"the smallest is {columns.min()!r}. Use transform='diff' or 'auto'."
+            f"the smallest is {columns.min()!r}. Use target_transform='diff' or 'auto'."
         )
     if mode == "auto":
         log = tuple(

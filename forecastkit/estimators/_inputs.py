@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from forecastkit.data.validation import CheckedSeries, check_series
 from forecastkit.exceptions import DataError
@@ -28,30 +29,67 @@ def _as_frame(data, prefix: str, index: pd.Index | None) -> pd.DataFrame:
     return pd.DataFrame(array, columns=names, index=index)
 
 
+def _is_pandas(data) -> bool:
+    return isinstance(data, pd.Series | pd.DataFrame)
+
+
+def _refuse_sparse(data, argname: str) -> None:
+    if sparse.issparse(data):
+        raise DataError(
+            f"Sparse input is not supported: `{argname}` is a {type(data).__name__}. A time "
+            f"series is dense; pass `{argname}.toarray()` or a pandas object."
+        )
+
+
+def _same_values(X, y_frame: pd.DataFrame) -> bool:
+    """Whether ``X`` holds exactly the values of ``y`` (the ``fit(y, y)`` convention)."""
+    if np.ndim(X) not in (1, 2) or len(X) != len(y_frame) or len(y_frame) == 0:
+        return False
+    values = np.asarray(X, dtype=object).reshape(len(y_frame), -1)
+    return np.array_equal(values, y_frame.to_numpy(dtype=object))
+
+
 def assemble(X, y, *, target=None, freq=None) -> tuple[CheckedSeries, bool]:
     """Check the series to forecast and any exogenous features in one go.
 
     ``fit(series)`` (``y`` None) forecasts ``series`` itself; ``fit(X, y)`` forecasts ``y``
     with the columns of ``X`` as covariates (their values are known at every step, also in
-    the future). ``X`` identical to ``y`` adds nothing and is ignored.
+    the future). ``X`` identical to ``y`` adds nothing and is ignored: ``fit(y, y)`` is how
+    scikit-learn's model selection (``GridSearchCV``, ``cross_val_score``) fits a forecaster
+    on the training rows, and ``predict(y_test)`` then scores the rows that continue them.
+    That needs pandas input, whose index places ``y_test`` in time: identical NumPy arrays
+    are refused, as ``predict`` could not tell which steps ``y_test`` holds.
 
     Returns
     -------
     (CheckedSeries, has_covariates)
     """
+    _refuse_sparse(X, "X")
+    _refuse_sparse(y, "y")
     if y is None:
         if X is None:
             raise DataError("`fit` needs a series: call fit(y) or fit(X, y).")
         return check_series(X, target=target, freq=freq, name="y"), False
     y_frame = _as_frame(y, "y", None)
-    if X is None or (
-        np.shape(X)[0] == len(y_frame)
-        and np.array_equal(
-            np.asarray(X, dtype=object).reshape(len(y_frame), -1), y_frame.to_numpy(dtype=object)
-        )
-    ):
+    if X is None:
         return check_series(y, target=target, freq=freq, name="y"), False
+    if _same_values(X, y_frame):
+        if not (_is_pandas(X) or _is_pandas(y)):
+            raise DataError(
+                "fit(X, y) got X identical to y as NumPy arrays. For scikit-learn model "
+                "selection (GridSearchCV, cross_val_score) pass pandas, e.g. "
+                "search.fit(pd.Series(y), pd.Series(y)): predict(X_test) then knows from the "
+                "index that X_test continues the training rows and scores each of them. "
+                "Outside model selection call fit(y)."
+            )
+        series = y if _is_pandas(y) else X  # the one with an index
+        return check_series(series, target=target, freq=freq, name="y"), False
     X_frame = _as_frame(X, "x", y_frame.index)
+    if X_frame.shape[1] == 0:
+        raise DataError(
+            f"`X` has 0 feature(s) (shape={X_frame.shape}) while a minimum of 1 is required "
+            "for covariates. Call fit(y) to forecast without covariates."
+        )
     if len(X_frame) != len(y_frame):
         raise DataError(
             f"`X` and `y` must have the same number of time steps; got {len(X_frame)} and "

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
-from forecastkit.data.scaling import SeriesScaler
+from forecastkit.data.long import is_long_frame
+from forecastkit.data.scaling import SeriesScaler, transform_and_scale
 from forecastkit.data.seasonality import season_length
 from forecastkit.data.splits import split_sizes
 from forecastkit.data.time_axis import TimeAxis
 from forecastkit.data.transforms import TargetTransform, choose_transform
 from forecastkit.data.validation import check_horizon, check_series, check_window
 from forecastkit.data.windows import make_windows
+from forecastkit.estimators import _long
 from forecastkit.estimators._inputs import assemble
 from forecastkit.exceptions import DataError, ModelFileError, NotFittedError, ParameterError
+from forecastkit.intervals import (
+    check_levels,
+    format_level,
+    interval_columns,
+    min_calibration_size,
+    step_widths,
+)
 from forecastkit.metrics import mae, mase, rmse, smape
 from forecastkit.strategies import STRATEGIES, one_step
 
@@ -65,17 +76,30 @@ class Forecaster(RegressorMixin, BaseEstimator):
     strategy : {"recursive", "direct"}, default="recursive"
         Recursive: one-step network, predictions fed back (any horizon). Direct (MIMO): the
         network outputs ``horizon`` steps at once.
-    transform : {"auto", "none", "diff", "log", "log-diff"}, default="auto"
+    target_transform : {"auto", "none", "diff", "log", "log-diff"}, default="auto"
         Target transform; "auto" takes logs when the spread grows with the level (Guerrero)
         and first differences when the KPSS test rejects stationarity, from training data.
     epochs : int, default=200
         Upper bound; early stopping usually ends training sooner.
     batch_size : int, default=32
+        Samples per batch on each replica: with ``distribution``, each step trains on
+        ``batch_size * num_replicas_in_sync`` samples, split across the replicas.
     optimizer : str or keras optimizer, default="adam"
     learning_rate : float, default=3e-3
     val_size, test_size : float, int or label, default=0.1 and 0
         Validation part (early stopping) and held-out test part (:meth:`evaluate`), taken
         from the end of the series: a fraction, a number of steps, or the first label.
+    calibration_size : float, int, label or None, default=None
+        Calibration part for the prediction intervals of ``forecast(level=...)``, held out
+        between the validation and the test part (train | val | calibration | test), given
+        like ``val_size``. The network never trains on it and early stopping never sees it.
+        None (or 0): no separate part; the intervals are calibrated on the validation part,
+        which the network never trains on either, so fitting costs no data and
+        ``forecast`` without ``level`` is unchanged. Caveat: early stopping picks the epoch
+        that did best on the validation part, which makes its errors slightly optimistic;
+        set a calibration part (e.g. ``calibration_size=0.2``) for split conformal's
+        coverage guarantee. An interval over ``h`` steps at level ``L`` needs
+        ``ceil(L / (100 - L)) + h - 1`` calibration steps (19 + h - 1 at 95%).
     scaler : scikit-learn transformer or None, default=None
         None means StandardScaler; fitted on the training part only.
     patience : int, default=20
@@ -91,6 +115,17 @@ class Forecaster(RegressorMixin, BaseEstimator):
         Column(s) to predict when the series is a DataFrame with several columns.
     freq : str, optional
         Frequency of an irregular or unmarked DatetimeIndex.
+    id_col, time_col, target_col : str, default="unique_id", "ds", "y"
+        Column names of long-format input: ``fit(frame)`` with a DataFrame holding
+        ``id_col`` and ``time_col`` columns trains ONE global network on windows from every
+        series; :meth:`forecast` and :meth:`predict` then return a long DataFrame
+        ``[id_col, time_col, "Forecaster"]``. See "Many series" in the user guide.
+    distribution : tf.distribute.Strategy or None, default=None
+        Train on several devices or machines with any TensorFlow distribution strategy
+        (``MirroredStrategy`` for the GPUs of one machine, ``MultiWorkerMirroredStrategy``
+        across machines, see "Distributed training" in the user guide): the network is
+        built and compiled in ``distribution.scope()``. Not saved with the model (a saved
+        Forecaster loads and forecasts without it).
 
     Attributes
     ----------
@@ -99,11 +134,17 @@ class Forecaster(RegressorMixin, BaseEstimator):
         ``loss``, ``val_loss`` and ``learning_rate`` per epoch (1-based index).
     best_epoch_ : int
         The epoch whose weights were restored.
+    n_calibration_ : int
+        Steps of the calibration part (0: intervals calibrate on the validation part).
     window_, season_length_ : int
     transform_ : TargetTransform
     scaler_ : SeriesScaler
     time_axis_ : TimeAxis
     n_features_in_ : int
+    series_ : dict
+        Only after a long-format fit (which has no ``transform_``, ``scaler_``,
+        ``time_axis_``): per series id, its values, time axis, transform, scaler, split
+        sizes and season length.
 
     Examples
     --------
@@ -124,13 +165,14 @@ class Forecaster(RegressorMixin, BaseEstimator):
         bidirectional: bool = False,
         dropout: float = 0.0,
         strategy: str = "recursive",
-        transform: str = "auto",
+        target_transform: str = "auto",
         epochs: int = 200,
         batch_size: int = 32,
         optimizer="adam",
         learning_rate: float = 3e-3,
         val_size=0.1,
         test_size=0,
+        calibration_size=None,
         scaler=None,
         patience: int = 20,
         random_state: int | None = None,
@@ -138,6 +180,10 @@ class Forecaster(RegressorMixin, BaseEstimator):
         callbacks=None,
         target=None,
         freq=None,
+        id_col: str = "unique_id",
+        time_col: str = "ds",
+        target_col: str = "y",
+        distribution=None,
     ):
         self.window = window
         self.horizon = horizon
@@ -146,13 +192,14 @@ class Forecaster(RegressorMixin, BaseEstimator):
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.strategy = strategy
-        self.transform = transform
+        self.target_transform = target_transform
         self.epochs = epochs
         self.batch_size = batch_size
         self.optimizer = optimizer
         self.learning_rate = learning_rate
         self.val_size = val_size
         self.test_size = test_size
+        self.calibration_size = calibration_size
         self.scaler = scaler
         self.patience = patience
         self.random_state = random_state
@@ -160,6 +207,10 @@ class Forecaster(RegressorMixin, BaseEstimator):
         self.callbacks = callbacks
         self.target = target
         self.freq = freq
+        self.id_col = id_col
+        self.time_col = time_col
+        self.target_col = target_col
+        self.distribution = distribution
 
     # ------------------------------------------------------------------ fit
     def fit(self, X=None, y=None):
@@ -170,6 +221,10 @@ class Forecaster(RegressorMixin, BaseEstimator):
         X : pandas Series, DataFrame or array
             The series to forecast when ``y`` is None (``fit(series)``); otherwise exogenous
             covariates, one row per time step of ``y`` (scikit-learn's ``fit(X, y)`` order).
+            A long-format DataFrame (columns ``id_col``, ``time_col``, ``target_col``) fits
+            one global network on every series it holds. ``X`` identical to a pandas ``y``
+            is ignored: ``search.fit(y, y)`` is how scikit-learn's ``GridSearchCV`` or
+            ``cross_val_score`` fit a forecaster (see the user guide, section 3).
         y : pandas Series, DataFrame or array, optional
             The target series when ``X`` holds covariates.
 
@@ -177,14 +232,12 @@ class Forecaster(RegressorMixin, BaseEstimator):
         -------
         self
         """
-        from forecastkit.models.builders import build_regressor
-        from forecastkit.training.fit import train
-        from forecastkit.training.seeding import seed_everything
-
         if self.strategy not in STRATEGIES:
             raise ParameterError(
                 f"`strategy` must be one of {sorted(STRATEGIES)}; got strategy={self.strategy!r}."
             )
+        if is_long_frame(X, id_col=self.id_col, time_col=self.time_col):
+            return _long.fit_long(self, X, y)
         checked, has_covariates = assemble(X, y, target=self.target, freq=self.freq)
         values, axis = checked.values, checked.axis
         targets = list(checked.targets)
@@ -201,54 +254,31 @@ class Forecaster(RegressorMixin, BaseEstimator):
             val_size=self.val_size,
             test_size=self.test_size,
             axis=axis,
+            calibration_size=0 if self.calibration_size is None else self.calibration_size,
         )
         transform = choose_transform(
-            values[: sizes.n_train], targets, season_length=m, mode=self.transform
+            values[: sizes.n_train], targets, season_length=m, mode=self.target_transform
         )
         d = transform.diff
         if sizes.n_train - d < window + out_steps:
             raise DataError(
                 f"The training part has {sizes.n_train} steps; differencing the target uses one, "
                 f"and window={window} + horizon={out_steps} need {window + out_steps} more. Use "
-                "a shorter window, a smaller val_size/test_size, or transform='none'."
+                "a shorter window, a smaller val_size/test_size, or target_transform='none'."
             )
-        z = transform.forward(values, targets)
+        # Transformed and scaled a chunk at a time: no float64 copy of a long series.
         scaler = SeriesScaler(self.scaler, targets=targets, n_features=values.shape[1])
-        scaled = scaler.fit(z[: sizes.n_train - d]).transform(z)
+        scaler.fit(transform_and_scale(values[: sizes.n_train], transform, targets))
+        scaled = transform_and_scale(values, transform, targets, scaler)
         n_train, n_fit = sizes.n_train - d, sizes.n_train + sizes.n_val - d
-        X_train, Y_train = make_windows(scaled[:n_train], window, out_steps, targets=targets)
-        X_val, Y_val = make_windows(
-            scaled[max(n_train - window, 0) : n_fit], window, out_steps, targets=targets
-        )
-
-        if self.random_state is not None:
-            seed_everything(self.random_state)
-            seed = int(self.random_state)
-        else:
-            seed = int(np.random.SeedSequence().generate_state(1)[0] % (2**31 - 1))
-        model = build_regressor(
+        model, history, best_epoch = self._train_network(
+            scaled[:n_train],
+            scaled[max(n_train - window, 0) : n_fit],
             window=window,
             n_features=values.shape[1],
-            horizon=out_steps,
+            out_steps=out_steps,
             n_targets=len(targets),
-            units=self.units,
-            cell=self.cell,
-            bidirectional=self.bidirectional,
-            dropout=self.dropout,
-            seed=seed,
-        )
-        result = train(
-            model,
-            X_train,
-            Y_train,
-            validation=(X_val, Y_val) if len(X_val) else None,
-            epochs=check_window(self.epochs, name="epochs"),
-            batch_size=check_window(self.batch_size, name="batch_size"),
-            optimizer=self.optimizer,
-            learning_rate=self.learning_rate,
-            patience=check_window(self.patience, name="patience"),
-            callbacks=list(self.callbacks or []),
-            verbose=self.verbose,
+            targets=targets,
         )
         self._set_fitted(
             model=model,
@@ -261,14 +291,76 @@ class Forecaster(RegressorMixin, BaseEstimator):
             transform=transform,
             scaler=scaler,
             sizes=(sizes.n_train, sizes.n_val, sizes.n_test),
+            n_calibration=sizes.n_calibration,
             season=m,
             has_covariates=has_covariates,
-            history=pd.DataFrame(
-                dict(result), index=pd.RangeIndex(1, len(result["loss"]) + 1, name="epoch")
-            ),
-            best_epoch=result.best_epoch,
+            history=history,
+            best_epoch=best_epoch,
         )
         return self
+
+    def _train_network(
+        self, train_parts, val_parts, *, window, n_features, out_steps, n_targets, targets=None
+    ):
+        """Seed, build and train the network; shared by the one-series and long-format fits.
+
+        ``train_parts`` / ``val_parts``: the scaled series (one array, or one per series)
+        whose windows are the training / validation samples. Windows are materialised when
+        small and streamed otherwise (:func:`~forecastkit.training.dataset.make_training_data`);
+        with ``distribution`` the network is built and compiled in its scope and the batch
+        is ``batch_size`` per replica.
+
+        Returns ``(model, history, best_epoch)`` with ``history`` the per-epoch DataFrame.
+        """
+        from forecastkit.models.builders import build_regressor
+        from forecastkit.training.dataset import make_training_data
+        from forecastkit.training.fit import train
+        from forecastkit.training.seeding import seed_everything
+
+        scope, replicas = _distribution_scope(self.distribution)
+        if self.random_state is not None:
+            seed_everything(self.random_state)
+            seed = int(self.random_state)
+        else:
+            seed = int(np.random.SeedSequence().generate_state(1)[0] % (2**31 - 1))
+        batch_size = check_window(self.batch_size, name="batch_size") * replicas
+        data, validation = make_training_data(
+            train_parts,
+            val_parts,
+            window=window,
+            horizon=out_steps,
+            targets=targets,
+            batch_size=batch_size,
+            seed=seed,
+        )
+        with scope:
+            model = build_regressor(
+                window=window,
+                n_features=n_features,
+                horizon=out_steps,
+                n_targets=n_targets,
+                units=self.units,
+                cell=self.cell,
+                bidirectional=self.bidirectional,
+                dropout=self.dropout,
+                seed=seed,
+            )
+            result = train(
+                model,
+                *data,
+                validation=validation,
+                epochs=check_window(self.epochs, name="epochs"),
+                batch_size=batch_size,
+                optimizer=self.optimizer,
+                learning_rate=self.learning_rate,
+                patience=check_window(self.patience, name="patience"),
+                callbacks=list(self.callbacks or []),
+                verbose=self.verbose,
+            )
+        history = pd.DataFrame(
+            dict(result), index=pd.RangeIndex(1, len(result["loss"]) + 1, name="epoch")
+        )
+        return model, history, result.best_epoch
 
     def _set_fitted(
         self,
@@ -287,10 +379,12 @@ class Forecaster(RegressorMixin, BaseEstimator):
         has_covariates,
         history,
         best_epoch,
+        n_calibration=0,
     ):
         """Store learned state (shared by fit and load)."""
         from forecastkit.models.compiled import CompiledPredict, CompiledRecursion
 
+        vars(self).pop("series_", None)  # state of an earlier long-format fit
         self.model_ = model
         self._buffer = values  # grows geometrically in update(); values_ is a view of it
         self.values_ = values
@@ -302,6 +396,8 @@ class Forecaster(RegressorMixin, BaseEstimator):
         self.transform_ = transform
         self.scaler_ = scaler
         self.sizes_ = tuple(int(s) for s in sizes)
+        self.n_calibration_ = int(n_calibration)  # rows after the validation part, see forecast
+        self._calibration = None  # residuals for the intervals, computed at forecast(level=)
         self.season_length_ = int(season)
         self.has_covariates_ = bool(has_covariates)
         self.history_ = history
@@ -325,9 +421,31 @@ class Forecaster(RegressorMixin, BaseEstimator):
                 "predicting or forecasting."
             ) from err
 
+    def __sklearn_tags__(self):
+        """Declare an optional ``y`` (``fit(series)``) and several target columns."""
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False  # fit(series): the series is X, y is optional
+        tags.target_tags.multi_output = True  # fit(X, Y) forecasts Y's columns jointly
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # a copy: object's is the live __dict__
+        state.pop("_predict_fn", None)  # compiled tf.functions: rebuilt by __setstate__
+        state.pop("_recursion", None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "model_" in state:
+            from forecastkit.models.compiled import CompiledPredict, CompiledRecursion
+
+            self._predict_fn = CompiledPredict(self.model_)
+            self._recursion = CompiledRecursion(self.model_, self.targets_)
+
     def _scaled(self, values: np.ndarray) -> np.ndarray:
         """Return transformed and scaled values ``(n_steps - diff, n_features)``."""
-        return self.scaler_.transform(self.transform_.forward(values, self.targets_))
+        return transform_and_scale(values, self.transform_, self.targets_, self.scaler_)
 
     def _windows_before(self, scaled: np.ndarray, positions: np.ndarray) -> np.ndarray:
         """Input windows ending just before each position (original row numbers)."""
@@ -399,7 +517,14 @@ class Forecaster(RegressorMixin, BaseEstimator):
                 f"future values: pass X with {horizon} rows (one per step ahead)."
             )
         cov = np.asarray(X, dtype=np.float32)
+        one_d = cov.ndim == 1
         cov = cov.reshape(len(cov), -1)
+        if cov.shape[1] != n_cov:
+            raise DataError(
+                f"X has {cov.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{n_cov} features as input (the covariates at fit, one column each)."
+                + (" Reshape your data: a 1-D X is one covariate." if one_d else "")
+            )
         if cov.shape != (horizon, n_cov):
             raise DataError(
                 f"`X` must have shape ({horizon}, {n_cov}) (one row per step ahead, one column "
@@ -407,11 +532,81 @@ class Forecaster(RegressorMixin, BaseEstimator):
             )
         if not np.isfinite(cov).all():
             raise DataError("`X` contains NaN or inf; fill the future covariates first.")
+        labels = getattr(X, "index", None)
+        if isinstance(labels, pd.DatetimeIndex | pd.PeriodIndex):  # dated rows: the right ones?
+            expected = self.time_axis_.future(horizon)
+            if type(labels) is type(expected) and not labels.equals(expected):
+                raise DataError(
+                    f"`X` must hold the covariates of the {horizon} steps after the fitted "
+                    f"series, {expected[0]} to {expected[-1]}; its index runs from "
+                    f"{labels[0]} to {labels[-1]}. Pass those rows, e.g. X.loc[start:]."
+                )
         return cov[None]
 
+    # ----------------------------------------------------------- intervals
+    def _calibration_part(self) -> tuple[int, int]:
+        """Rows ``[start, stop)`` whose forecast errors calibrate the intervals."""
+        n_train, n_val = self.sizes_[0], self.sizes_[1]
+        if self.n_calibration_:
+            return n_train + n_val, n_train + n_val + self.n_calibration_
+        if n_val == 0:
+            raise ParameterError(
+                "Prediction intervals need data the network never trained on, but this "
+                "Forecaster was fitted with val_size=0 and no calibration part. Refit with "
+                "calibration_size > 0 (e.g. calibration_size=0.2) or val_size > 0."
+            )
+        return n_train, n_train + n_val
+
+    def _calibration_residuals(self, horizon: int) -> np.ndarray:
+        """``actual - forecast`` ``(n_origins, horizon, n_targets)`` over the calibration part.
+
+        A recursive forecast from every row of the part, all in one batched call (the same
+        ``_multi_step`` as the batched backtest); NaN where a step falls past the part, so
+        no later data (the test part) is used. Cached; a longer horizon recomputes.
+        """
+        if self._calibration is not None and self._calibration.shape[1] >= horizon:
+            return self._calibration[:, :horizon]
+        start, stop = self._calibration_part()
+        origins = np.arange(start, stop)
+        rows = origins[:, None] + np.arange(horizon)[None, :]  # (n_origins, horizon)
+        # Steps past the part read the part's last row instead: fillers for the masked steps
+        # (a recursive step only sees covariates of earlier steps).
+        filled = np.minimum(rows, stop - 1)
+        targets = list(self.targets_)
+        others = [j for j in range(len(self.names_)) if j not in targets]
+        cov = self.values_[:, others][filled] if others else None
+        pred = self._multi_step(self.values_, origins, horizon, cov)
+        actual = self.values_[:, targets][filled].astype(np.float64)
+        residuals = np.where((rows < stop)[..., None], actual - pred, np.nan)
+        self._calibration = residuals
+        return residuals
+
+    def _interval_widths(self, horizon: int, levels: tuple[float, ...]) -> np.ndarray:
+        """Half-widths ``(n_levels, horizon, n_targets)``, non-decreasing over steps ahead."""
+        start, stop = self._calibration_part()
+        top = levels[-1]
+        need = min_calibration_size(top) + horizon - 1
+        if stop - start < need:
+            part = (
+                f"calibration part has {stop - start} steps"
+                if self.n_calibration_
+                else f"validation part (the calibration data, as no calibration_size was set) "
+                f"has {stop - start} steps"
+            )
+            raise DataError(
+                f"The {part}; {format_level(top)}% intervals over horizon={horizon} need at "
+                f"least {need}: step {horizon} ahead has forecasts from only "
+                f"{max(stop - start - horizon + 1, 0)} origins in the part (its steps minus "
+                f"{horizon - 1}), and a {format_level(top)}% split-conformal interval needs "
+                f"{min_calibration_size(top)}. Refit with "
+                f"calibration_size={need} or more (a longer series if it is short), or use a "
+                "shorter horizon or a lower level."
+            )
+        return step_widths(self._calibration_residuals(horizon), levels)
+
     # ---------------------------------------------------------- predicting
-    def forecast(self, horizon: int | None = None, X=None):
-        """Forecast the steps after the end of the fitted series.
+    def forecast(self, horizon: int | None = None, X=None, level=None):
+        """Forecast the steps after the end of the fitted series, with intervals on request.
 
         Parameters
         ----------
@@ -420,11 +615,28 @@ class Forecaster(RegressorMixin, BaseEstimator):
             exceed the trained horizon (each prediction is fed back as input).
         X : array or DataFrame, optional
             Future covariates, ``horizon`` rows, when the model was fitted with ``X``.
+        level : float or tuple of float, optional
+            Prediction interval coverage(s) in percent, e.g. ``95`` or ``(80, 95)``. Split
+            conformal, one width per step ahead: the ``ceil((n + 1) * level / 100)``-th
+            smallest absolute error of the forecasts from the ``n`` origins of the
+            calibration part (see ``calibration_size``) at that step, made non-decreasing
+            over the steps (:mod:`forecastkit.intervals`). Computed at the first call for a
+            horizon, then reused (and saved with the model).
 
         Returns
         -------
         pandas.Series or DataFrame
             Indexed by the labels that continue the fitted series, named like the target(s).
+            With ``level``: a DataFrame with the forecast column(s) first, then per target
+            and level (increasing) ``<target>-lo-<level>`` and ``<target>-hi-<level>``.
+
+        Raises
+        ------
+        ParameterError
+            For a level outside [1, 100), or intervals from a model fitted with
+            ``val_size=0`` and no calibration part.
+        DataError
+            If the calibration part is too short for this horizon and level.
 
         Examples
         --------
@@ -432,14 +644,35 @@ class Forecaster(RegressorMixin, BaseEstimator):
         >>> f = Forecaster(window=12, units=(4,), epochs=1, verbose=0).fit(datasets.load_airline())
         >>> len(f.forecast(horizon=24))
         24
+        >>> f.forecast(3, level=80).columns.tolist()
+        ['passengers', 'passengers-lo-80', 'passengers-hi-80']
         """
         self._check_fitted()
         horizon = check_horizon(self.horizon if horizon is None else horizon)
+        levels = None if level is None else check_levels(level)
+        if hasattr(self, "series_"):  # long-format fit: a long DataFrame
+            if levels is not None:
+                raise _long.unsupported(
+                    "forecast(level=...)", "Fit one series at a time for prediction intervals."
+                )
+            return _long.forecast_long(self, horizon, X)
         n = len(self.values_)
         pred = self._multi_step(
             self.values_, np.array([n]), horizon, self._future_covariates(X, horizon)
         )
-        return self.time_axis_.wrap(pred[0], start=n, names=self.target_names_)
+        out = self.time_axis_.wrap(pred[0], start=n, names=self.target_names_)
+        if levels is None:
+            return out
+        widths = self._interval_widths(horizon, levels)  # (n_levels, horizon, n_targets)
+        point = np.asarray(pred[0], dtype=np.float64)  # (horizon, n_targets)
+        bounds = {}
+        for j, name in enumerate(self.target_names_):
+            names = interval_columns(name, levels)  # lo, hi of each level in turn
+            for i in range(len(levels)):
+                bounds[names[2 * i]] = point[:, j] - widths[i, :, j]
+                bounds[names[2 * i + 1]] = point[:, j] + widths[i, :, j]
+        frame = out.to_frame() if isinstance(out, pd.Series) else out
+        return frame.assign(**bounds)
 
     def predict(self, X=None):
         """Teacher-forced one-step predictions, each from the true previous ``window`` steps.
@@ -459,6 +692,8 @@ class Forecaster(RegressorMixin, BaseEstimator):
             Indexed by the labels of the predicted steps.
         """
         self._check_fitted()
+        if hasattr(self, "series_"):  # long-format fit: X None or a long frame
+            return _long.predict_long(self, X)
         if self.has_covariates_:
             horizon = len(X) if X is not None else 0
             return self.forecast(horizon, X=X)
@@ -527,6 +762,8 @@ class Forecaster(RegressorMixin, BaseEstimator):
         Timestamp('1961-01-01 00:00:00')
         """
         self._check_fitted()
+        if hasattr(self, "series_"):
+            raise _long.unsupported("update()", "Refit on the longer frame.")
         if self.has_covariates_ and X is None:
             raise DataError(
                 "This Forecaster was fitted with covariates: pass their values for the new "
@@ -549,7 +786,7 @@ class Forecaster(RegressorMixin, BaseEstimator):
         if logged and not (new[:, logged] > 0).all():
             raise DataError(
                 "The model forecasts logs of the target (transform chosen at fit), so new "
-                "values must be positive; refit with transform='none' or 'diff'."
+                "values must be positive; refit with target_transform='none' or 'diff'."
             )
         n, k = len(self.values_), len(new)
         if n + k > len(self._buffer):
@@ -576,13 +813,19 @@ class Forecaster(RegressorMixin, BaseEstimator):
             Rows: model and baseline, one-step and recursive; columns mae, rmse, smape, mase.
         """
         self._check_fitted()
+        if hasattr(self, "series_"):
+            raise _long.unsupported(
+                "evaluate()",
+                "Hold out the last steps of each series yourself and score forecast(h) against "
+                "them (bench/many_series.py shows how), or fit LocalForecasters per series.",
+            )
         n_test = self.sizes_[2]
         if n_test == 0:
             raise ParameterError(
                 "evaluate() needs a held-out test part: fit with test_size > 0 (e.g. test_size=12)."
             )
         # The fitted series only: steps appended later by update() are not the test part.
-        n, m = sum(self.sizes_), self.season_length_
+        n, m = sum(self.sizes_) + self.n_calibration_, self.season_length_
         values = self.values_[:n]
         origin = n - n_test
         targets = list(self.targets_)
@@ -645,6 +888,12 @@ class Forecaster(RegressorMixin, BaseEstimator):
         """
         from forecastkit.backtest import backtest
 
+        if hasattr(self, "series_"):
+            raise _long.unsupported(
+                "backtest()",
+                "Backtest one series with a Forecaster fitted on it, or refit the global model "
+                "on truncated frames and score forecast(h) per series.",
+            )
         horizon = self.horizon if horizon is None else horizon
         return backtest(self, y, horizon, n_origins=n_origins, step=step)
 
@@ -665,6 +914,8 @@ class Forecaster(RegressorMixin, BaseEstimator):
         from forecastkit.persistence import encode_params, save_archive, transformer_to_dict
 
         self._check_fitted()
+        if hasattr(self, "series_"):
+            return _long.save_long(self, path)
         manifest = {
             "estimator": type(self).__name__,
             "params": encode_params(self.get_params()),
@@ -676,6 +927,7 @@ class Forecaster(RegressorMixin, BaseEstimator):
                 "out_steps": self.out_steps_,
                 "transform": self.transform_.to_dict(),
                 "sizes": list(self.sizes_),
+                "n_calibration": self.n_calibration_,
                 "season_length": self.season_length_,
                 "has_covariates": self.has_covariates_,
                 "best_epoch": self.best_epoch_,
@@ -686,7 +938,10 @@ class Forecaster(RegressorMixin, BaseEstimator):
                 "history": {k: list(map(float, v)) for k, v in self.history_.items()},
             },
         }
-        save_archive(path, self.model_, manifest, {"values": self.values_})
+        arrays = {"values": self.values_}
+        if self._calibration is not None:  # interval residuals, (n_origins, horizon, n_targets)
+            arrays["calibration_residuals"] = self._calibration
+        save_archive(path, self.model_, manifest, arrays)
 
     @classmethod
     def load(cls, path) -> Forecaster:
@@ -703,6 +958,8 @@ class Forecaster(RegressorMixin, BaseEstimator):
         try:
             est = cls(**decode_params(manifest["params"]))
             fitted = manifest["fitted"]
+            if "long" in fitted:
+                return _long.load_long(est, model, manifest, arrays, path)
             scaler = SeriesScaler(
                 est.scaler, targets=fitted["targets"], n_features=len(fitted["names"])
             )
@@ -729,7 +986,13 @@ class Forecaster(RegressorMixin, BaseEstimator):
                 has_covariates=fitted["has_covariates"],
                 history=history,
                 best_epoch=fitted["best_epoch"],
+                n_calibration=fitted.get("n_calibration", 0),
             )
+            if "calibration_residuals" in arrays:
+                residuals = np.asarray(arrays["calibration_residuals"], dtype=np.float64)
+                if residuals.ndim != 3 or residuals.shape[2] != len(est.targets_):
+                    raise ValueError(f"calibration_residuals of shape {residuals.shape}")
+                est._calibration = residuals
         except (KeyError, TypeError, ValueError) as err:
             raise ModelFileError(
                 f"{path!r} has an incomplete or invalid forecastkit manifest ({err!r}). "
@@ -738,12 +1001,33 @@ class Forecaster(RegressorMixin, BaseEstimator):
         return est
 
     # ------------------------------------------------------------- display
-    def plot(self, horizon: int | None = None, *, ax=None):
-        """Draw the fitted series and the forecast after it; returns the matplotlib Axes."""
+    def plot(self, horizon: int | None = None, *, level=None, ax=None):
+        """Draw the fitted series and the forecast after it; returns the matplotlib Axes.
+
+        ``level`` (e.g. ``(80, 95)``) adds the prediction intervals of
+        ``forecast(horizon, level=level)`` as bands.
+        """
         from forecastkit.plotting import plot_forecast
 
         self._check_fitted()
+        if hasattr(self, "series_"):
+            raise _long.unsupported("plot()", "Plot one series' rows of forecast(h) yourself.")
         history = self.time_axis_.wrap(
             self.values_[:, list(self.targets_)], start=0, names=self.target_names_
         )
-        return plot_forecast(history, self.forecast(horizon), ax=ax)
+        return plot_forecast(history, self.forecast(horizon, level=level), ax=ax)
+
+
+def _distribution_scope(distribution):
+    """``(context manager, replicas)`` of a ``tf.distribute.Strategy``, or of None."""
+    if distribution is None:
+        return contextlib.nullcontext(), 1
+    import tensorflow as tf
+
+    if not isinstance(distribution, tf.distribute.Strategy):
+        raise ParameterError(
+            "`distribution` must be a tf.distribute.Strategy (e.g. "
+            "tf.distribute.MirroredStrategy()) or None; got "
+            f"distribution={distribution!r} ({type(distribution).__name__})."
+        )
+    return distribution.scope(), int(distribution.num_replicas_in_sync)

@@ -208,21 +208,7 @@ EXPECTED_FAILED = {
     "check_methods_sample_order_invariance": "float32 network: 1e-8 differences across batches",
     "check_methods_subset_invariance": "float32 network: 1e-8 differences across batches",
 }
-# A handful of contract checks run by default; the whole suite (~3 min on 2 cores) is `slow`.
-QUICK = {
-    "check_no_attributes_set_in_init",
-    "check_parameters_default_constructible",
-    "check_get_params_invariance",
-    "check_set_params",
-    "check_estimators_unfitted",
-    "check_estimator_tags_renamed",
-    "check_valid_tag_types",
-    "check_estimator_cloneable",
-    "check_estimator_repr",
-    "check_requires_y_none",
-    "check_classifiers_train",
-    "check_estimators_pickle",
-}
+# The whole check suite runs by default (a tiny network per check).
 
 
 def _check_params():
@@ -230,8 +216,7 @@ def _check_params():
         _OneStepRows(**TINY), expected_failed_checks=EXPECTED_FAILED, mark="skip"
     ):
         name = getattr(check, "func", check).__name__
-        marks = [] if name in QUICK else [pytest.mark.slow]
-        yield pytest.param(estimator, check, id=name, marks=marks)
+        yield pytest.param(estimator, check, id=name)
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.SkipTestWarning")

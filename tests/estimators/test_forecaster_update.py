@@ -103,7 +103,9 @@ def test_update_with_covariates_needs_them():
     idx = pd.date_range("2020-01-01", periods=n, freq="D")
     x = pd.DataFrame({"x": np.sin(np.arange(n) / 3)}, index=idx)
     y = pd.Series(np.cos(np.arange(n) / 3) + 2, index=idx, name="y")
-    f = Forecaster(window=5, units=(4,), epochs=1, verbose=0, random_state=0, transform="none")
+    f = Forecaster(
+        window=5, units=(4,), epochs=1, verbose=0, random_state=0, target_transform="none"
+    )
     f.fit(x[:70], y[:70])
     with pytest.raises(DataError, match="covariates"):
         f.update(y[70:75])
@@ -129,3 +131,18 @@ def test_forecasts_read_only_the_context_they_need(fitted, airline, monkeypatch)
     np.testing.assert_allclose(fitted._multi_step(values, positions, 5), sliced, rtol=1e-6)
     np.testing.assert_allclose(fitted._one_step(values, positions), one_sliced, rtol=1e-6)
 
+
+def test_evaluate_scores_the_last_test_size_steps_with_a_calibration_part(airline):
+    f = Forecaster(
+        window=12,
+        units=(2,),
+        epochs=1,
+        verbose=0,
+        random_state=0,
+        test_size=12,
+        calibration_size=20,
+    ).fit(airline)
+    table = f.evaluate()
+    truth, naive = airline.to_numpy()[-12:], airline.to_numpy()[-24:-12]
+    expected = np.mean(np.abs(truth - naive))
+    assert table.loc["seasonal naive recursive", "mae"] == pytest.approx(expected, rel=1e-5)

@@ -1,0 +1,237 @@
+"""Peak memory of one training epoch on a 10,000,000-step series with window 256.
+
+Run: ``.venv/bin/python bench/memory.py`` (both measurements) or ``--mode train`` /
+``--mode forecaster`` (one). Each measurement runs in a fresh Python process, so nothing
+allocated by an earlier one (or by this parent) counts.
+
+How memory is measured, and why: the child imports TensorFlow and forecastkit, creates the
+series (float32, 40 MB), and then takes its baseline. It resets the kernel's peak-RSS
+counter (writing ``5`` to ``/proc/self/clear_refs`` resets ``VmHWM`` to the current RSS,
+Linux >= 4.0), so the peak reported is the highest resident memory reached *after* the
+baseline, read from ``VmHWM`` in ``/proc/self/status``. ``resource.getrusage``'s
+``ru_maxrss`` cannot be reset and would include the temporaries of creating the series
+(before the baseline); psutil is not a dependency. A thread also samples ``VmRSS`` every
+20 ms as a cross-check (a lower bound: it can miss short spikes).
+
+Modes:
+
+- ``train``: the streamed training path itself: a :class:`WindowDataset` over the series and
+  one epoch of :func:`forecastkit.training.fit.train` (the criterion: the peak increase stays
+  under 3 x the raw series);
+- ``forecaster``: ``Forecaster(...).fit(series)`` end to end, which also keeps its own copy
+  of the series (``values_``), the scaled series, and runs the transform choice and the
+  scaler fit on the training part in float64.
+
+A tiny network (one SimpleRNN layer of 4 units) and a large batch (2,048) keep one epoch at
+a few minutes on 2 CPU cores; the memory of the windows does not depend on the network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+N_STEPS = 10_000_000
+WINDOW = 256
+BATCH = 2048
+LIMIT = 3.0  # peak increase allowed, in multiples of the raw series
+
+
+def _status() -> dict[str, float]:
+    """VmRSS and VmHWM of this process in MB (from /proc/self/status)."""
+    out = {}
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(("VmRSS:", "VmHWM:")):
+                key, value = line.split(":")
+                out[key] = int(value.split()[0]) * 1024 / 1e6
+    return out
+
+
+class _Sampler(threading.Thread):
+    """Highest VmRSS seen every ``interval`` seconds (a cross-check of VmHWM)."""
+
+    def __init__(self, interval: float = 0.02):
+        super().__init__(daemon=True)
+        self.interval, self.peak, self._done = interval, 0.0, threading.Event()
+
+    def run(self) -> None:
+        while not self._done.is_set():
+            self.peak = max(self.peak, _status()["VmRSS"])
+            time.sleep(self.interval)
+
+    def stop(self) -> float:
+        self._done.set()
+        self.join()
+        return self.peak
+
+
+def child(mode: str, steps: int | None) -> dict:
+    """One measurement in this (fresh) process; returns the figures."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+    import numpy as np
+    import tensorflow as tf  # noqa: F401  (imported before the baseline)
+
+    from forecastkit.models.builders import build_regressor
+    from forecastkit.training.dataset import WindowDataset, windows_nbytes
+    from forecastkit.training.fit import train
+
+    t = np.arange(N_STEPS, dtype=np.float32)
+    series = np.sin(t / 50.0, dtype=np.float32)[:, None]  # (n_steps, 1) float32, 40 MB
+    del t
+    if mode == "forecaster":
+        import pandas as pd
+
+        from forecastkit import Forecaster
+
+        series = pd.Series(series[:, 0], name="y")  # the user's series (shares the array)
+
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # reset VmHWM to the current RSS: the baseline
+    base = _status()["VmRSS"]
+    sampler = _Sampler()
+    sampler.start()
+    phases = {}
+
+    class Phases(keras.callbacks.Callback):
+        """At the start of training: note the peak so far and the RSS, then reset VmHWM."""
+
+        def on_train_begin(self, logs=None):
+            now = _status()
+            phases["before_training_peak_mb"] = now["VmHWM"]
+            phases["training_start_rss_mb"] = now["VmRSS"]
+            with open("/proc/self/clear_refs", "w") as f:
+                f.write("5")
+
+    callbacks = [Phases()]
+    if steps is not None:
+
+        class StopAfter(keras.callbacks.Callback):
+            def on_train_batch_end(self, batch, logs=None):
+                if batch + 1 >= steps:
+                    self.model.stop_training = True
+
+        callbacks.append(StopAfter())
+
+    start = time.perf_counter()
+    if mode == "train":
+        dataset = WindowDataset(series, window=WINDOW, horizon=1, batch_size=BATCH, seed=0)
+        model = build_regressor(
+            window=WINDOW, n_features=1, horizon=1, n_targets=1, units=(4,), cell="rnn"
+        )
+        result = train(
+            model,
+            dataset,
+            validation=None,
+            epochs=1,
+            batch_size=BATCH,
+            callbacks=callbacks,
+            verbose=0,
+        )
+        n_samples, n_batches, loss = dataset.n_samples, len(dataset), result["loss"][-1]
+    else:
+        f = Forecaster(
+            window=WINDOW,
+            units=(4,),
+            cell="rnn",
+            batch_size=BATCH,
+            epochs=1,
+            target_transform="none",
+            random_state=0,
+            verbose=0,
+            callbacks=callbacks,
+        ).fit(series)
+        n_samples = f.sizes_[0] - WINDOW  # training windows (one-step targets)
+        n_batches, loss = -(-n_samples // BATCH), float(f.history_["loss"].iloc[-1])
+    seconds = time.perf_counter() - start
+    sampled = sampler.stop()
+    peak = max(_status()["VmHWM"], phases["before_training_peak_mb"])
+    return {
+        **phases,
+        "training_peak_mb": _status()["VmHWM"],
+        "mode": mode,
+        "steps_limit": steps,
+        "n_samples": int(n_samples),
+        "n_batches": int(n_batches),
+        "seconds": seconds,
+        "loss": float(loss),
+        "baseline_mb": base,
+        "peak_mb": peak,
+        "sampled_peak_mb": sampled,
+        "raw_mb": N_STEPS * 4 / 1e6,
+        "windows_mb": windows_nbytes(n_samples, WINDOW, 1) / 1e6,
+        "load": os.getloadavg(),
+    }
+
+
+def report(r: dict) -> bool:
+    """Print one measurement; return whether the peak increase is under the limit."""
+    increase = r["peak_mb"] - r["baseline_mb"]
+    ratio = increase / r["raw_mb"]
+    title = {
+        "train": "streamed training (WindowDataset + train)",
+        "forecaster": "Forecaster.fit end to end",
+    }[r["mode"]]
+    epoch = (
+        "one full epoch"
+        if r["steps_limit"] is None
+        else f"first {r['steps_limit']} of {r['n_batches']} batches (steps limit)"
+    )
+    print(f"== {title}: {epoch} ==")
+    print(f"series            : {N_STEPS:,} steps x 1 feature, float32 = {r['raw_mb']:.0f} MB raw")
+    print(
+        f"windows avoided   : {r['n_samples']:,} x {WINDOW} x 1 x 4 bytes = "
+        f"{r['windows_mb'] / 1e3:.2f} GB if materialised"
+    )
+    print(f"batches           : {r['n_batches']:,} of {BATCH} windows, loss {r['loss']:.4f}")
+    print(f"time              : {r['seconds']:.0f} s (load average {r['load'][0]:.2f})")
+    print(f"baseline RSS      : {r['baseline_mb']:.0f} MB (TensorFlow imported, series created)")
+    print(
+        f"peak RSS          : {r['peak_mb']:.0f} MB (VmHWM); sampled every 20 ms: "
+        f"{r['sampled_peak_mb']:.0f} MB"
+    )
+    b = r["baseline_mb"]
+    print(
+        f"  by phase        : before training peak +{r['before_training_peak_mb'] - b:.0f} MB, "
+        f"kept at training start +{r['training_start_rss_mb'] - b:.0f} MB, "
+        f"during training peak +{r['training_peak_mb'] - b:.0f} MB"
+    )
+    ok = ratio < LIMIT
+    verdict = "PASS" if ok else "FAIL"
+    print(
+        f"peak increase     : {increase:.0f} MB = {ratio:.2f} x the raw series "
+        f"(limit {LIMIT:.0f} x = {LIMIT * r['raw_mb']:.0f} MB): {verdict}"
+    )
+    print()
+    return ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mode", choices=["train", "forecaster", "both"], default="both")
+    parser.add_argument("--steps", type=int, default=None, help="stop after this many batches")
+    parser.add_argument("--child", choices=["train", "forecaster"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args.steps)))
+        return
+    modes = ["train", "forecaster"] if args.mode == "both" else [args.mode]
+    for mode in modes:
+        command = [sys.executable, __file__, "--child", mode]
+        if args.steps is not None:
+            command += ["--steps", str(args.steps)]
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+        out = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        if out.returncode != 0:
+            sys.exit(f"{mode} measurement failed:\n{out.stderr[-3000:]}")
+        report(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+if __name__ == "__main__":
+    main()

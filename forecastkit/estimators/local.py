@@ -1,0 +1,237 @@
+"""One independent model per series of a long frame, fitted in parallel with joblib."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zlib
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils.validation import check_is_fitted
+
+from forecastkit.data.long import split_long, to_long
+from forecastkit.exceptions import NotFittedError, ParameterError
+
+__all__ = ["LocalForecasters"]
+
+
+class LocalForecasters(BaseEstimator):
+    """Fit a clone of one forecaster to every series of a long frame, ``n_jobs`` at a time.
+
+    The opposite of a global model (``Forecaster().fit(long_frame)``, one network for all
+    series): each series gets its own model, fitted on that series only. Fits run in
+    parallel worker processes (joblib's loky backend); each clone gets a seed derived from
+    ``random_state`` and the series id, so the forecasts are identical for any ``n_jobs``
+    (and do not depend on which other series are in the frame).
+
+    Parameters
+    ----------
+    estimator : forecaster, default=None
+        The template, cloned per series: any forecastkit forecaster with ``fit(series)``,
+        ``forecast(horizon)`` and ``predict()`` (``Forecaster``, ``NaiveForecaster``).
+        None means ``Forecaster()``. Its own ``random_state`` is replaced by the per-series
+        seeds.
+    n_jobs : int or None, default=None
+        Parallel fits (joblib semantics: None means 1, -1 all cores). Each worker is a
+        process that imports TensorFlow once (a few seconds), so parallel fits pay off for
+        many or long series.
+    id_col, time_col, target_col : str, default="unique_id", "ds", "y"
+        Columns of the long frame.
+    random_state : int or None, default=None
+        Base seed. Series ``uid`` is fitted with
+        ``SeedSequence([random_state, crc32(repr(uid))])``; None draws a fresh base seed
+        at every fit (forecasts then differ between fits, but not between ``n_jobs``).
+
+    Attributes
+    ----------
+    estimators_ : dict
+        The fitted clone of each series, by id, in the order the ids first appear.
+    seeds_ : dict
+        The seed each clone was fitted with, by id.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from forecastkit import Forecaster, LocalForecasters
+    >>> frame = pd.DataFrame({
+    ...     "unique_id": np.repeat(["a", "b"], 30),
+    ...     "ds": np.tile(pd.date_range("2024-01-01", periods=30, freq="D"), 2),
+    ...     "y": np.sin(np.arange(60) / 3) + 5,
+    ... })
+    >>> template = Forecaster(window=5, units=(4,), epochs=1, verbose=0)
+    >>> local = LocalForecasters(template, random_state=0).fit(frame)
+    >>> local.forecast(2).shape
+    (4, 3)
+    """
+
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        n_jobs: int | None = None,
+        id_col: str = "unique_id",
+        time_col: str = "ds",
+        target_col: str = "y",
+        random_state: int | None = None,
+    ):
+        self.estimator = estimator
+        self.n_jobs = n_jobs
+        self.id_col = id_col
+        self.time_col = time_col
+        self.target_col = target_col
+        self.random_state = random_state
+
+    def fit(self, X, y=None) -> LocalForecasters:
+        """Fit one clone of ``estimator`` per series of the long frame ``X``.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            Long format: columns ``id_col``, ``time_col``, ``target_col``.
+        y : None
+            Unused (the frame holds the targets).
+
+        Returns
+        -------
+        self
+        """
+        from joblib import Parallel, delayed, effective_n_jobs
+
+        if y is not None:
+            raise ParameterError("Call fit(frame) with a long frame; `y` is not used.")
+        if not isinstance(X, pd.DataFrame):
+            raise ParameterError(
+                f"`X` must be a long-format DataFrame with columns {self.id_col!r}, "
+                f"{self.time_col!r}, {self.target_col!r}; got {type(X).__name__}."
+            )
+        parts = split_long(
+            X, id_col=self.id_col, time_col=self.time_col, target_col=self.target_col
+        )
+        template = self._template()
+        base = self.random_state
+        if base is None:
+            base = int(np.random.SeedSequence().generate_state(1)[0])
+        seeds = {uid: series_seed(base, uid) for uid, _ in parts}
+        jobs = []
+        for uid, checked in parts:
+            est = clone(template)
+            if "random_state" in est.get_params():
+                est.set_params(random_state=seeds[uid])
+            series = checked.axis.wrap(checked.values, start=0, names=[self.target_col])
+            jobs.append((est, series))
+        if effective_n_jobs(self.n_jobs) == 1:  # in this process: nothing to send back
+            fitted = [est.fit(series) for est, series in jobs]
+        else:
+            fitted = Parallel(n_jobs=self.n_jobs, backend="loky")(
+                delayed(_fit_one)(est, series) for est, series in jobs
+            )
+        self.estimators_ = {
+            uid: _restore(type(template), out) for (uid, _), out in zip(parts, fitted, strict=True)
+        }
+        self.seeds_ = seeds
+        return self
+
+    def forecast(self, horizon: int | None = None) -> pd.DataFrame:
+        """Forecast every series with its own model.
+
+        Parameters
+        ----------
+        horizon : int, optional
+            Steps after each series' end; defaults to each model's ``horizon``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``[id_col, time_col, "LocalForecasters"]``; each series' rows carry the
+            labels that continue that series.
+        """
+        self._check_fitted()
+        pieces = [est.forecast(horizon) for est in self.estimators_.values()]
+        return self._stack(pieces)
+
+    def predict(self) -> pd.DataFrame:
+        """Teacher-forced one-step predictions over every fitted series (long frame).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``[id_col, time_col, "LocalForecasters"]``.
+        """
+        self._check_fitted()
+        return self._stack([est.predict() for est in self.estimators_.values()])
+
+    def _stack(self, pieces) -> pd.DataFrame:
+        name = type(self).__name__
+        return to_long(
+            list(self.estimators_),
+            [p.rename(name) for p in pieces],
+            id_col=self.id_col,
+            time_col=self.time_col,
+            name=name,
+        )
+
+    def _template(self):
+        if self.estimator is None:
+            from forecastkit.estimators.forecaster import Forecaster
+
+            return Forecaster()
+        for method in ("fit", "forecast", "predict"):
+            if not callable(getattr(self.estimator, method, None)):
+                raise ParameterError(
+                    f"`estimator` must have fit(series), forecast(horizon) and predict(); "
+                    f"{type(self.estimator).__name__} has no {method}(). Pass e.g. "
+                    f"Forecaster(...) or NaiveForecaster(...)."
+                )
+        return self.estimator
+
+    def _check_fitted(self) -> None:
+        try:
+            check_is_fitted(self, "estimators_")
+        except Exception as err:
+            raise NotFittedError(
+                "This LocalForecasters is not fitted yet. Call fit(frame) first."
+            ) from err
+
+
+def series_seed(base: int, uid) -> int:
+    """Seed of series ``uid`` from the base seed: stable across processes and frames.
+
+    Examples
+    --------
+    >>> series_seed(0, "a") == series_seed(0, "a") != series_seed(0, "b")
+    True
+    """
+    key = zlib.crc32(repr(uid).encode())
+    return int(np.random.SeedSequence([int(base), key]).generate_state(1)[0] % (2**31 - 1))
+
+
+def _fit_one(est, series: pd.Series):
+    """Fit ``est`` on one series (in a worker); return it, or its archive bytes if it saves."""
+    est.fit(series)
+    if not callable(getattr(est, "save", None)):
+        return est
+    # Keras models and compiled functions do not travel between processes: send the
+    # model file forecastkit writes anyway (no pickle), and load it in the parent.
+    fd, path = tempfile.mkstemp(suffix=".keras", prefix="forecastkit-local-")
+    os.close(fd)
+    try:
+        est.save(path)
+        with open(path, "rb") as f:
+            return f.read()
+    finally:
+        os.remove(path)
+
+
+def _restore(cls, out):
+    """Inverse of :func:`_fit_one`'s return value."""
+    if not isinstance(out, bytes):
+        return out
+    fd, path = tempfile.mkstemp(suffix=".keras", prefix="forecastkit-local-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(out)
+        return cls.load(path)
+    finally:
+        os.remove(path)

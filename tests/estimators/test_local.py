@@ -1,0 +1,66 @@
+"""LocalForecasters: one independent model per series, fitted in parallel with joblib."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecastkit import Forecaster, LocalForecasters, NaiveForecaster
+from forecastkit.estimators.local import series_seed
+from forecastkit.exceptions import NotFittedError, ParameterError
+
+
+def _frame():
+    rng = np.random.default_rng(0)
+    specs = [
+        ("a", "D", 40, "2020-01-01"),
+        ("b", "MS", 30, "2000-01-01"),
+        ("c", "h", 50, "2021-03-01"),
+    ]
+    pieces = []
+    for k, (uid, freq, n, start) in enumerate(specs):
+        t = np.arange(n)
+        y = 10 + 5 * k + np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.1, n)
+        ds = pd.date_range(start, periods=n, freq=freq)
+        pieces.append(pd.DataFrame({"unique_id": uid, "ds": ds, "y": y}))
+    return pd.concat(pieces, ignore_index=True)
+
+
+def test_n_jobs_2_gives_exactly_the_forecasts_of_n_jobs_1():
+    frame = _frame()
+    template = Forecaster(window=6, units=(4,), epochs=1, verbose=0)
+    one = LocalForecasters(template, n_jobs=1, random_state=0).fit(frame)
+    two = LocalForecasters(template, n_jobs=2, random_state=0).fit(frame)
+    assert one.seeds_ == two.seeds_ and len(set(one.seeds_.values())) == 3
+    a, b = one.forecast(3), two.forecast(3)
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert list(a.columns) == ["unique_id", "ds", "LocalForecasters"]
+    assert a["ds"].tolist()[-3:] == list(pd.date_range("2021-03-01", periods=53, freq="h")[50:])
+    # each clone is an independent model fitted on its own series, with its own seed
+    assert one.estimators_["a"].model_ is not one.estimators_["b"].model_
+    assert one.estimators_["b"].random_state == series_seed(0, "b")
+    assert template.random_state is None  # the template is cloned, never modified
+
+
+def test_seed_depends_on_base_and_id_only():
+    assert series_seed(0, "a") == series_seed(0, "a")
+    assert len({series_seed(0, "a"), series_seed(1, "a"), series_seed(0, "b")}) == 3
+    assert series_seed(0, 1) != series_seed(0, "1")
+
+
+def test_any_forecaster_as_template_matches_fitting_each_series():
+    frame = _frame()
+    local = LocalForecasters(NaiveForecaster(strategy="last")).fit(frame)
+    out = local.forecast(2)
+    for uid, group in frame.groupby("unique_id"):
+        last = group["y"].iloc[-1]
+        np.testing.assert_allclose(out.loc[out["unique_id"] == uid, "LocalForecasters"], last)
+    assert len(local.predict()) > 0
+
+
+def test_errors():
+    with pytest.raises(NotFittedError):
+        LocalForecasters().forecast(2)
+    with pytest.raises(ParameterError, match="long-format DataFrame"):
+        LocalForecasters().fit(pd.Series([1.0, 2.0]))
+    with pytest.raises(ParameterError, match="forecast"):
+        LocalForecasters(estimator=object()).fit(_frame())

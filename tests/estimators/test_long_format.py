@@ -1,0 +1,221 @@
+"""One global Forecaster over many series in long format (unique_id, ds, y)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecastkit import Forecaster
+from forecastkit.exceptions import DataError, ParameterError
+
+TINY = dict(units=(4,), epochs=1, batch_size=128, verbose=0, random_state=0)
+H = 3  # one horizon everywhere: the compiled recursion is built once per horizon
+FREQS = {"D": "2021-01-01", "MS": "1990-01-01", "h": "2022-06-01 05:00"}
+
+
+def _make_frame(n_series=50, seed=0):
+    """Seasonal series with own level, trend, length, start and frequency (daily/monthly/hourly).
+
+    Returns the long frame and, per id, (freq, start, n_steps) to rebuild labels independently.
+    """
+    rng = np.random.default_rng(seed)
+    pieces, meta = [], {}
+    for k in range(n_series):
+        freq = list(FREQS)[k % 3]
+        n = int(rng.integers(60, 160))
+        start = pd.Timestamp(FREQS[freq]) + k * pd.tseries.frequencies.to_offset(freq)
+        t = np.arange(n)
+        y = 100 + 20 * k + 0.2 * k * t + 5 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 1, n)
+        uid = f"series_{k:02d}"
+        ds = pd.date_range(start, periods=n, freq=freq)
+        pieces.append(pd.DataFrame({"unique_id": uid, "ds": ds, "y": y}))
+        meta[uid] = (freq, start, n)
+    frame = pd.concat(pieces, ignore_index=True)
+    return frame.sample(frac=1.0, random_state=0), meta  # row order must not matter
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    frame, meta = _make_frame()
+    return Forecaster(**TINY).fit(frame), frame, meta
+
+
+def test_fifty_series_forecast_continues_each_series(fitted):
+    f, _, meta = fitted
+    # Mixed frequencies: 17 daily (season 7), 17 monthly (12), 16 hourly (24): the most common
+    # season is a tie between 7 and 12, broken toward the longer season -> window 2 * 12,
+    # capped at a fifth of the median length as for one series.
+    median = int(np.median([n for _, _, n in meta.values()]))
+    assert f.season_length_ == 12 and f.window_ == min(24, median // 5)
+    out = f.forecast(H)
+    assert list(out.columns) == ["unique_id", "ds", "Forecaster"]
+    assert len(out) == 50 * H
+    assert out["unique_id"].unique().tolist() == list(f.series_)  # order of first appearance
+    for uid, (freq, start, n) in meta.items():
+        rows = out[out["unique_id"] == uid]
+        expected = pd.date_range(start, periods=n + H, freq=freq)[n:]
+        assert pd.DatetimeIndex(rows["ds"]).equals(pd.DatetimeIndex(expected, freq=None)), uid
+        assert f.series_[uid].axis.freq == freq
+    assert np.isfinite(out["Forecaster"]).all()
+
+
+def test_all_series_forecast_in_one_batched_call(fitted):
+    f = fitted[0]
+    calls = []
+    recursion = f._recursion
+
+    def counting(windows, horizon, covariates=None):
+        calls.append(windows.shape)
+        return recursion(windows, horizon, covariates)
+
+    f._recursion = counting
+    try:
+        f.forecast(H)
+    finally:
+        f._recursion = recursion
+    assert calls == [(50, f.window_, 1)]
+
+
+def test_levels_are_per_series(fitted):
+    f, frame, _ = fitted
+    out = f.forecast(H).groupby("unique_id")["Forecaster"].mean()
+    last = frame.sort_values("ds").groupby("unique_id")["y"].last()
+    # Levels range from ~100 to ~1,100: per-series scaling puts each forecast near its own
+    # series (a shared scaler would pull them together).
+    assert np.corrcoef(out[last.index], last)[0, 1] > 0.99
+
+
+def test_predict_is_teacher_forced_and_long(fitted):
+    f, _, meta = fitted
+    pred = f.predict()
+    assert list(pred.columns) == ["unique_id", "ds", "Forecaster"]
+    for uid in ["series_00", "series_01", "series_02"]:
+        freq, start, n = meta[uid]
+        rows = pred[pred["unique_id"] == uid]
+        first = f.window_ + f.series_[uid].transform.diff
+        expected = pd.date_range(start, periods=n, freq=freq)[first:]
+        assert pd.DatetimeIndex(rows["ds"]).equals(pd.DatetimeIndex(expected, freq=None))
+
+
+def test_predict_on_steps_that_continue_the_fitted_series(fitted):
+    f, _, meta = fitted
+    freq, start, n = meta["series_04"]
+    new = pd.DataFrame(
+        {
+            "unique_id": "series_04",
+            "ds": pd.date_range(start, periods=n + 3, freq=freq)[n:],
+            "y": [500.0, 501.0, 502.0],
+        }
+    )
+    pred = f.predict(new)
+    assert pred["ds"].tolist() == new["ds"].tolist()
+    with pytest.raises(DataError, match="not fitted"):
+        f.predict(new.assign(unique_id="nobody"))
+
+
+def test_scaler_and_transform_fitted_on_each_series_training_part_only():
+    frame, meta = _make_frame(n_series=4, seed=1)
+    params = dict(TINY, window=6, val_size=0.2, test_size=10, target_transform="none")
+    a = Forecaster(**params).fit(frame)
+    uid = "series_01"
+    n_train = a.series_[uid].sizes[0]
+    freq, start, n = meta[uid]
+    tail = pd.date_range(start, periods=n, freq=freq)[n_train:]
+    changed = frame.copy()
+    mask = (changed["unique_id"] == uid) & changed["ds"].isin(tail)
+    changed.loc[mask, "y"] = changed.loc[mask, "y"] * 50 + 1e4  # validation and test only
+    b = Forecaster(**params).fit(changed)
+    for name in ("mean_", "scale_"):
+        before, after = a.series_[uid].scaler.target_, b.series_[uid].scaler.target_
+        np.testing.assert_array_equal(getattr(before, name), getattr(after, name))
+    assert a.series_[uid].transform == b.series_[uid].transform
+    train = frame[frame["unique_id"] == uid].sort_values("ds")["y"].to_numpy()[:n_train]
+    np.testing.assert_allclose(a.series_[uid].scaler.target_.mean_, [train.mean()], rtol=1e-5)
+    other = "series_02"
+    train2 = frame[frame["unique_id"] == other].sort_values("ds")["y"].to_numpy()
+    train2 = train2[: a.series_[other].sizes[0]]
+    np.testing.assert_allclose(a.series_[other].scaler.target_.mean_, [train2.mean()], rtol=1e-5)
+
+
+def test_too_short_series_error_names_the_ids():
+    frame, _ = _make_frame(n_series=3)
+    ds = pd.date_range("2020-01-01", periods=8)
+    short = pd.DataFrame({"unique_id": "tiny", "ds": ds, "y": 1.0 + np.arange(8)})
+    with pytest.raises(DataError, match=r"1 of 4 series are too short.*'tiny' \(8 steps\)") as err:
+        Forecaster(**dict(TINY, window=10)).fit(pd.concat([frame, short]))
+    assert "filter(lambda g: len(g) >=" in str(err.value)
+
+
+def test_custom_column_names_int_time_and_direct_strategy():
+    rng = np.random.default_rng(3)
+    frame = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "store": store,
+                    "week": np.arange(start, start + n),  # integer time labels
+                    "sales": 50 + 10 * store + rng.normal(0, 1, n),
+                }
+            )
+            for store, start, n in [(7, 0, 40), (8, 100, 55)]
+        ]
+    )
+    f = Forecaster(
+        **dict(TINY, window=5, horizon=3),
+        strategy="direct",
+        id_col="store",
+        time_col="week",
+        target_col="sales",
+    ).fit(frame)
+    out = f.forecast()
+    assert list(out.columns) == ["store", "week", "Forecaster"]
+    assert out["store"].tolist() == [7, 7, 7, 8, 8, 8]
+    assert out["week"].tolist() == [40, 41, 42, 155, 156, 157]
+    with pytest.raises(DataError, match="time column 'week'"):
+        f.fit(frame.drop(columns="week"))
+    with pytest.raises(DataError, match=r"besides.*Select"):
+        f.fit(frame.assign(price=1.0))
+
+
+def test_save_load_round_trip(fitted, tmp_path):
+    f = fitted[0]
+    path = tmp_path / "global.keras"
+    f.save(path)
+    g = Forecaster.load(path)
+    pd.testing.assert_frame_equal(g.forecast(H), f.forecast(H))
+    pd.testing.assert_frame_equal(g.predict(), f.predict())
+    assert list(g.series_) == list(f.series_)
+    assert g.get_params() == {**f.get_params(), "callbacks": None}
+
+
+def test_one_series_methods_refuse_a_long_fit_and_refit_switches_mode(fitted):
+    f, frame, _ = fitted
+    for call in (f.evaluate, f.backtest, f.plot, lambda: f.update(frame)):
+        with pytest.raises(ParameterError, match="long-format"):
+            call()
+    with pytest.raises(ParameterError, match="no covariates"):
+        f.forecast(2, X=np.zeros((2, 1)))
+    one = frame[frame["unique_id"] == "series_01"].set_index("ds")["y"].sort_index()
+    g = Forecaster(**dict(TINY, window=6)).fit(frame[frame["unique_id"].isin(["series_01"])])
+    assert hasattr(g, "series_")
+    g.fit(one)
+    assert not hasattr(g, "series_") and isinstance(g.predict(), pd.Series)
+
+
+def test_streamed_windows_draw_from_every_series(monkeypatch):
+    from forecastkit.training import dataset
+
+    seen = []
+
+    class Spy(dataset.WindowDataset):
+        def __init__(self, arrays, **kwargs):
+            super().__init__(arrays, **kwargs)
+            seen.append((len(arrays), self.n_samples, kwargs["shuffle"]))
+
+    monkeypatch.setattr(dataset, "STREAM_BYTES", 0)  # stream whatever the size
+    monkeypatch.setattr(dataset, "WindowDataset", Spy)
+    frame, _ = _make_frame(n_series=4, seed=2)
+    f = Forecaster(**dict(TINY, window=6, target_transform="none")).fit(frame)
+    n_windows = sum(s.sizes[0] - 6 for s in f.series_.values())  # training windows, no diff
+    assert seen[0] == (4, n_windows, True)  # training: every series, shuffled
+    assert seen[1][0] == 4 and seen[1][2] is False  # validation: every series, in order
+    assert len(f.history_) == 1 and np.isfinite(f.predict()["Forecaster"]).all()

@@ -16,10 +16,8 @@ and airline.keras into --out.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -27,27 +25,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from _common import example_args  # examples/_common.py: --out and --quick
 
 from forecastkit import Forecaster, datasets
 from forecastkit.plotting import plot_history
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="out", help="folder for the outputs (default out/)")
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        default=os.environ.get("FORECASTKIT_QUICK", "") not in ("", "0"),
-        help="tiny network and few epochs (also when FORECASTKIT_QUICK=1)",
-    )
-    return parser.parse_args(argv)
-
-
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    args, out = example_args(__doc__, "tiny network and few epochs", argv)
     options = {"units": (4,), "epochs": 2} if args.quick else {}
 
     y = datasets.load_airline()  # 144 months, 1949-01 .. 1960-12

@@ -24,11 +24,9 @@ into --out.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import sys
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -37,28 +35,15 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
+from _common import example_args  # examples/_common.py: --out and --quick
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
 from forecastkit import Forecaster, NaiveForecaster, datasets, metrics
 from forecastkit.plotting import plot_forecast
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="out", help="folder for the outputs (default out/)")
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        default=os.environ.get("FORECASTKIT_QUICK", "") not in ("", "0"),
-        help="two candidates, tiny network, one epoch (also when FORECASTKIT_QUICK=1)",
-    )
-    return parser.parse_args(argv)
-
-
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    args, out = example_args(__doc__, "two candidates, tiny network, one epoch", argv)
     # Each candidate and fold builds a new network, so TensorFlow notes "retracing" of its
     # training functions: expected here, and not worth a screenful of warnings.
     logging.getLogger("tensorflow").setLevel(logging.ERROR)

@@ -17,7 +17,6 @@ when Pillow is installed, sin_to_cos_training.gif (the prediction after each epo
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import os
 import sys
@@ -32,21 +31,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from _common import example_args  # examples/_common.py: --out and --quick
 
 from forecastkit import SequenceRegressor, datasets
 from forecastkit.models.builders import build_sequence_regressor
-
-
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="out", help="folder for the outputs (default out/)")
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        default=os.environ.get("FORECASTKIT_QUICK", "") not in ("", "0"),
-        help="tiny network, few epochs, short series (also when FORECASTKIT_QUICK=1)",
-    )
-    return parser.parse_args(argv)
 
 
 class WeightRecorder(keras.callbacks.Callback):
@@ -99,9 +87,7 @@ def animate(model: SequenceRegressor, snapshots, x: pd.Series, y: pd.Series, pat
 
 
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    args, out = example_args(__doc__, "tiny network, few epochs, short series", argv)
 
     if args.quick:
         n_fit, n_test = 2_000, 400

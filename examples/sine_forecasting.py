@@ -13,10 +13,8 @@ Writes sine_one_step_vs_recursive.png, sine_history.png and sine_metrics.csv int
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -25,27 +23,14 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
+from _common import example_args  # examples/_common.py: --out and --quick
 
 from forecastkit import Forecaster, datasets, metrics
 from forecastkit.plotting import plot_history, plot_one_step_vs_recursive
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="out", help="folder for the outputs (default out/)")
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        default=os.environ.get("FORECASTKIT_QUICK", "") not in ("", "0"),
-        help="tiny network, few epochs, short series (also when FORECASTKIT_QUICK=1)",
-    )
-    return parser.parse_args(argv)
-
-
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    args, out = example_args(__doc__, "tiny network, few epochs, short series", argv)
 
     if args.quick:
         y = datasets.make_sine(n=300, stop=15.0)

@@ -17,6 +17,7 @@ def test_readme_has_python_blocks_and_the_two_commands():
 
 
 @pytest.mark.parametrize("block", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
-def test_readme_block_runs(block, capsys):
+def test_readme_block_runs(block, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # blocks may write files (a saved model)
     exec(compile(block, str(README), "exec"), {"__name__": "__readme__"})
     assert capsys.readouterr().out

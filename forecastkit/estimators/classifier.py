@@ -137,7 +137,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         """
         from forecastkit.models.builders import build_classifier
         from forecastkit.training.fit import train
-        from forecastkit.training.seeding import seed_everything
+        from forecastkit.training.seeding import resolve_seed
 
         X = _check_sequences(X)
         y = _check_labels(y, len(X))
@@ -152,11 +152,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         batch_size = _positive_int(self.batch_size, "batch_size")
         patience = _positive_int(self.patience, "patience")
 
-        if self.random_state is not None:
-            seed_everything(self.random_state)
-            seed = int(self.random_state)
-        else:
-            seed = int(np.random.SeedSequence().generate_state(1)[0] % (2**31 - 1))
+        seed = resolve_seed(self.random_state)
         train_idx, val_idx = _validation_split(codes, self.val_size, seed)
         model = build_classifier(
             n_steps=X.shape[1],

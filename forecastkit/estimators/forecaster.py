@@ -315,14 +315,10 @@ class Forecaster(RegressorMixin, BaseEstimator):
         from forecastkit.models.builders import build_regressor
         from forecastkit.training.dataset import make_training_data
         from forecastkit.training.fit import train
-        from forecastkit.training.seeding import seed_everything
+        from forecastkit.training.seeding import resolve_seed
 
         scope, replicas = _distribution_scope(self.distribution)
-        if self.random_state is not None:
-            seed_everything(self.random_state)
-            seed = int(self.random_state)
-        else:
-            seed = int(np.random.SeedSequence().generate_state(1)[0] % (2**31 - 1))
+        seed = resolve_seed(self.random_state)
         batch_size = check_window(self.batch_size, name="batch_size") * replicas
         data, validation = make_training_data(
             train_parts,

@@ -184,7 +184,7 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         from forecastkit.models.builders import build_sequence_regressor
         from forecastkit.training.callbacks import ResetStatesCallback
         from forecastkit.training.fit import train
-        from forecastkit.training.seeding import seed_everything
+        from forecastkit.training.seeding import resolve_seed
 
         stateful = _check_bool(self.stateful, "stateful")
         time_steps = check_window(self.time_steps, name="time_steps")
@@ -250,11 +250,7 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
                 stream_length,
             )
 
-        if self.random_state is not None:
-            seed_everything(self.random_state)
-            seed = int(self.random_state)
-        else:
-            seed = int(np.random.SeedSequence().generate_state(1)[0] % (2**31 - 1))
+        seed = resolve_seed(self.random_state)
         model = build_sequence_regressor(
             n_features=xs.values.shape[1],
             n_targets=ys.values.shape[1],

@@ -24,9 +24,11 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	TF_CPP_MIN_LOG_LEVEL=2 $(BIN)/python -m pytest
 
+BENCHES := recursive_speed backtest_speed update_speed accuracy stateful coverage many_series memory
+
+# Every benchmark, one after the other (tens of minutes on 2 cores); figures: docs/benchmarks.md
 bench: $(STAMP)
-	TF_CPP_MIN_LOG_LEVEL=2 $(BIN)/python bench/recursive_speed.py
-	TF_CPP_MIN_LOG_LEVEL=2 $(BIN)/python bench/accuracy.py
+	for b in $(BENCHES); do TF_CPP_MIN_LOG_LEVEL=2 $(BIN)/python bench/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info

@@ -541,8 +541,37 @@ def _log(message: str) -> None:
 
 
 def _quiet_tensorflow() -> None:
-    """Silence TensorFlow's C++ info logs unless the user chose a level."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    """Silence TensorFlow's start-up logs unless the user chose a log level.
+
+    ``TF_CPP_MIN_LOG_LEVEL=2`` hides TensorFlow's C++ info lines, but the lines its CUDA
+    stubs print while loading on a machine without a GPU ("Could not find cuda drivers",
+    "failed call to cuInit") ignore it. So TensorFlow is imported, and its devices listed,
+    with the process's stderr (file descriptor 2) pointed at /dev/null; a Python exception
+    is raised after stderr is restored. With ``TF_CPP_MIN_LOG_LEVEL`` set by the user,
+    nothing is hidden.
+    """
+    if "TF_CPP_MIN_LOG_LEVEL" in os.environ or "tensorflow" in sys.modules:
+        return
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    with _stderr_to_devnull():
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()
+
+
+@contextlib.contextmanager
+def _stderr_to_devnull() -> Iterator[None]:
+    """Point file descriptor 2 (C/C++ writes included) at /dev/null inside the block."""
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _check_writable(paths: Sequence[Path], *, force: bool) -> None:

@@ -140,6 +140,9 @@ def test_tensorflow_cpp_logs_quieted_before_import_unless_user_chose(model_path,
     )
     assert "exit 0 level at TensorFlow import: 2" in result.stderr, result.stderr[-2000:]
     assert "cpu_feature_guard" not in result.stderr  # TF's C++ info lines stay hidden
+    for noise in ("cudart_stub", "cuInit", "absl::InitializeLog"):  # CUDA stubs' start-up
+        assert noise not in result.stderr, result.stderr[-2000:]
+    assert "wrote" not in result.stderr and result.stdout.count("\n") == 3  # forecast on stdout
     from forecastkit import cli
 
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "0")  # the user's choice wins

@@ -251,6 +251,7 @@ def _set_fitted(est, *, model, states, window, out_steps, season, history, best_
     est.n_features_in_ = 1
     est._predict_fn = CompiledPredict(model)
     est._recursion = CompiledRecursion(model, _TARGETS)
+    est._affine = None  # per-series scaling as (scale, offset), see _affine_scalers
 
 
 # ------------------------------------------------------------------ predicting
@@ -274,22 +275,61 @@ def forecast_long(est, horizon: int, X=None) -> pd.DataFrame:
             "forecast(horizon) without X."
         )
     window, states = est.window_, list(est.series_.values())
-    windows = np.empty((len(states), window, 1), np.float32)
-    for i, s in enumerate(states):
-        tail = s.values[len(s.values) - window - s.transform.diff :]
-        windows[i] = s.scaler.transform(s.transform.forward(tail, _TARGETS))
+    # Transformed tails (NumPy, per series), then every series' scaling at once: one
+    # scikit-learn call per series would cost far more than the batched network.
+    z = np.stack(
+        [
+            s.transform.forward(s.values[len(s.values) - window - s.transform.diff :], _TARGETS)
+            for s in states
+        ]
+    )  # (n_series, window, 1)
+    scale, offset = _affine_scalers(est)
+    other = np.flatnonzero(np.isnan(scale))  # scalers that are not affine: one call each
+    windows = (z * scale[:, None, None] + offset[:, None, None]).astype(np.float32)
+    for i in other:
+        windows[i] = states[i].scaler.transform(z[i])
     if est.strategy == "direct":
         pred = STRATEGIES["direct"](est._predict_fn, windows, horizon)
     else:
         pred = est._recursion(windows, horizon)  # (n_series, horizon, 1)
-    pieces = []
-    for i, s in enumerate(states):
-        n_steps = len(s.values)
-        levels = _to_levels(s, pred[i : i + 1], s.values, np.array([n_steps]))[0]
-        pieces.append(s.axis.wrap(levels, start=n_steps, names=[_column(est)]))
+    z_pred = (pred - offset[:, None, None]) / scale[:, None, None]
+    for i in other:
+        z_pred[i] = states[i].scaler.inverse_transform_targets(pred[i : i + 1])[0]
+    levels = np.empty(pred.shape, np.float64)
+    for log in (False, True):  # transforms differ only in their log flag (diff is shared)
+        rows = [i for i, s in enumerate(states) if bool(s.transform.log[0]) == log]
+        if rows:
+            transform = states[rows[0]].transform
+            anchor = np.stack([transform.levels(states[i].values[-1:], _TARGETS)[0] for i in rows])
+            levels[rows] = transform.inverse(z_pred[rows], anchor)
+    pieces = [
+        s.axis.wrap(levels[i], start=len(s.values), names=[_column(est)])
+        for i, s in enumerate(states)
+    ]
     return to_long(
         list(est.series_), pieces, id_col=est.id_col, time_col=est.time_col, name=_column(est)
     )
+
+
+def _affine_scalers(est) -> tuple[np.ndarray, np.ndarray]:
+    """Per-series ``(scale, offset)`` with ``scaler.transform(z) == z * scale + offset``.
+
+    Every per-column affine scikit-learn scaler (StandardScaler, MinMaxScaler, RobustScaler,
+    MaxAbsScaler, pipelines of them) is one: probed once per fit on three points (the third
+    checks the line) and cached. NaN for a series whose scaler is not affine (it is then
+    called directly).
+    """
+    if getattr(est, "_affine", None) is not None:
+        return est._affine
+    probe = np.array([[0.0], [1.0], [2.0]], dtype=np.float32)
+    scale, offset = np.full(len(est.series_), np.nan), np.full(len(est.series_), np.nan)
+    for i, s in enumerate(est.series_.values()):
+        out = np.asarray(s.scaler.transform(probe), dtype=np.float64)[:, 0]
+        a, b = out[1] - out[0], out[0]
+        if np.isfinite(out).all() and a != 0 and np.isclose(out[2], b + 2 * a, rtol=1e-5):
+            scale[i], offset[i] = a, b
+    est._affine = (scale, offset)
+    return est._affine
 
 
 def _to_levels(state: SeriesState, pred, values, positions) -> np.ndarray:

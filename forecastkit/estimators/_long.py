@@ -311,23 +311,36 @@ def forecast_long(est, horizon: int, X=None) -> pd.DataFrame:
     )
 
 
+def _is_linear(transformer) -> bool:
+    """Whether a fitted scikit-learn transformer is a per-column map ``x * a + b`` everywhere."""
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, RobustScaler, StandardScaler
+
+    if isinstance(transformer, Pipeline):
+        return all(
+            _is_linear(step) for _, step in transformer.steps if step not in (None, "passthrough")
+        )
+    if isinstance(transformer, MinMaxScaler):
+        return not transformer.clip
+    return type(transformer) in (StandardScaler, MaxAbsScaler, RobustScaler)
+
+
 def _affine_scalers(est) -> tuple[np.ndarray, np.ndarray]:
     """Per-series ``(scale, offset)`` with ``scaler.transform(z) == z * scale + offset``.
 
-    Every per-column affine scikit-learn scaler (StandardScaler, MinMaxScaler, RobustScaler,
-    MaxAbsScaler, pipelines of them) is one: probed once per fit on three points (the third
-    checks the line) and cached. NaN for a series whose scaler is not affine (it is then
-    called directly).
+    Known linear scalers (StandardScaler, MaxAbsScaler, RobustScaler, MinMaxScaler without
+    clipping, pipelines of them) scale all series in one batch: their line is read off two
+    probe points once per fit and cached. NaN for any other scaler, which is then called
+    directly (a clipped or quantile scaler is linear only piecewise).
     """
     if getattr(est, "_affine", None) is not None:
         return est._affine
-    probe = np.array([[0.0], [1.0], [2.0]], dtype=np.float32)
+    probe = np.array([[0.0], [1.0]], dtype=np.float32)
     scale, offset = np.full(len(est.series_), np.nan), np.full(len(est.series_), np.nan)
     for i, s in enumerate(est.series_.values()):
-        out = np.asarray(s.scaler.transform(probe), dtype=np.float64)[:, 0]
-        a, b = out[1] - out[0], out[0]
-        if np.isfinite(out).all() and a != 0 and np.isclose(out[2], b + 2 * a, rtol=1e-5):
-            scale[i], offset[i] = a, b
+        if _is_linear(s.scaler.target_):
+            out = np.asarray(s.scaler.transform(probe), dtype=np.float64)[:, 0]
+            scale[i], offset[i] = out[1] - out[0], out[0]
     est._affine = (scale, offset)
     return est._affine
 

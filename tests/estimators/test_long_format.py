@@ -233,16 +233,22 @@ def _one_by_one(f, horizon):
     return expected
 
 
-@pytest.mark.parametrize("scaler", ["minmax", "arcsinh"])
+@pytest.mark.parametrize("scaler", ["minmax", "arcsinh", "clipped"])
 def test_batched_scaling_equals_each_series_own_scaler(scaler):
     from sklearn.preprocessing import FunctionTransformer, MinMaxScaler
 
     frame, _ = _make_frame(n_series=6, seed=1)
-    # MinMaxScaler is affine (scaled in one batch); arcsinh is not (called per series)
-    model = MinMaxScaler() if scaler == "minmax" else FunctionTransformer(np.arcsinh, np.sinh)
+    # MinMaxScaler is linear (all series scaled in one batch); arcsinh is not, and a clipping
+    # MinMaxScaler only piecewise (the trending series leave their training range): those are
+    # called series by series
+    model = {
+        "minmax": MinMaxScaler(),
+        "arcsinh": FunctionTransformer(np.arcsinh, np.sinh),
+        "clipped": MinMaxScaler(clip=True),
+    }[scaler]
     f = Forecaster(**dict(TINY, window=6), scaler=model).fit(frame)
     out = f.forecast(H)
-    assert np.isnan(f._affine[0]).all() == (scaler == "arcsinh")
+    assert np.isnan(f._affine[0]).all() == (scaler != "minmax")
     for uid, expected in _one_by_one(f, H).items():
         got = out.loc[out["unique_id"] == uid, "Forecaster"].to_numpy()
         np.testing.assert_allclose(got, expected, rtol=1e-4)

@@ -18,9 +18,9 @@ Modes:
 - ``train``: the streamed training path itself: a :class:`WindowDataset` over the series and
   one epoch of :func:`forecastkit.training.fit.train` (the criterion: the peak increase stays
   under 3 x the raw series);
-- ``forecaster``: ``Forecaster(...).fit(series)`` end to end, which also keeps its own copy
-  of the series (``values_``), the scaled series, and runs the transform choice and the
-  scaler fit on the training part in float64.
+- ``forecaster``: ``Forecaster(...).fit(series)`` end to end, which also holds the scaled
+  series (train and validation parts) through training, fits the scaler on the training
+  part a chunk at a time, and copies the series (``values_``) once training is over.
 
 A tiny network (one SimpleRNN layer of 4 units) and a large batch (2,048) keep one epoch at
 a few minutes on 2 CPU cores; the memory of the windows does not depend on the network.

@@ -15,7 +15,7 @@ from sklearn.preprocessing import StandardScaler
 
 from forecastkit.exceptions import DataError, NotFittedError, ParameterError
 
-__all__ = ["CHUNK_ROWS", "SeriesScaler", "transform_and_scale"]
+__all__ = ["CHUNK_ROWS", "SeriesScaler", "fit_transformed", "transform_and_scale"]
 
 
 class SeriesScaler(BaseEstimator):
@@ -80,6 +80,49 @@ class SeriesScaler(BaseEstimator):
         if others:
             features = clone(base).fit(values[:, others].astype(np.float64, copy=False))
         self.target_, self.features_ = target, features
+        return self
+
+    def partial_fit(self, values: np.ndarray) -> SeriesScaler:
+        """Update the two clones with more training rows (the transformer's ``partial_fit``).
+
+        The first call clones the transformer; each call then feeds ``values``
+        (n_rows, n_features) to the clones' ``partial_fit``. Fitting a long training part a
+        chunk at a time gives the fit of the whole to float rounding (exactly for
+        MinMaxScaler and MaxAbsScaler) with float64 temporaries of one chunk only.
+
+        Raises
+        ------
+        ParameterError
+            If the transformer has no ``partial_fit`` (e.g. RobustScaler): use :meth:`fit`.
+
+        Examples
+        --------
+        >>> values = np.arange(6.0)[:, None]
+        >>> chunked = SeriesScaler(targets=[0], n_features=1)
+        >>> chunked = chunked.partial_fit(values[:4]).partial_fit(values[4:])
+        >>> whole = SeriesScaler(targets=[0], n_features=1).fit(values)
+        >>> bool(np.allclose(chunked.target_.scale_, whole.target_.scale_))
+        True
+        """
+        values = self._check_values(values, "values")
+        if values.shape[0] == 0:
+            raise DataError(
+                "`values` has no rows to fit the scaler on (shape "
+                f"{values.shape}). Pass the training part, with at least one row."
+            )
+        targets, others = self._columns()
+        if not hasattr(self, "target_"):
+            base = StandardScaler() if self.transformer is None else self.transformer
+            if not hasattr(base, "partial_fit"):
+                raise ParameterError(
+                    f"The transformer {base!r} has no `partial_fit`, so it cannot be fitted a "
+                    f"chunk at a time. Call `fit` with all the training rows instead."
+                )
+            self.target_ = clone(base)
+            self.features_ = clone(base) if others else None
+        self.target_.partial_fit(values[:, targets].astype(np.float64, copy=False))
+        if others:
+            self.features_.partial_fit(values[:, others].astype(np.float64, copy=False))
         return self
 
     def transform(self, values: np.ndarray) -> np.ndarray:
@@ -222,12 +265,78 @@ def transform_and_scale(
            [4.]], dtype=float32)
     """
     values = np.asarray(values)
-    d = transform.diff
-    n_out = max(values.shape[0] - d, 0)
-    out = np.empty((n_out, values.shape[1]), dtype=np.float32)
-    rows = max(1, int(chunk_rows) // max(values.shape[1], 1))
-    for low in range(0, n_out, rows):
-        high = min(low + rows, n_out)
-        z = transform.forward(values[low : high + d], targets)
+    out = np.empty((max(values.shape[0] - transform.diff, 0), values.shape[1]), dtype=np.float32)
+    for low, high, z in _forward_chunks(values, transform, targets, chunk_rows):
         out[low:high] = z if scaler is None else scaler.transform(z)
     return out
+
+
+def fit_transformed(
+    scaler: SeriesScaler,
+    values: np.ndarray,
+    transform,
+    targets: Sequence[int],
+    *,
+    chunk_rows: int = CHUNK_ROWS,
+) -> SeriesScaler:
+    """``scaler.fit(transform_and_scale(values, transform, targets))`` without a whole copy.
+
+    Up to ``chunk_rows`` transformed rows (every ordinary series), or when the transformer
+    has no ``partial_fit``, this is exactly that call. Longer parts are transformed and fed
+    to :meth:`SeriesScaler.partial_fit` a chunk at a time, so neither the float32
+    transformed copy of the training part nor its float64 cast (together 12 bytes per
+    value) is ever whole; the fitted statistics equal those of the whole to float rounding.
+
+    Parameters
+    ----------
+    scaler : SeriesScaler
+        Refitted from scratch.
+    values : numpy.ndarray of shape (n_train, n_features)
+        The training rows, original units.
+    transform : TargetTransform
+    targets : sequence of int
+    chunk_rows : int
+        Output rows per chunk (divided by the number of columns).
+
+    Returns
+    -------
+    SeriesScaler
+        ``scaler``, fitted.
+
+    Examples
+    --------
+    >>> from forecastkit.data.transforms import TargetTransform
+    >>> values = np.arange(10.0)[:, None] ** 2
+    >>> diff = TargetTransform(log=(False,), diff=1)
+    >>> a = fit_transformed(SeriesScaler(targets=[0], n_features=1), values, diff, [0],
+    ...                     chunk_rows=3)
+    >>> b = SeriesScaler(targets=[0], n_features=1).fit(
+    ...     transform_and_scale(values, diff, [0]))
+    >>> bool(np.allclose(a.target_.mean_, b.target_.mean_))
+    True
+    """
+    values = np.asarray(values)
+    rows = _chunk_rows(values, chunk_rows)
+    base = StandardScaler() if scaler.transformer is None else scaler.transformer
+    if values.shape[0] - transform.diff <= rows or not hasattr(base, "partial_fit"):
+        return scaler.fit(transform_and_scale(values, transform, targets, chunk_rows=chunk_rows))
+    for attribute in ("target_", "features_"):
+        vars(scaler).pop(attribute, None)  # start from fresh clones
+    for _, _, z in _forward_chunks(values, transform, targets, chunk_rows):
+        scaler.partial_fit(z)
+    return scaler
+
+
+def _chunk_rows(values: np.ndarray, chunk_rows: int) -> int:
+    """Rows per chunk: ``chunk_rows`` values divided by the number of columns."""
+    return max(1, int(chunk_rows) // max(values.shape[1], 1))
+
+
+def _forward_chunks(values: np.ndarray, transform, targets: Sequence[int], chunk_rows: int):
+    """Yield ``(low, high, transform.forward(...)[low:high])`` over the transformed rows."""
+    d = transform.diff
+    n_out = max(values.shape[0] - d, 0)
+    rows = _chunk_rows(values, chunk_rows)
+    for low in range(0, n_out, rows):
+        high = min(low + rows, n_out)
+        yield low, high, transform.forward(values[low : high + d], targets)

@@ -190,20 +190,27 @@ def choose_transform(
             f"`transform` must be one of {modes}; got transform={mode!r}. "
             "Use 'auto' to let forecastkit choose from the training data."
         )
-    columns = np.asarray(train, dtype=np.float64)[:, list(targets)]
-    positive = bool((columns > 0).all())
-    if mode in ("log", "log-diff") and not positive:
-        raise ParameterError(
-            f"`transform={mode!r}` needs strictly positive target values in the training part; "
-            f"the smallest is {columns.min()!r}. Use target_transform='diff' or 'auto'."
-        )
-    if mode == "auto":
-        log = tuple(
-            positive and _guerrero_prefers_log(columns[:, j], season_length)
-            for j in range(columns.shape[1])
-        )
-        logged = TargetTransform(log=log).levels(train, targets)
-        diff = int(any(kpss_statistic(logged[:, j]) > KPSS_CRITICAL_5PCT for j in range(len(log))))
-        return TargetTransform(log=log, diff=diff)
-    log = (mode.startswith("log"),) * columns.shape[1]
-    return TargetTransform(log=log, diff=int(mode.endswith("diff")))
+    # Memory: no float64 copy of the training rows is made for "none" and "diff", and "auto"
+    # converts one target column at a time; the decisions use the same float64 values.
+    train = np.asarray(train)
+    targets = [int(t) for t in targets]
+    if mode in ("none", "diff"):
+        return TargetTransform(log=(False,) * len(targets), diff=int(mode == "diff"))
+    # float32 -> float64 is exact, so the sign test can run on the input's own dtype.
+    positive = all(bool((train[:, t] > 0).all()) for t in targets)
+    if mode in ("log", "log-diff"):
+        if not positive:
+            smallest = min(float(train[:, t].min()) for t in targets)
+            raise ParameterError(
+                f"`transform={mode!r}` needs strictly positive target values in the training "
+                f"part; the smallest is {smallest!r}. Use target_transform='diff' or 'auto'."
+            )
+        return TargetTransform(log=(True,) * len(targets), diff=int(mode.endswith("diff")))
+    log, diff = [], 0
+    for t in targets:
+        column = np.asarray(train[:, t], dtype=np.float64)
+        log.append(positive and _guerrero_prefers_log(column, season_length))
+        level = np.log(column) if log[-1] else column
+        del column
+        diff = diff or int(kpss_statistic(level) > KPSS_CRITICAL_5PCT)
+    return TargetTransform(log=tuple(log), diff=diff)

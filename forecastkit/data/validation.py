@@ -98,7 +98,9 @@ def _is_whole(value) -> bool:
         return False
 
 
-def check_series(y, *, target=None, freq=None, name: str = "y") -> CheckedSeries:
+def check_series(
+    y, *, target=None, freq=None, name: str = "y", copy: bool = True
+) -> CheckedSeries:
     """Check ``y`` and turn it into float32 values, a time axis, names and targets.
 
     Parameters
@@ -114,6 +116,12 @@ def check_series(y, *, target=None, freq=None, name: str = "y") -> CheckedSeries
         index's own, and the index must follow it.
     name : str, default "y"
         Name of the argument, used in error messages.
+    copy : bool, default=True
+        True: ``values`` never share memory with ``y``. False: when ``y`` already holds
+        C-contiguous float32 values they are returned as a *read-only view* instead of a
+        copy (values are read-only exactly when they may share memory with ``y``), for a
+        caller that only reads them for a while and copies them before keeping them
+        (``Forecaster.fit`` on a long series).
 
     Returns
     -------
@@ -179,7 +187,11 @@ def check_series(y, *, target=None, freq=None, name: str = "y") -> CheckedSeries
         )
     values32 = np.ascontiguousarray(values, dtype=np.float32)
     if np.may_share_memory(values32, raw if isinstance(raw, np.ndarray) else values):
-        values32 = values32.copy()  # never alias (or freeze) the caller's data
+        if copy:
+            values32 = values32.copy()  # never alias (or freeze) the caller's data
+        else:
+            values32 = values32.view()  # a read-only view: the caller's array stays writable
+            values32.flags.writeable = False
     values = values32
     constant = values.shape[0] > 1 and (values.min(axis=0) == values.max(axis=0))
     if np.any(constant):

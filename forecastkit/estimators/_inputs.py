@@ -49,7 +49,7 @@ def _same_values(X, y_frame: pd.DataFrame) -> bool:
     return np.array_equal(values, y_frame.to_numpy(dtype=object))
 
 
-def assemble(X, y, *, target=None, freq=None) -> tuple[CheckedSeries, bool]:
+def assemble(X, y, *, target=None, freq=None, copy=True) -> tuple[CheckedSeries, bool]:
     """Check the series to forecast and any exogenous features in one go.
 
     ``fit(series)`` (``y`` None) forecasts ``series`` itself; ``fit(X, y)`` forecasts ``y``
@@ -60,6 +60,9 @@ def assemble(X, y, *, target=None, freq=None) -> tuple[CheckedSeries, bool]:
     That needs pandas input, whose index places ``y_test`` in time: identical NumPy arrays
     are refused, as ``predict`` could not tell which steps ``y_test`` holds.
 
+    ``copy`` is passed to :func:`~forecastkit.data.validation.check_series` (False: the
+    values may be a read-only view of the caller's data).
+
     Returns
     -------
     (CheckedSeries, has_covariates)
@@ -69,10 +72,10 @@ def assemble(X, y, *, target=None, freq=None) -> tuple[CheckedSeries, bool]:
     if y is None:
         if X is None:
             raise DataError("`fit` needs a series: call fit(y) or fit(X, y).")
-        return check_series(X, target=target, freq=freq, name="y"), False
+        return check_series(X, target=target, freq=freq, name="y", copy=copy), False
     y_frame = _as_frame(y, "y", None)
     if X is None:
-        return check_series(y, target=target, freq=freq, name="y"), False
+        return check_series(y, target=target, freq=freq, name="y", copy=copy), False
     if _same_values(X, y_frame):
         if not (_is_pandas(X) or _is_pandas(y)):
             raise DataError(
@@ -83,7 +86,7 @@ def assemble(X, y, *, target=None, freq=None) -> tuple[CheckedSeries, bool]:
                 "Outside model selection call fit(y)."
             )
         series = y if _is_pandas(y) else X  # the one with an index
-        return check_series(series, target=target, freq=freq, name="y"), False
+        return check_series(series, target=target, freq=freq, name="y", copy=copy), False
     X_frame = _as_frame(X, "x", y_frame.index)
     if X_frame.shape[1] == 0:
         raise DataError(
@@ -105,4 +108,4 @@ def assemble(X, y, *, target=None, freq=None) -> tuple[CheckedSeries, bool]:
         raise DataError(f"`X` and `y` share column names {sorted(clash)}; rename them.")
     frame = pd.concat([y_frame, X_frame.set_axis(y_frame.index)], axis=1)
     names = [str(c) for c in y_frame.columns]
-    return check_series(frame, target=names, freq=freq, name="y"), True
+    return check_series(frame, target=names, freq=freq, name="y", copy=copy), True

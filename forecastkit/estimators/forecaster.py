@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from forecastkit.data.long import is_long_frame
-from forecastkit.data.scaling import SeriesScaler, transform_and_scale
+from forecastkit.data.scaling import SeriesScaler, fit_transformed, transform_and_scale
 from forecastkit.data.seasonality import season_length
 from forecastkit.data.splits import split_sizes
 from forecastkit.data.time_axis import TimeAxis
@@ -238,7 +238,9 @@ class Forecaster(RegressorMixin, BaseEstimator):
             )
         if is_long_frame(X, id_col=self.id_col, time_col=self.time_col):
             return _long.fit_long(self, X, y)
-        checked, has_covariates = assemble(X, y, target=self.target, freq=self.freq)
+        # Memory (bench/memory.py): `values` may be a read-only view of the caller's data
+        # until training ends; it is copied after, once the scaled series is gone.
+        checked, has_covariates = assemble(X, y, target=self.target, freq=self.freq, copy=False)
         values, axis = checked.values, checked.axis
         targets = list(checked.targets)
         m = season_length(axis.freq)
@@ -266,20 +268,25 @@ class Forecaster(RegressorMixin, BaseEstimator):
                 f"and window={window} + horizon={out_steps} need {window + out_steps} more. Use "
                 "a shorter window, a smaller val_size/test_size, or target_transform='none'."
             )
-        # Transformed and scaled a chunk at a time: no float64 copy of a long series.
+        # Transformed, scaled (and the scaler fitted) a chunk at a time: no float64 copy of a
+        # long series; the rows after the validation part are not scaled (not trained on).
         scaler = SeriesScaler(self.scaler, targets=targets, n_features=values.shape[1])
-        scaler.fit(transform_and_scale(values[: sizes.n_train], transform, targets))
-        scaled = transform_and_scale(values, transform, targets, scaler)
+        fit_transformed(scaler, values[: sizes.n_train], transform, targets)
         n_train, n_fit = sizes.n_train - d, sizes.n_train + sizes.n_val - d
+        scaled = transform_and_scale(values[: n_fit + d], transform, targets, scaler)
+        parts = (scaled[:n_train], scaled[max(n_train - window, 0) : n_fit])
+        del scaled  # the parts are views: the scaled series is freed with them
         model, history, best_epoch = self._train_network(
-            scaled[:n_train],
-            scaled[max(n_train - window, 0) : n_fit],
+            *parts,
             window=window,
             n_features=values.shape[1],
             out_steps=out_steps,
             n_targets=len(targets),
             targets=targets,
         )
+        del parts
+        if not values.flags.writeable:  # a view of the caller's data: keep a copy
+            values = values.copy()
         self._set_fitted(
             model=model,
             values=values,
@@ -313,7 +320,7 @@ class Forecaster(RegressorMixin, BaseEstimator):
         Returns ``(model, history, best_epoch)`` with ``history`` the per-epoch DataFrame.
         """
         from forecastkit.models.builders import build_regressor
-        from forecastkit.training.dataset import make_training_data
+        from forecastkit.training.dataset import WindowDataset, make_training_data
         from forecastkit.training.fit import train
         from forecastkit.training.seeding import resolve_seed
 
@@ -353,6 +360,9 @@ class Forecaster(RegressorMixin, BaseEstimator):
                 callbacks=list(self.callbacks or []),
                 verbose=self.verbose,
             )
+        for dataset in (data[0], validation):  # TensorFlow keeps them alive after fit
+            if isinstance(dataset, WindowDataset):
+                dataset.release()
         history = pd.DataFrame(
             dict(result), index=pd.RangeIndex(1, len(result["loss"]) + 1, name="epoch")
         )

@@ -275,6 +275,22 @@ class WindowDataset(keras.utils.PyDataset):
         """Advance to the next epoch's order."""
         self.epoch += 1
 
+    def release(self) -> None:
+        """Drop the references to the series; batches can no longer be taken after this.
+
+        Keras wraps a PyDataset in a ``tf.data`` generator pipeline that TensorFlow keeps
+        alive after ``fit`` returns, even once the model is deleted (measured with Keras
+        3.15 / TensorFlow 2.21): without this call the series would stay in memory.
+
+        Examples
+        --------
+        >>> ds = WindowDataset(np.zeros((10, 1), "float32"), window=3, horizon=1)
+        >>> ds.release()
+        >>> len(ds), ds.n_samples
+        (1, 7)
+        """
+        self._X, self._Y, self._cache = [], [], None
+
     # ------------------------------------------------------------------- helpers
     def sample_ids(self, low: int, high: int) -> np.ndarray:
         """Return the sample numbers at positions ``low:high`` of this epoch's order (int64)."""

@@ -50,6 +50,41 @@ def default_window(season: int, n_steps: int) -> int:
     return max(2, min(2 * season if season > 1 else 10, n_steps // 5))
 
 
+def _check_log_positive(values, transform, targets, axis, *, start: int) -> None:
+    """Refuse non-positive values of target columns that the model takes logs of."""
+    logged = [t for t, log in zip(targets, transform.log, strict=True) if log]
+    if not logged:
+        return
+    bad = np.flatnonzero(~(np.asarray(values)[:, logged] > 0).all(axis=1))
+    if len(bad):
+        label = axis.labels(start + int(bad[0]), start + int(bad[0]) + 1)[0]
+        raise DataError(
+            f"The model takes logs of the target (its transform, chosen from the training "
+            f"part, is {transform}), but the value at {label!r} is not positive. Use "
+            "target_transform='diff' or 'none' for a series that can reach zero."
+        )
+
+
+def _plain(data):
+    """Pandas data with its index replaced by 0, 1, ... (labels checked elsewhere)."""
+    if isinstance(data, pd.Series | pd.DataFrame):
+        return data.set_axis(pd.RangeIndex(len(data)), axis=0)
+    return data
+
+
+def _in_fitted_order(data, names, argname: str):
+    """Return a DataFrame's columns in the fitted order, matched by name; others unchanged."""
+    if not isinstance(data, pd.DataFrame):
+        return data
+    columns = [str(c) for c in data.columns]
+    if sorted(columns) != sorted(names):
+        raise DataError(
+            f"`{argname}` must have the fitted columns {list(names)}; got {columns}. Select "
+            f"them by name, e.g. {argname}[{list(names)}]."
+        )
+    return data.set_axis(columns, axis=1)[list(names)]
+
+
 class Forecaster(RegressorMixin, BaseEstimator):
     """Forecast a pandas series with a stacked recurrent network over sliding windows.
 
@@ -241,6 +276,12 @@ class Forecaster(RegressorMixin, BaseEstimator):
         # Memory (bench/memory.py): `values` may be a read-only view of the caller's data
         # until training ends; it is copied after, once the scaled series is gone.
         checked, has_covariates = assemble(X, y, target=self.target, freq=self.freq, copy=False)
+        if has_covariates and self.strategy == "direct":
+            raise ParameterError(
+                "strategy='direct' predicts every step at once from the past window, so it "
+                "cannot use the future values of covariates; use strategy='recursive' with "
+                "fit(X, y), or fit(y) alone."
+            )
         values, axis = checked.values, checked.axis
         targets = list(checked.targets)
         m = season_length(axis.freq)
@@ -261,6 +302,7 @@ class Forecaster(RegressorMixin, BaseEstimator):
         transform = choose_transform(
             values[: sizes.n_train], targets, season_length=m, mode=self.target_transform
         )
+        _check_log_positive(values, transform, targets, axis, start=0)
         d = transform.diff
         if sizes.n_train - d < window + out_steps:
             raise DataError(
@@ -522,6 +564,8 @@ class Forecaster(RegressorMixin, BaseEstimator):
                 f"This Forecaster was fitted with covariates {others}; forecasting needs their "
                 f"future values: pass X with {horizon} rows (one per step ahead)."
             )
+        others = [n for j, n in enumerate(self.names_) if j not in self.targets_]
+        X = _in_fitted_order(X, others, "X")
         cov = np.asarray(X, dtype=np.float32)
         one_d = cov.ndim == 1
         cov = cov.reshape(len(cov), -1)
@@ -686,11 +730,12 @@ class Forecaster(RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : pandas Series, DataFrame or array, optional
-            None: over the fitted series. A series that continues the fitted one (its first
-            label is the next expected label): one prediction per row, the fitted tail as
-            context. Any other series: one prediction per row that has a full window.
-            For a model fitted with covariates (``fit(X, y)``), ``X`` holds future
-            covariates and the result is the forecast over those rows.
+            None: over the fitted series. A pandas series that continues the fitted one
+            (its labels are the next expected ones, at the fitted spacing): one prediction
+            per row, the fitted tail as context. Any other series: one prediction per row
+            that has a full window. DataFrame columns are matched by name. For a model
+            fitted with covariates (``fit(X, y)``), ``X`` holds future covariates and the
+            result is the forecast over those rows.
 
         Returns
         -------
@@ -700,25 +745,27 @@ class Forecaster(RegressorMixin, BaseEstimator):
         self._check_fitted()
         if hasattr(self, "series_"):  # long-format fit: X None or a long frame
             return _long.predict_long(self, X)
-        if self.has_covariates_:
-            horizon = len(X) if X is not None else 0
-            return self.forecast(horizon, X=X)
+        if self.has_covariates_ and X is not None:
+            return self.forecast(len(X), X=X)
         d, w = self.transform_.diff, self.window_
         if X is None:
             values, axis = self.values_, self.time_axis_
             start = w + d
         else:
-            checked = check_series(X, target=self.target, freq=self.freq)
-            if checked.names != self.names_ and checked.values.shape[1] != len(self.names_):
-                raise DataError(
-                    f"`X` must have the fitted columns {list(self.names_)}; got "
-                    f"{list(checked.names)}."
-                )
-            if self._continues(checked.axis):
-                values = np.concatenate([self.values_, checked.values])
-                axis, start = self.time_axis_.extend(len(checked.values)), len(self.values_)
+            X = _in_fitted_order(X, self.names_, "X")
+            if self._continues(X):
+                new = self._next_steps(X, "X")
+                values = np.concatenate([self.values_, new])
+                axis, start = self.time_axis_.extend(len(new)), len(self.values_)
             else:
+                checked = check_series(X, target=self.target, freq=self.freq)
+                if checked.values.shape[1] != len(self.names_):
+                    raise DataError(
+                        f"`X` must have the fitted columns {list(self.names_)}; got "
+                        f"{list(checked.names)}."
+                    )
                 values, axis, start = checked.values, checked.axis, w + d
+            _check_log_positive(values[start:], self.transform_, self.targets_, axis, start=start)
         positions = np.arange(start, len(values))
         if len(positions) == 0:
             raise DataError(
@@ -729,13 +776,33 @@ class Forecaster(RegressorMixin, BaseEstimator):
         pred = self._one_step(values, positions)
         return axis.wrap(pred, start=start, names=self.target_names_)
 
-    def _continues(self, axis: TimeAxis) -> bool:
-        """Return True when ``axis`` starts right after the fitted series."""
+    def _continues(self, data) -> bool:
+        """Return True when pandas ``data`` carries exactly the labels after the fitted series.
+
+        Every label is compared (not only the first), so rows at another spacing, or with a
+        gap, are not taken for a continuation.
+        """
+        index = getattr(data, "index", None)
+        if not isinstance(data, pd.Series | pd.DataFrame) or len(index) == 0:
+            return False
         try:
-            nxt = self.time_axis_.future(1)[0]
-            return axis.kind == self.time_axis_.kind and axis.labels(0, 1)[0] == nxt
+            return bool(index.equals(self.time_axis_.future(len(index))))
         except (TypeError, ValueError):
             return False
+
+    def _next_steps(self, data, argname: str) -> np.ndarray:
+        """Check the values of steps that continue the fitted series (labels already checked).
+
+        The labels were compared with the expected ones, so the values are checked without
+        their index: one or two rows need no frequency to be inferred.
+        """
+        checked = check_series(_plain(data), target=self.target, name=argname)
+        if checked.values.shape[1] != len(self.names_):
+            raise DataError(
+                f"`{argname}` must have the fitted columns {list(self.names_)}; got "
+                f"{list(checked.names)}."
+            )
+        return checked.values
 
     def update(self, y, X=None) -> Forecaster:
         """Append new observations after the fitted series, without refitting the network.
@@ -750,8 +817,9 @@ class Forecaster(RegressorMixin, BaseEstimator):
         ----------
         y : pandas Series, DataFrame or array
             The new steps of the fitted column(s). A pandas input must continue the fitted
-            index (its first label is the next expected one); an array is taken as the next
-            steps.
+            index (its labels are the next expected ones, at the fitted spacing; one row is
+            enough) and its columns are matched by name; an array is taken as the next
+            steps, columns in the fitted order.
         X : pandas DataFrame or array, optional
             The covariates of the same steps, for a model fitted with ``fit(X, y)``.
 
@@ -775,26 +843,37 @@ class Forecaster(RegressorMixin, BaseEstimator):
                 "This Forecaster was fitted with covariates: pass their values for the new "
                 "steps too, update(y_new, X=X_new)."
             )
-        checked, _ = assemble(X if self.has_covariates_ else None, y, target=self.target)
-        new = checked.values
+        if X is not None and not self.has_covariates_:
+            raise DataError(
+                "This Forecaster was fitted without covariates: call update(y_new) without X."
+            )
+        if self.has_covariates_:
+            targets = [self.names_[j] for j in self.targets_]
+            others = [n for j, n in enumerate(self.names_) if j not in self.targets_]
+            y, X = _in_fitted_order(y, targets, "y"), _in_fitted_order(X, others, "X")
+            pandas = isinstance(y, pd.Series | pd.DataFrame) and isinstance(X, pd.DataFrame)
+            if pandas and not X.index.equals(y.index):
+                raise DataError("`X` and `y` must share the same index; use X.loc[y.index].")
+        else:
+            y = _in_fitted_order(y, self.names_, "y")
+        if isinstance(y, pd.Series | pd.DataFrame) and not self._continues(y):
+            expected = self.time_axis_.future(len(y))
+            raise DataError(
+                f"`y` must continue the fitted series: its labels should be {expected[0]!r} "
+                f"to {expected[-1]!r} at the fitted spacing; got {y.index[0]!r} to "
+                f"{y.index[-1]!r}. Pass only the steps after the fitted ones, in order."
+            )
+        if self.has_covariates_:
+            new = assemble(_plain(X), _plain(y))[0].values
+        else:
+            new = self._next_steps(y, "y")
         if new.shape[1] != len(self.names_):
             raise DataError(
                 f"`y` (with `X`) must have the fitted columns {list(self.names_)}; got "
-                f"{list(checked.names)}."
-            )
-        if isinstance(y, pd.Series | pd.DataFrame) and not self._continues(checked.axis):
-            raise DataError(
-                f"`y` must continue the fitted series: its first label should be "
-                f"{self.time_axis_.future(1)[0]!r}; got {checked.axis.labels(0, 1)[0]!r}. "
-                "Pass only the steps after the fitted ones, in order."
-            )
-        logged = [t for t, log in zip(self.targets_, self.transform_.log, strict=True) if log]
-        if logged and not (new[:, logged] > 0).all():
-            raise DataError(
-                "The model forecasts logs of the target (transform chosen at fit), so new "
-                "values must be positive; refit with target_transform='none' or 'diff'."
+                f"{new.shape[1]} columns."
             )
         n, k = len(self.values_), len(new)
+        _check_log_positive(new, self.transform_, self.targets_, self.time_axis_, start=n)
         if n + k > len(self._buffer):
             buffer = np.empty((max(2 * len(self._buffer), n + k), new.shape[1]), np.float32)
             buffer[:n] = self.values_

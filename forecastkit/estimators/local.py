@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import zlib
 
 import numpy as np
@@ -128,7 +126,7 @@ class LocalForecasters(BaseEstimator):
                 delayed(_fit_one)(est, series) for est, series in jobs
             )
         self.estimators_ = {
-            uid: _restore(type(template), out) for (uid, _), out in zip(parts, fitted, strict=True)
+            uid: out for (uid, _), out in zip(parts, fitted, strict=True)
         }
         self.seeds_ = seeds
         return self
@@ -208,30 +206,10 @@ def series_seed(base: int, uid) -> int:
 
 
 def _fit_one(est, series: pd.Series):
-    """Fit ``est`` on one series (in a worker); return it, or its archive bytes if it saves."""
-    est.fit(series)
-    if not callable(getattr(est, "save", None)):
-        return est
-    # Keras models and compiled functions do not travel between processes: send the
-    # model file forecastkit writes anyway (no pickle), and load it in the parent.
-    fd, path = tempfile.mkstemp(suffix=".keras", prefix="forecastkit-local-")
-    os.close(fd)
-    try:
-        est.save(path)
-        with open(path, "rb") as f:
-            return f.read()
-    finally:
-        os.remove(path)
+    """Fit ``est`` on one series in a worker and send it back whole.
 
-
-def _restore(cls, out):
-    """Inverse of :func:`_fit_one`'s return value."""
-    if not isinstance(out, bytes):
-        return out
-    fd, path = tempfile.mkstemp(suffix=".keras", prefix="forecastkit-local-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(out)
-        return cls.load(path)
-    finally:
-        os.remove(path)
+    joblib pickles the fitted estimator; a Forecaster pickles its Keras model and rebuilds
+    its compiled functions on arrival (``__getstate__``/``__setstate__``), so every
+    parameter (an optimizer or scaler instance, callbacks) comes back as it was.
+    """
+    return est.fit(series)

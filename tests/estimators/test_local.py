@@ -27,7 +27,10 @@ def _frame():
 
 def test_n_jobs_2_gives_exactly_the_forecasts_of_n_jobs_1():
     frame = _frame()
-    template = Forecaster(window=6, units=(4,), epochs=1, verbose=0)
+    import keras
+
+    optimizer = keras.optimizers.SGD(learning_rate=0.01, momentum=0.9)
+    template = Forecaster(window=6, units=(4,), epochs=1, verbose=0, optimizer=optimizer)
     one = LocalForecasters(template, n_jobs=1, random_state=0).fit(frame)
     two = LocalForecasters(template, n_jobs=2, random_state=0).fit(frame)
     assert one.seeds_ == two.seeds_ and len(set(one.seeds_.values())) == 3
@@ -39,6 +42,8 @@ def test_n_jobs_2_gives_exactly_the_forecasts_of_n_jobs_1():
     assert one.estimators_["a"].model_ is not one.estimators_["b"].model_
     assert one.estimators_["b"].random_state == series_seed(0, "b")
     assert template.random_state is None  # the template is cloned, never modified
+    # the workers' estimators come back whole: the optimizer instance, not its name
+    assert isinstance(two.estimators_["a"].optimizer, keras.optimizers.SGD)
 
 
 def test_seed_depends_on_base_and_id_only():

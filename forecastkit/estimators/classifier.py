@@ -17,16 +17,16 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import DataConversionWarning
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted
 
-from forecastkit.exceptions import DataError, ModelFileError, NotFittedError, ParameterError
+from forecastkit.estimators._keras import KerasEstimatorMixin
+from forecastkit.exceptions import DataError, ModelFileError, ParameterError
 
 __all__ = ["SequenceClassifier"]
 
 _LABEL_TYPES = (str, int, float, bool, np.str_, np.integer, np.floating, np.bool_)
 
 
-class SequenceClassifier(ClassifierMixin, BaseEstimator):
+class SequenceClassifier(KerasEstimatorMixin, ClassifierMixin, BaseEstimator):
     """Classify whole sequences with a stacked recurrent network (LSTM, GRU or simple RNN).
 
     The network reads each sequence step by step and classifies it from the last output of
@@ -245,19 +245,6 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         """
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
-
-    def _check_fitted(self) -> None:
-        try:
-            check_is_fitted(self, "model_")
-        except Exception as err:
-            raise NotFittedError(
-                f"This {type(self).__name__} is not fitted yet. Call fit(X, y) before predicting."
-            ) from err
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        state.pop("_predict_fn", None)  # a compiled tf.function; rebuilt on first use
-        return state
 
     def __sklearn_tags__(self):
         """Declare 3-D input (n_samples, n_steps, n_features) and no 2-D input."""

@@ -7,7 +7,6 @@ import contextlib
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import check_is_fitted
 
 from forecastkit.data.long import is_long_frame
 from forecastkit.data.scaling import SeriesScaler, fit_transformed, transform_and_scale
@@ -19,7 +18,8 @@ from forecastkit.data.validation import check_horizon, check_series, check_windo
 from forecastkit.data.windows import make_windows
 from forecastkit.estimators import _long
 from forecastkit.estimators._inputs import assemble
-from forecastkit.exceptions import DataError, ModelFileError, NotFittedError, ParameterError
+from forecastkit.estimators._keras import KerasEstimatorMixin
+from forecastkit.exceptions import DataError, ModelFileError, ParameterError
 from forecastkit.intervals import (
     check_levels,
     format_level,
@@ -85,7 +85,7 @@ def _in_fitted_order(data, names, argname: str):
     return data.set_axis(columns, axis=1)[list(names)]
 
 
-class Forecaster(RegressorMixin, BaseEstimator):
+class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
     """Forecast a pandas series with a stacked recurrent network over sliding windows.
 
     Data flow: series -> checks -> target transform (log / differences, chosen from the
@@ -189,6 +189,9 @@ class Forecaster(RegressorMixin, BaseEstimator):
     >>> f.forecast(3).index[0]
     Timestamp('1961-01-01 00:00:00')
     """
+
+    _fit_hint = "fit(series)"
+    _compiled = ("_predict_fn", "_recursion")  # rebuilt by __setstate__
 
     def __init__(
         self,
@@ -460,14 +463,6 @@ class Forecaster(RegressorMixin, BaseEstimator):
         """Names of the predicted columns."""
         return [self.names_[j] for j in self.targets_]
 
-    def _check_fitted(self) -> None:
-        try:
-            check_is_fitted(self, "model_")
-        except Exception as err:
-            raise NotFittedError(
-                f"This {type(self).__name__} is not fitted yet. Call fit(series) before "
-                "predicting or forecasting."
-            ) from err
 
     def __sklearn_tags__(self):
         """Declare an optional ``y`` (``fit(series)``) and several target columns."""
@@ -476,12 +471,6 @@ class Forecaster(RegressorMixin, BaseEstimator):
         tags.target_tags.multi_output = True  # fit(X, Y) forecasts Y's columns jointly
         tags.non_deterministic = self.random_state is None
         return tags
-
-    def __getstate__(self):
-        state = dict(super().__getstate__())  # a copy: object's is the live __dict__
-        state.pop("_predict_fn", None)  # compiled tf.functions: rebuilt by __setstate__
-        state.pop("_recursion", None)
-        return state
 
     def __setstate__(self, state):
         super().__setstate__(state)

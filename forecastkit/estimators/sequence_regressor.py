@@ -15,21 +15,21 @@ import logging
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import check_is_fitted
 
 from forecastkit.data.scaling import SeriesScaler
 from forecastkit.data.splits import split_sizes
 from forecastkit.data.validation import CheckedSeries, check_series, check_window
 from forecastkit.data.windows import make_stream_batches
 from forecastkit.estimators._inputs import _as_frame
-from forecastkit.exceptions import DataError, ModelFileError, NotFittedError, ParameterError
+from forecastkit.estimators._keras import KerasEstimatorMixin
+from forecastkit.exceptions import DataError, ModelFileError, ParameterError
 
 __all__ = ["SequenceRegressor"]
 
 logger = logging.getLogger("forecastkit")
 
 
-class SequenceRegressor(RegressorMixin, BaseEstimator):
+class SequenceRegressor(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
     """Map an input series to a target series step by step with a recurrent network.
 
     The network reads X one step at a time and outputs one value of y per step
@@ -389,19 +389,6 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
             if getattr(layer, "stateful", False)
             for v in layer.states
         ]
-
-    def _check_fitted(self) -> None:
-        try:
-            check_is_fitted(self, "model_")
-        except Exception as err:
-            raise NotFittedError(
-                f"This {type(self).__name__} is not fitted yet. Call fit(X, y) before predicting."
-            ) from err
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        state.pop("_predict_fn", None)  # a compiled tf.function; rebuilt on first use
-        return state
 
     def __sklearn_tags__(self):
         """Declare non-determinism when unseeded."""

@@ -200,3 +200,15 @@ def test_scaler_with_a_function_cannot_be_saved(airline, tmp_path):
     with pytest.raises(ParameterError, match="without pickle"):
         f.save(path)
     assert not path.exists()
+
+
+def test_pickling_leaves_the_live_estimator_its_compiled_functions():
+    from forecastkit import datasets
+
+    f = Forecaster(window=6, units=(2,), epochs=1, verbose=0, random_state=0).fit(
+        datasets.load_airline()[:40]
+    )
+    recursion = f._recursion
+    g = pickle.loads(pickle.dumps(f))
+    assert f._recursion is recursion  # the live object keeps its compiled function
+    pd.testing.assert_series_equal(g.forecast(3), f.forecast(3))

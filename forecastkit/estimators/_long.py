@@ -236,7 +236,8 @@ def _set_fitted(est, *, model, states, window, out_steps, season, history, best_
     """Store the learned state of a long-format fit (shared by fit and load)."""
     from forecastkit.models.compiled import CompiledPredict, CompiledRecursion
 
-    for name in ("values_", "time_axis_", "transform_", "scaler_", "sizes_", "_buffer"):
+    one_series = ("values_", "time_axis_", "transform_", "scaler_", "sizes_", "_buffer")
+    for name in (*one_series, "n_calibration_", "_calibration"):
         vars(est).pop(name, None)  # one-series state of an earlier fit
     est.model_ = model
     est.series_ = dict(states)

@@ -199,6 +199,8 @@ def test_one_series_methods_refuse_a_long_fit_and_refit_switches_mode(fitted):
     assert hasattr(g, "series_")
     g.fit(one)
     assert not hasattr(g, "series_") and isinstance(g.predict(), pd.Series)
+    g.fit(frame[frame["unique_id"].isin(["series_01"])])  # and back: no one-series state left
+    assert not any(hasattr(g, name) for name in ("values_", "scaler_", "n_calibration_"))
 
 
 def test_streamed_windows_draw_from_every_series(monkeypatch):

@@ -30,6 +30,7 @@ from forecastkit.data.time_axis import TimeAxis
 from forecastkit.data.transforms import TargetTransform, choose_transform
 from forecastkit.data.validation import check_horizon, check_window
 from forecastkit.data.windows import make_windows
+from forecastkit.estimators._keras import history_from_manifest, history_to_manifest
 from forecastkit.exceptions import DataError, ModelFileError, ParameterError
 from forecastkit.strategies import STRATEGIES
 
@@ -462,7 +463,7 @@ def save_long(est, path) -> None:
                 "out_steps": est.out_steps_,
                 "season_length": est.season_length_,
                 "best_epoch": est.best_epoch_,
-                "history": {k: list(map(float, v)) for k, v in est.history_.items()},
+                **history_to_manifest(est.history_),
             }
         },
     }
@@ -497,8 +498,7 @@ def load_long(est, model, manifest: dict, arrays: dict, path):
                 tuple(int(v) for v in entry["sizes"]),
                 int(entry["season_length"]),
             )
-        history = pd.DataFrame(fitted["history"])
-        history.index = pd.RangeIndex(1, len(history) + 1, name="epoch")
+        history = history_from_manifest(fitted)
         _set_fitted(
             est,
             model=model,

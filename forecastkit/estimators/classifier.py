@@ -18,7 +18,12 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import type_of_target
 
-from forecastkit.estimators._keras import KerasEstimatorMixin
+from forecastkit.estimators._keras import (
+    KerasEstimatorMixin,
+    history_frame,
+    history_from_manifest,
+    history_to_manifest,
+)
 from forecastkit.exceptions import DataError, ModelFileError, ParameterError
 
 __all__ = ["SequenceClassifier"]
@@ -181,10 +186,7 @@ class SequenceClassifier(KerasEstimatorMixin, ClassifierMixin, BaseEstimator):
         )
         order = ["loss", "val_loss", "accuracy", "val_accuracy", "learning_rate"]
         columns = [c for c in order if c in result] + [c for c in result if c not in order]
-        history = pd.DataFrame(
-            {c: result[c] for c in columns},
-            index=pd.RangeIndex(1, len(result["loss"]) + 1, name="epoch"),
-        )
+        history = history_frame({c: result[c] for c in columns})
         self._set_fitted(
             model=model, classes=encoder.classes_, history=history, best_epoch=result.best_epoch
         )
@@ -290,8 +292,7 @@ class SequenceClassifier(KerasEstimatorMixin, ClassifierMixin, BaseEstimator):
                 "classes": [c.item() if isinstance(c, np.generic) else c for c in self.classes_],
                 "classes_dtype": self.classes_.dtype.str,
                 "best_epoch": self.best_epoch_,
-                "history": {k: [float(x) for x in v] for k, v in self.history_.items()},
-                "history_columns": list(self.history_.columns),
+                **history_to_manifest(self.history_),
             },
         }
         save_archive(path, self.model_, manifest, {})
@@ -316,8 +317,7 @@ class SequenceClassifier(KerasEstimatorMixin, ClassifierMixin, BaseEstimator):
                 raise ValueError(f"unexpected label dtype {dtype}")
             classes = np.empty(len(fitted["classes"]), dtype=dtype)
             classes[:] = fitted["classes"]
-            history = pd.DataFrame(fitted["history"])[fitted["history_columns"]]
-            history.index = pd.RangeIndex(1, len(history) + 1, name="epoch")
+            history = history_from_manifest(fitted)
             est._set_fitted(
                 model=model, classes=classes, history=history, best_epoch=fitted["best_epoch"]
             )

@@ -18,7 +18,12 @@ from forecastkit.data.validation import check_horizon, check_series, check_windo
 from forecastkit.data.windows import make_windows
 from forecastkit.estimators import _long
 from forecastkit.estimators._inputs import assemble
-from forecastkit.estimators._keras import KerasEstimatorMixin
+from forecastkit.estimators._keras import (
+    KerasEstimatorMixin,
+    history_frame,
+    history_from_manifest,
+    history_to_manifest,
+)
 from forecastkit.exceptions import DataError, ModelFileError, ParameterError
 from forecastkit.intervals import (
     check_levels,
@@ -408,9 +413,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         for dataset in (data[0], validation):  # TensorFlow keeps them alive after fit
             if isinstance(dataset, WindowDataset):
                 dataset.release()
-        history = pd.DataFrame(
-            dict(result), index=pd.RangeIndex(1, len(result["loss"]) + 1, name="epoch")
-        )
+        history = history_frame(result)
         return model, history, result.best_epoch
 
     def _set_fitted(
@@ -1009,7 +1012,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                 "scaler_features": None
                 if self.scaler_.features_ is None
                 else transformer_to_dict(self.scaler_.features_),
-                "history": {k: list(map(float, v)) for k, v in self.history_.items()},
+                **history_to_manifest(self.history_),
             },
         }
         arrays = {"values": self.values_}
@@ -1043,8 +1046,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                 if fitted["scaler_features"] is None
                 else transformer_from_dict(fitted["scaler_features"])
             )
-            history = pd.DataFrame(fitted["history"])
-            history.index = pd.RangeIndex(1, len(history) + 1, name="epoch")
+            history = history_from_manifest(fitted)
             est._set_fitted(
                 model=model,
                 values=np.asarray(arrays["values"], dtype=np.float32),

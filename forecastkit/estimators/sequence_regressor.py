@@ -21,7 +21,12 @@ from forecastkit.data.splits import split_sizes
 from forecastkit.data.validation import CheckedSeries, check_series, check_window
 from forecastkit.data.windows import make_stream_batches
 from forecastkit.estimators._inputs import _as_frame
-from forecastkit.estimators._keras import KerasEstimatorMixin
+from forecastkit.estimators._keras import (
+    KerasEstimatorMixin,
+    history_frame,
+    history_from_manifest,
+    history_to_manifest,
+)
 from forecastkit.exceptions import DataError, ModelFileError, ParameterError
 
 __all__ = ["SequenceRegressor"]
@@ -277,9 +282,7 @@ class SequenceRegressor(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             verbose=self.verbose,
             shuffle=not stateful,
         )
-        history = pd.DataFrame(
-            dict(result), index=pd.RangeIndex(1, len(result["loss"]) + 1, name="epoch")
-        )
+        history = history_frame(result)
         self._set_fitted(
             model=model,
             x_scaler=x_scaler,
@@ -428,8 +431,7 @@ class SequenceRegressor(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                 "y_scaler": transformer_to_dict(self.y_scaler_.target_),
                 "sizes": list(self.sizes_),
                 "best_epoch": self.best_epoch_,
-                "history": {k: [float(x) for x in v] for k, v in self.history_.items()},
-                "history_columns": list(self.history_.columns),
+                **history_to_manifest(self.history_),
                 "n_states": len(states),
             },
         }
@@ -458,8 +460,7 @@ class SequenceRegressor(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                 scaler.target_ = transformer_from_dict(fitted[key])
                 scaler.features_ = None
                 scalers.append(scaler)
-            history = pd.DataFrame(fitted["history"])[fitted["history_columns"]]
-            history.index = pd.RangeIndex(1, len(history) + 1, name="epoch")
+            history = history_from_manifest(fitted)
             est._set_fitted(
                 model=model,
                 x_scaler=scalers[0],

@@ -120,6 +120,7 @@ def test_update_after_save_load_round_trip(fitted, airline, tmp_path):
     g = Forecaster.load(path).update(airline[-12:-8])
     f = _fresh(fitted).update(airline[-12:-8])
     pd.testing.assert_series_equal(g.forecast(4), f.forecast(4))
+    pd.testing.assert_frame_equal(Forecaster.load(path).history_, fitted.history_)
 
 
 def test_forecasts_read_only_the_context_they_need(fitted, airline, monkeypatch):

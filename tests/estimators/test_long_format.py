@@ -185,6 +185,7 @@ def test_save_load_round_trip(fitted, tmp_path):
     pd.testing.assert_frame_equal(g.predict(), f.predict())
     assert list(g.series_) == list(f.series_)
     assert g.get_params() == {**f.get_params(), "callbacks": None}
+    pd.testing.assert_frame_equal(g.history_, f.history_)  # columns in their fitted order
 
 
 def test_one_series_methods_refuse_a_long_fit_and_refit_switches_mode(fitted):

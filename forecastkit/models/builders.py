@@ -93,6 +93,16 @@ def _recurrent_stack(
     return x
 
 
+def _head(x, units: int, *, seed: int, activation=None):
+    """Apply the output layer: Dense, seeded apart from the recurrent layers' initialisers."""
+    return keras.layers.Dense(
+        units,
+        activation=activation,
+        kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 500),
+        name="head",
+    )(x)
+
+
 def build_regressor(
     *,
     window: int,
@@ -144,11 +154,7 @@ def build_regressor(
         seed=seed,
         last_sequences=False,
     )
-    x = keras.layers.Dense(
-        horizon * n_targets,
-        kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 500),
-        name="head",
-    )(x)
+    x = _head(x, horizon * n_targets, seed=seed)
     outputs = keras.layers.Reshape((horizon, n_targets), name="steps")(x)
     return keras.Model(inputs, outputs, name="forecastkit_regressor")
 
@@ -190,9 +196,7 @@ def build_sequence_regressor(
         last_sequences=True,
         stateful=stateful,
     )
-    outputs = keras.layers.Dense(
-        n_targets, kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 500), name="head"
-    )(x)
+    outputs = _head(x, n_targets, seed=seed)
     return keras.Model(inputs, outputs, name="forecastkit_sequence_regressor")
 
 
@@ -225,10 +229,5 @@ def build_classifier(
         seed=seed,
         last_sequences=False,
     )
-    outputs = keras.layers.Dense(
-        n_classes,
-        activation="softmax",
-        kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 500),
-        name="head",
-    )(x)
+    outputs = _head(x, n_classes, seed=seed, activation="softmax")
     return keras.Model(inputs, outputs, name="forecastkit_classifier")

@@ -82,12 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_data_options(fit)
     _add_model_options(fit)
-    fit.add_argument(
-        "--test-size",
-        type=_size,
-        default=0,
-        help="steps (int), fraction (float) or first label held out at the end (default 0)",
-    )
+    _add_test_size(fit, "held out at the end (default 0)", required=False)
     fit.add_argument("--out", required=True, help="where to save the model (ends in .keras)")
     fit.add_argument("--force", action="store_true", help="overwrite an existing --out file")
     fit.set_defaults(func=_cmd_fit)
@@ -118,12 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_data_options(evaluate)
     _add_model_options(evaluate)
-    evaluate.add_argument(
-        "--test-size",
-        type=_size,
-        required=True,
-        help="steps (int), fraction (float) or first label of the held-out test part",
-    )
+    _add_test_size(evaluate, "of the held-out test part", required=True)
     evaluate.set_defaults(func=_cmd_evaluate)
 
     backtest = sub.add_parser(
@@ -137,12 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_data_options(backtest)
     _add_model_options(backtest)
-    backtest.add_argument(
-        "--test-size",
-        type=_size,
-        required=True,
-        help="steps (int), fraction (float) or first label of the held-out part to backtest",
-    )
+    _add_test_size(backtest, "of the held-out part to backtest", required=True)
     backtest.add_argument(
         "--step", type=_positive_int, default=1, help="steps between origins (default 1)"
     )
@@ -188,6 +173,17 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--freq", help="frequency of the time stamps, e.g. MS or D (default: inferred)"
+    )
+
+
+def _add_test_size(parser: argparse.ArgumentParser, what: str, *, required: bool) -> None:
+    """``--test-size``: the held-out end of the series (0 when not required and not given)."""
+    parser.add_argument(
+        "--test-size",
+        type=_size,
+        required=required,
+        default=None if required else 0,
+        help=f"steps (int), fraction (float) or first label {what}",
     )
 
 

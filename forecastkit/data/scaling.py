@@ -67,14 +67,9 @@ class SeriesScaler(BaseEstimator):
         >>> scaler.features_ is None
         True
         """
-        values = self._check_values(values, "values")
-        if values.shape[0] == 0:
-            raise DataError(
-                "`values` has no rows to fit the scaler on (shape "
-                f"{values.shape}). Pass the training part, with at least one row."
-            )
+        values = self._training_rows(values)
         targets, others = self._columns()
-        base = StandardScaler() if self.transformer is None else self.transformer
+        base = self._base()
         target = clone(base).fit(values[:, targets].astype(np.float64, copy=False))
         features = None
         if others:
@@ -104,15 +99,10 @@ class SeriesScaler(BaseEstimator):
         >>> bool(np.allclose(chunked.target_.scale_, whole.target_.scale_))
         True
         """
-        values = self._check_values(values, "values")
-        if values.shape[0] == 0:
-            raise DataError(
-                "`values` has no rows to fit the scaler on (shape "
-                f"{values.shape}). Pass the training part, with at least one row."
-            )
+        values = self._training_rows(values)
         targets, others = self._columns()
         if not hasattr(self, "target_"):
-            base = StandardScaler() if self.transformer is None else self.transformer
+            base = self._base()
             if not hasattr(base, "partial_fit"):
                 raise ParameterError(
                     f"The transformer {base!r} has no `partial_fit`, so it cannot be fitted a "
@@ -124,6 +114,20 @@ class SeriesScaler(BaseEstimator):
         if others:
             self.features_.partial_fit(values[:, others].astype(np.float64, copy=False))
         return self
+
+    def _base(self):
+        """Return the transformer the clones are made from (StandardScaler when None)."""
+        return StandardScaler() if self.transformer is None else self.transformer
+
+    def _training_rows(self, values: np.ndarray) -> np.ndarray:
+        """Check rows to fit on: the usual checks, and at least one row."""
+        values = self._check_values(values, "values")
+        if values.shape[0] == 0:
+            raise DataError(
+                "`values` has no rows to fit the scaler on (shape "
+                f"{values.shape}). Pass the training part, with at least one row."
+            )
+        return values
 
     def transform(self, values: np.ndarray) -> np.ndarray:
         """Scale ``values`` (n, n_features) into float32 (n, n_features), same column order.
@@ -317,7 +321,7 @@ def fit_transformed(
     """
     values = np.asarray(values)
     rows = _chunk_rows(values, chunk_rows)
-    base = StandardScaler() if scaler.transformer is None else scaler.transformer
+    base = scaler._base()
     if values.shape[0] - transform.diff <= rows or not hasattr(base, "partial_fit"):
         return scaler.fit(transform_and_scale(values, transform, targets, chunk_rows=chunk_rows))
     for attribute in ("target_", "features_"):

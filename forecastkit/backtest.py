@@ -228,14 +228,13 @@ def _series(forecaster, y):
             f"{list(checked.names)}."
         )
     new = checked.axis
-    try:
-        same_start = new.kind == axis.kind and new.labels(0, 1)[0] == axis.labels(0, 1)[0]
-        continues = new.kind == axis.kind and new.labels(0, 1)[0] == axis.future(1)[0]
+    try:  # the same first label AND spacing: the same labels from the start
+        same_start = (new.kind, new.start, new.step) == (axis.kind, axis.start, axis.step)
     except (TypeError, ValueError):
-        same_start = continues = False
+        same_start = False
     if same_start:
         return checked.values, new
-    if continues:
+    if axis.continued_by(new.index()):
         return np.concatenate([fitted, checked.values]), axis.extend(len(checked.values))
     raise DataError(
         f"`y` must start with the fitted series (first label {axis.labels(0, 1)[0]!s}) or "

@@ -97,6 +97,15 @@ def test_backtest_on_a_newer_series():
     np.testing.assert_allclose(starts["forecast"].iloc[0], y.iloc[100 - 2 - 29 - 1], rtol=1e-6)
 
 
+def test_a_series_at_another_spacing_neither_starts_nor_continues_the_fit():
+    y = seasonal_series(100, noise=1.0)
+    f = NaiveForecaster("last").fit(y[:60])
+    for start in (y.index[0], y.index[60]):  # first label right, spacing wrong
+        other = pd.Series(np.arange(40.0), index=pd.date_range(start, periods=40, freq="QS"))
+        with pytest.raises(DataError, match="start with the fitted series"):
+            backtest(f, other, horizon=2, n_origins=5)
+
+
 def test_multi_target_has_a_target_column():
     frame = pd.DataFrame({"a": np.arange(30.0), "b": np.sin(np.arange(30.0))})
     f = NaiveForecaster("last", target=["a", "b"]).fit(frame)

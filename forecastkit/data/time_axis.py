@@ -224,6 +224,27 @@ class TimeAxis:
         """
         return self.labels(self.n_steps, self.n_steps + _check_count(horizon, "horizon"))
 
+    def continued_by(self, labels: pd.Index) -> bool:
+        """Return True when ``labels`` are exactly the labels right after the series.
+
+        Every label is compared, so rows at another spacing (quarterly after monthly) or
+        with a gap do not count as a continuation, even when the first label fits.
+
+        Examples
+        --------
+        >>> axis = TimeAxis.from_index(pd.date_range("2020-01-01", periods=3, freq="MS"))
+        >>> axis.continued_by(pd.DatetimeIndex(["2020-04-01", "2020-05-01"]))
+        True
+        >>> axis.continued_by(pd.DatetimeIndex(["2020-04-01", "2020-07-01"]))
+        False
+        """
+        if len(labels) == 0:
+            return False
+        try:
+            return bool(labels.equals(self.future(len(labels))))
+        except (TypeError, ValueError):
+            return False
+
     def position(self, label) -> int:
         """Position of ``label`` (a string, timestamp, period or int); may be ``>= n_steps``.
 

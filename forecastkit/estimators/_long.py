@@ -379,7 +379,7 @@ def predict_long(est, X=None) -> pd.DataFrame:
             )
         for uid, checked in parts:
             s = est.series_[uid]
-            if _continues(s.axis, checked.axis):
+            if s.axis.continued_by(checked.axis.index()):
                 values = np.concatenate([s.values, checked.values])
                 jobs.append((uid, s, values, s.axis.extend(len(checked.values)), len(s.values)))
             else:
@@ -410,14 +410,6 @@ def predict_long(est, X=None) -> pd.DataFrame:
         time_col=est.time_col,
         name=_column(est),
     )
-
-
-def _continues(fitted: TimeAxis, axis: TimeAxis) -> bool:
-    """Return True when ``axis`` starts right after the end of ``fitted``."""
-    try:
-        return axis.kind == fitted.kind and axis.labels(0, 1)[0] == fitted.future(1)[0]
-    except (TypeError, ValueError):
-        return False
 
 
 def unsupported(method: str, hint: str) -> ParameterError:

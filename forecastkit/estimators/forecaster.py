@@ -769,18 +769,10 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         return axis.wrap(pred, start=start, names=self.target_names_)
 
     def _continues(self, data) -> bool:
-        """Return True when pandas ``data`` carries exactly the labels after the fitted series.
-
-        Every label is compared (not only the first), so rows at another spacing, or with a
-        gap, are not taken for a continuation.
-        """
-        index = getattr(data, "index", None)
-        if not isinstance(data, pd.Series | pd.DataFrame) or len(index) == 0:
+        """Return True when pandas ``data`` carries exactly the labels after the fitted series."""
+        if not isinstance(data, pd.Series | pd.DataFrame):
             return False
-        try:
-            return bool(index.equals(self.time_axis_.future(len(index))))
-        except (TypeError, ValueError):
-            return False
+        return self.time_axis_.continued_by(data.index)
 
     def _next_steps(self, data, argname: str) -> np.ndarray:
         """Check the values of steps that continue the fitted series (labels already checked).

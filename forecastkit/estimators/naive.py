@@ -13,7 +13,6 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from forecastkit.data.seasonality import season_length as season_of
-from forecastkit.data.time_axis import TimeAxis
 from forecastkit.data.validation import check_horizon, check_series, check_window
 from forecastkit.estimators._inputs import assemble
 from forecastkit.exceptions import DataError, NotFittedError, ParameterError
@@ -217,13 +216,6 @@ class NaiveForecaster(RegressorMixin, BaseEstimator):
         """Teacher-forced one-step forecasts ``(len(positions), n_targets)``."""
         return self._multi_step(values, positions, 1)[:, 0, :]
 
-    def _continues(self, axis: TimeAxis) -> bool:
-        """Return True when ``axis`` starts right after the fitted series."""
-        try:
-            nxt = self.time_axis_.future(1)[0]
-            return axis.kind == self.time_axis_.kind and axis.labels(0, 1)[0] == nxt
-        except (TypeError, ValueError):
-            return False
 
     # ---------------------------------------------------------- predicting
     def forecast(self, horizon: int | None = None):
@@ -287,7 +279,7 @@ class NaiveForecaster(RegressorMixin, BaseEstimator):
                     f"`X` must have the fitted columns {list(self.names_)}; got "
                     f"{list(checked.names)}."
                 )
-            if self._continues(checked.axis):
+            if self.time_axis_.continued_by(checked.axis.index()):
                 values = np.concatenate([self.values_, checked.values])
                 axis, start = self.time_axis_.extend(len(checked.values)), len(self.values_)
             else:

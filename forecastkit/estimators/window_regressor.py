@@ -16,7 +16,6 @@ from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_is_fitted
 
 from forecastkit.data.seasonality import season_length
-from forecastkit.data.time_axis import TimeAxis
 from forecastkit.data.validation import check_horizon, check_series, check_window
 from forecastkit.data.windows import last_window, make_windows
 from forecastkit.exceptions import DataError, NotFittedError
@@ -277,7 +276,7 @@ class WindowRegressor(RegressorMixin, BaseEstimator):
         else:
             checked = check_series(X, freq=self.freq, name="X")
             new = checked.values.astype(np.float64)
-            if self._continues(checked.axis):
+            if self.time_axis_.continued_by(checked.axis.index()):
                 values = np.concatenate([self.values_, new])
                 axis, start = self.time_axis_.extend(len(new)), len(self.values_)
             else:
@@ -291,10 +290,3 @@ class WindowRegressor(RegressorMixin, BaseEstimator):
         pred = np.asarray(self.regressor_.predict(windows)).reshape(-1)
         return axis.wrap(pred, start=start, names=[self.name_])
 
-    def _continues(self, axis: TimeAxis) -> bool:
-        """Return True when ``axis`` starts right after the fitted series."""
-        try:
-            nxt = self.time_axis_.future(1)[0]
-            return axis.kind == self.time_axis_.kind and axis.labels(0, 1)[0] == nxt
-        except (TypeError, ValueError):
-            return False

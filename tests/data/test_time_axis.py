@@ -269,3 +269,28 @@ def test_range_labels_match_arange(start, step, n, a, length):
 def test_month_end_position_inverts_labels(n, k):
     axis = TimeAxis.from_index(pd.date_range("2000-01-31", periods=n, freq="ME"))
     assert axis.position(axis.labels(k, k + 1)[0]) == k
+
+
+@pytest.mark.parametrize(
+    ("index", "good", "bad"),
+    [
+        (
+            pd.date_range("2020-01-01", periods=3, freq="MS"),
+            ["2020-04-01"],
+            ["2020-04-01", "2020-07-01"],
+        ),
+        (pd.period_range("2020Q1", periods=3, freq="Q"), ["2020Q4", "2021Q1"], ["2021Q1"]),
+        (pd.RangeIndex(3, 30, 5), [33, 38], [33, 34]),
+    ],
+)
+def test_continued_by_compares_every_label(index, good, bad):
+    axis = TimeAxis.from_index(index)
+    as_index = (
+        pd.PeriodIndex(good, freq="Q") if isinstance(index, pd.PeriodIndex) else pd.Index(good)
+    )
+    assert axis.continued_by(pd.DatetimeIndex(good) if index.dtype.kind == "M" else as_index)
+    bad_index = (
+        pd.PeriodIndex(bad, freq="Q") if isinstance(index, pd.PeriodIndex) else pd.Index(bad)
+    )
+    assert not axis.continued_by(pd.DatetimeIndex(bad) if index.dtype.kind == "M" else bad_index)
+    assert not axis.continued_by(index[:0])

@@ -67,6 +67,16 @@ def test_predict_on_a_continuing_series_uses_the_fitted_history():
     np.testing.assert_allclose(pred.to_numpy(), y.to_numpy()[18:24], rtol=1e-6)
 
 
+def test_rows_at_another_spacing_are_not_a_continuation():
+    y = series(30)  # monthly
+    f = NaiveForecaster("last").fit(y)
+    quarterly = pd.Series(
+        [1.0, 2.0, 4.0], index=pd.date_range(f.time_axis_.future(1)[0], periods=3, freq="QS")
+    )
+    # its first label is the next month, but the rest are not: read as a series of its own
+    assert f.predict(quarterly).tolist() == [1.0, 2.0]
+
+
 def test_predict_on_another_series_starts_after_min_history():
     f = NaiveForecaster("last").fit(series(30))
     other = pd.Series([1.0, 2.0, 4.0], index=pd.date_range("1990-01-01", periods=3, freq="MS"))

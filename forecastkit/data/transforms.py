@@ -68,14 +68,18 @@ class TargetTransform:
         return level
 
     def forward(self, values: np.ndarray, targets: Sequence[int]) -> np.ndarray:
-        """Transform (n_steps, n_features) into (n_steps - diff, n_features), float32."""
-        out = np.array(values, dtype=np.float64)
+        """Transform (n_steps, n_features) into (n_steps - diff, n_features), float32.
+
+        The targets are transformed in float64 and rounded once; the other columns are
+        rounded to float32 directly (the same values as through float64).
+        """
+        values = np.asarray(values)
+        out = values[self.diff :].astype(np.float32)
         level = self.levels(values, targets)
         if self.diff:
             level = level[1:] - level[:-1]
-            out = out[1:]
         out[:, list(targets)] = level
-        return out.astype(np.float32)
+        return out
 
     def inverse(self, z: np.ndarray, anchor: np.ndarray) -> np.ndarray:
         """Turn transformed predictions back into levels.

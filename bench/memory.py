@@ -100,12 +100,19 @@ def child(mode: str, steps: int | None) -> dict:
     phases = {}
 
     class Phases(keras.callbacks.Callback):
-        """At the start of training: note the peak so far and the RSS, then reset VmHWM."""
+        """Note the peak so far and the RSS, then reset VmHWM, as training begins and ends."""
 
         def on_train_begin(self, logs=None):
             now = _status()
             phases["before_training_peak_mb"] = now["VmHWM"]
             phases["training_start_rss_mb"] = now["VmRSS"]
+            with open("/proc/self/clear_refs", "w") as f:
+                f.write("5")
+
+        def on_train_end(self, logs=None):
+            now = _status()
+            phases["training_peak_mb"] = now["VmHWM"]
+            phases["training_end_rss_mb"] = now["VmRSS"]
             with open("/proc/self/clear_refs", "w") as f:
                 f.write("5")
 
@@ -151,10 +158,11 @@ def child(mode: str, steps: int | None) -> dict:
         n_batches, loss = -(-n_samples // BATCH), float(f.history_["loss"].iloc[-1])
     seconds = time.perf_counter() - start
     sampled = sampler.stop()
-    peak = max(_status()["VmHWM"], phases["before_training_peak_mb"])
+    after = _status()["VmHWM"]
+    peak = max(after, phases["before_training_peak_mb"], phases["training_peak_mb"])
     return {
         **phases,
-        "training_peak_mb": _status()["VmHWM"],
+        "after_training_peak_mb": after,
         "mode": mode,
         "steps_limit": steps,
         "n_samples": int(n_samples),
@@ -199,8 +207,10 @@ def report(r: dict) -> bool:
     b = r["baseline_mb"]
     print(
         f"  by phase        : before training peak +{r['before_training_peak_mb'] - b:.0f} MB, "
-        f"kept at training start +{r['training_start_rss_mb'] - b:.0f} MB, "
-        f"during training peak +{r['training_peak_mb'] - b:.0f} MB"
+        f"kept at training start +{r['training_start_rss_mb'] - b:.0f} MB,\n"
+        f"                    during training peak +{r['training_peak_mb'] - b:.0f} MB, "
+        f"kept at training end +{r['training_end_rss_mb'] - b:.0f} MB, "
+        f"after training peak +{r['after_training_peak_mb'] - b:.0f} MB"
     )
     ok = ratio < LIMIT
     verdict = "PASS" if ok else "FAIL"

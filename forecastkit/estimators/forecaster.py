@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -318,14 +319,17 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                 f"and window={window} + horizon={out_steps} need {window + out_steps} more. Use "
                 "a shorter window, a smaller val_size/test_size, or target_transform='none'."
             )
-        # Transformed, scaled (and the scaler fitted) a chunk at a time: no float64 copy of a
-        # long series; the rows after the validation part are not scaled (not trained on).
+        # The scaler is fitted on the training part a chunk at a time (no float64 copy of a
+        # long series). The parts stay in original units: they are transformed and scaled
+        # whole when their windows fit in memory, a batch at a time when streamed (no scaled
+        # copy of a long series); the rows after the validation part are never scaled.
         scaler = SeriesScaler(self.scaler, targets=targets, n_features=values.shape[1])
         fit_transformed(scaler, values[: sizes.n_train], transform, targets)
         n_train, n_fit = sizes.n_train - d, sizes.n_train + sizes.n_val - d
-        scaled = transform_and_scale(values[: n_fit + d], transform, targets, scaler)
-        parts = (scaled[:n_train], scaled[max(n_train - window, 0) : n_fit])
-        del scaled  # the parts are views: the scaled series is freed with them
+        # Scaled row i comes from rows i..i+d: the scaled parts are [:n_train] (training)
+        # and [n_train - window:n_fit] (validation windows), i.e. these rows, prepared.
+        parts = (values[: n_train + d], values[max(n_train - window, 0) : n_fit + d])
+        prepare = partial(transform_and_scale, transform=transform, targets=targets, scaler=scaler)
         model, history, best_epoch = self._train_network(
             *parts,
             window=window,
@@ -333,8 +337,10 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             out_steps=out_steps,
             n_targets=len(targets),
             targets=targets,
+            prepare=prepare,
+            lag=d,
         )
-        del parts
+        del parts, prepare
         if not values.flags.writeable:  # a view of the caller's data: keep a copy
             values = values.copy()
         self._set_fitted(
@@ -357,13 +363,25 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         return self
 
     def _train_network(
-        self, train_parts, val_parts, *, window, n_features, out_steps, n_targets, targets=None
+        self,
+        train_parts,
+        val_parts,
+        *,
+        window,
+        n_features,
+        out_steps,
+        n_targets,
+        targets=None,
+        prepare=None,
+        lag=0,
     ):
         """Seed, build and train the network; shared by the one-series and long-format fits.
 
         ``train_parts`` / ``val_parts``: the scaled series (one array, or one per series)
-        whose windows are the training / validation samples. Windows are materialised when
-        small and streamed otherwise (:func:`~forecastkit.training.dataset.make_training_data`);
+        whose windows are the training / validation samples, or the series before
+        ``prepare`` (transform and scale, consuming ``lag`` rows). Windows are materialised
+        when small and streamed otherwise
+        (:func:`~forecastkit.training.dataset.make_training_data`);
         with ``distribution`` the network is built and compiled in its scope and the batch
         is ``batch_size`` per replica.
 
@@ -385,6 +403,8 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             targets=targets,
             batch_size=batch_size,
             seed=seed,
+            prepare=prepare,
+            lag=lag,
         )
         with scope:
             model = build_regressor(

@@ -8,6 +8,13 @@ builds each batch by indexing the ``make_windows`` views with that batch's start
 windows still come from the one windowing function and a batch costs
 ``batch_size x (window + horizon)`` rows.
 
+With ``prepare`` (the Forecaster's transform and scaler, see
+:func:`~forecastkit.data.scaling.transform_and_scale`) the arrays hold the series in
+original units and each batch's rows are prepared as the batch is cut, so not even a scaled
+copy of the series is made: the rows are the same as those of the prepared series,
+because preparing works row by row (output row ``i`` depends on input rows ``i`` to
+``i + lag`` only).
+
 Invariants:
 
 - sample ``k`` of array ``a`` is ``make_windows(arrays[a], window, horizon)`` at row
@@ -25,10 +32,11 @@ measured as fast as Keras's in-memory arrays (the recurrent step dominates; a ba
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import keras
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from forecastkit.data.validation import check_horizon, check_window
 from forecastkit.data.windows import make_windows
@@ -68,20 +76,24 @@ def make_training_data(
     batch_size: int,
     seed: int | None = None,
     max_bytes: int | None = None,
+    prepare: Callable[[np.ndarray], np.ndarray] | None = None,
+    lag: int = 0,
 ) -> tuple[tuple, object]:
     """Return training and validation data for :func:`~forecastkit.training.fit.train`.
 
     In memory (``make_windows`` views, concatenated across series) when the training
     windows take at most ``max_bytes``; otherwise streamed by :class:`WindowDataset`
     (training shuffled from ``seed``, validation in order), so that no
-    ``(n_samples, window, n_features)`` copy is ever made.
+    ``(n_samples, window, n_features)`` copy is ever made. With ``prepare``, each part is
+    prepared whole in memory, or batch by batch when streamed (no prepared copy).
 
     Parameters
     ----------
     train, validation : ndarray or sequence of ndarray
         Scaled series ``(n_steps, n_features)`` (one, or one per series) whose windows are
         the training and the validation samples; a part too short for a window adds none.
-        ``validation`` may be None or empty.
+        ``validation`` may be None or empty. With ``prepare``: the series before
+        preparing (``lag`` more rows each).
     window, horizon : int
     targets : sequence of int, optional
     batch_size : int
@@ -90,6 +102,11 @@ def make_training_data(
         Shuffling seed of the streamed training batches.
     max_bytes : int, optional
         Threshold; None reads :data:`STREAM_BYTES` (at call time).
+    prepare : callable, optional
+        Maps rows ``(n, n_features)`` to float32 rows ``(n - lag, n_features)``, output row
+        ``i`` from input rows ``i`` to ``i + lag`` only (transform and scale, row by row).
+    lag : int, default=0
+        Input rows ``prepare`` consumes before its first output row.
 
     Returns
     -------
@@ -114,18 +131,28 @@ def make_training_data(
     train, validation = _as_parts(train), _as_parts(validation)
     if not train:
         raise DataError("`train` is empty; pass at least one series (n_steps, n_features).")
+    lag = _check_lag(lag, prepare)
     n_features = train[0].shape[1]
     n_targets = n_features if targets is None else len(targets)
-    n_samples = sum(max(len(a) - window - horizon + 1, 0) for a in train)
-    n_val = sum(max(len(a) - window - horizon + 1, 0) for a in validation)
+    n_samples = sum(max(len(a) - lag - window - horizon + 1, 0) for a in train)
+    n_val = sum(max(len(a) - lag - window - horizon + 1, 0) for a in validation)
     size = windows_nbytes(n_samples, window, n_features) + windows_nbytes(
         n_samples, horizon, n_targets
     )
     if size <= (STREAM_BYTES if max_bytes is None else max_bytes):
+        if prepare is not None:
+            train = [prepare(p) for p in train if len(p) > lag]
+            validation = [prepare(p) for p in validation if len(p) > lag] if n_val else []
         data = _stacked_windows(train, window, horizon, targets)
         val = _stacked_windows(validation, window, horizon, targets) if n_val else None
         return data, val
-    options = {"window": window, "horizon": horizon, "targets": targets}
+    options = {
+        "window": window,
+        "horizon": horizon,
+        "targets": targets,
+        "prepare": prepare,
+        "lag": lag,
+    }
     data = WindowDataset(train, batch_size=batch_size, shuffle=True, seed=seed, **options)
     val = None
     if n_val:
@@ -140,6 +167,17 @@ def _as_parts(arrays) -> list[np.ndarray]:
     if isinstance(arrays, np.ndarray):
         return [arrays]
     return list(arrays)
+
+
+def _check_lag(lag, prepare) -> int:
+    """``lag`` as an int >= 0 (0 without ``prepare``)."""
+    if isinstance(lag, bool) or not isinstance(lag, (int, np.integer)) or lag < 0:
+        raise ParameterError(f"`lag` must be an integer >= 0; got lag={lag!r}.")
+    if lag and prepare is None:
+        raise ParameterError(
+            f"`lag`={lag} is the rows `prepare` consumes; pass `prepare` too, or lag=0."
+        )
+    return int(lag)
 
 
 def _stacked_windows(parts, window, horizon, targets) -> tuple[np.ndarray, np.ndarray]:
@@ -158,7 +196,7 @@ class WindowDataset(keras.utils.PyDataset):
     arrays : ndarray or sequence of ndarray
         One series ``(n_steps, n_features)`` or several with the same ``n_features`` (of
         any lengths). float32 arrays are used as they are (not copied); others are
-        converted to float32 once.
+        converted to float32 once (kept as they are with ``prepare``).
     window : int
         Input steps per sample.
     horizon : int
@@ -177,6 +215,13 @@ class WindowDataset(keras.utils.PyDataset):
     seed : int or None, default=None
         Seed of the shuffling; the order of epoch ``e`` depends on ``(seed, e)`` only.
         None draws one from the operating system.
+    prepare : callable, optional
+        Maps rows ``(n, n_features)`` of the arrays to float32 rows ``(n - lag,
+        n_features)``, output row ``i`` from input rows ``i`` to ``i + lag`` only (e.g.
+        transform and scale). Batches are then the windows of the prepared arrays,
+        prepared a batch at a time: window starts count prepared rows.
+    lag : int, default=0
+        Input rows ``prepare`` consumes before its first output row (1 after differencing).
     **kwargs
         ``workers``, ``use_multiprocessing``, ``max_queue_size`` of
         :class:`keras.utils.PyDataset`.
@@ -211,9 +256,13 @@ class WindowDataset(keras.utils.PyDataset):
         batch_size: int = 32,
         shuffle: bool = True,
         seed: int | None = None,
+        prepare: Callable[[np.ndarray], np.ndarray] | None = None,
+        lag: int = 0,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self.lag = _check_lag(lag, prepare)
+        self._prepare = prepare
         self.window = check_window(window)
         self.horizon = check_horizon(horizon)
         self.batch_size = check_window(batch_size, name="batch_size")
@@ -225,7 +274,8 @@ class WindowDataset(keras.utils.PyDataset):
         self._cache: tuple[int, int, np.ndarray] | None = None
         if isinstance(arrays, np.ndarray):
             arrays = [arrays]
-        arrays = [np.asarray(a, dtype=np.float32) for a in arrays]
+        dtype = None if prepare is not None else np.float32
+        arrays = [np.asarray(a, dtype=dtype) for a in arrays]
         if not arrays:
             raise DataError("`arrays` is empty; pass at least one series (n_steps, n_features).")
         if starts is None:
@@ -236,8 +286,12 @@ class WindowDataset(keras.utils.PyDataset):
                 f"{len(arrays)} arrays. Pass None to train on every window."
             )
         self._X, self._Y, self._starts = [], [], []
+        self._targets = None if targets is None else [int(t) for t in targets]
         for i, (values, s) in enumerate(zip(arrays, starts, strict=True)):
-            X, Y = make_windows(values, self.window, self.horizon, targets=targets)
+            if prepare is None:
+                X, Y = make_windows(values, self.window, self.horizon, targets=targets)
+            else:  # whole raw blocks (window + horizon + lag rows), prepared per batch
+                X, Y = make_windows(values, self.window + self.horizon + self.lag, 0)
             if X.shape[2] != (self._X[0].shape[2] if self._X else X.shape[2]):
                 raise DataError(
                     f"Every array must have the same number of features; array {i} has "
@@ -345,6 +399,8 @@ class WindowDataset(keras.utils.PyDataset):
     def take(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return the windows of sample numbers ``ids`` as new float32 arrays (X, Y)."""
         which, starts = self.locate(ids)
+        if self._prepare is not None:
+            return self._take_prepared(which, starts)
         if len(self._X) == 1:
             return self._X[0][starts], self._Y[0][starts]
         n_features, n_targets = self._X[0].shape[2], self._Y[0].shape[2]
@@ -355,6 +411,32 @@ class WindowDataset(keras.utils.PyDataset):
             X[rows] = self._X[a][starts[rows]]
             Y[rows] = self._Y[a][starts[rows]]
         return X, Y
+
+    def _take_prepared(self, which, starts) -> tuple[np.ndarray, np.ndarray]:
+        """Raw blocks of the samples, prepared in one call and split into (X, Y).
+
+        The blocks are prepared end to end as one array; the ``lag`` rows of each block
+        that would straddle two blocks are dropped, the rest are exactly the prepared rows.
+        """
+        if len(self._X) == 1:
+            blocks = self._X[0][starts]
+        else:
+            dtype = np.result_type(*(b.dtype for b in self._X))
+            blocks = np.empty((len(starts), *self._X[0].shape[1:]), dtype=dtype)
+            for a in np.unique(which):
+                rows = which == a
+                blocks[rows] = self._X[a][starts[rows]]
+        n, length, n_features = blocks.shape
+        out = np.ascontiguousarray(self._prepare(blocks.reshape(-1, n_features)))
+        width = length - self.lag  # window + horizon prepared rows per sample
+        # Sample k is rows k * length ... k * length + width - 1 of `out` (the last sample
+        # ends at row n * length - lag - 1, the last row): a strided view, no index array.
+        row, item = out.strides
+        out = as_strided(out, (n, width, n_features), (length * row, row, item), writeable=False)
+        Y = out[:, self.window :]
+        if self._targets is not None:
+            Y = Y[:, :, self._targets]
+        return np.ascontiguousarray(out[:, : self.window]), np.ascontiguousarray(Y)
 
 
 def _check_starts(starts, n_windows: int, i: int, window: int, horizon: int) -> range | np.ndarray:

@@ -14,7 +14,7 @@ import numpy as np
 from forecastkit.exceptions import ParameterError
 from forecastkit.training.callbacks import default_callbacks
 
-__all__ = ["TrainingResult", "make_optimizer", "resolve_verbose", "train"]
+__all__ = ["TrainingResult", "make_optimizer", "release_freed_memory", "resolve_verbose", "train"]
 
 logger = logging.getLogger("forecastkit")
 
@@ -151,6 +151,7 @@ def train(
             verbose=resolve_verbose(verbose),
             callbacks=[*cbs, *callbacks],
         )
+    release_freed_memory()
     result = TrainingResult({k: [float(v) for v in vals] for k, vals in history.history.items()})
     values = np.asarray(result[monitor], dtype=float)
     result.best_epoch = int(np.nanargmin(values)) + 1 if np.isfinite(values).any() else None
@@ -163,3 +164,31 @@ def _n_items(validation) -> int:
     if isinstance(validation, keras.utils.PyDataset):
         return len(validation)
     return len(validation[0])
+
+
+def release_freed_memory() -> bool:
+    """Hand the heap memory that training freed back to the operating system.
+
+    Training allocates and frees many batch-sized buffers; glibc keeps freed heap memory
+    for reuse, so the process stays as large as at the height of training and whatever is
+    allocated next (e.g. the Forecaster's copy of a long series) adds to it
+    (``bench/memory.py``). ``malloc_trim(0)`` returns the free pages. Where the C library
+    has no ``malloc_trim`` (macOS, Windows, musl) this does nothing.
+
+    Returns
+    -------
+    bool
+        Whether memory was returned (glibc's answer), False where unavailable.
+
+    Examples
+    --------
+    >>> isinstance(release_freed_memory(), bool)
+    True
+    """
+    import ctypes
+
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (AttributeError, OSError, TypeError):
+        return False
+    return bool(trim(0))

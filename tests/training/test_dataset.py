@@ -134,6 +134,62 @@ def test_make_training_data_switches_to_streaming_above_the_threshold(monkeypatc
     np.testing.assert_array_equal(_epoch(val)[0], expected[0][0])
 
 
+def _prepared(lag: int):
+    """A row-wise ``prepare`` of two columns: log-difference column 0, scale column 1."""
+    from functools import partial
+
+    from forecastkit.data.scaling import SeriesScaler, transform_and_scale
+    from forecastkit.data.transforms import TargetTransform
+
+    transform = TargetTransform(log=(True,), diff=lag)
+    rng = np.random.default_rng(0)
+    values = np.exp(np.cumsum(rng.normal(0, 0.05, (300, 2)), axis=0)) + 1.0
+    scaler = SeriesScaler(targets=[0], n_features=2)
+    scaler.fit(transform_and_scale(values[:200], transform, [0]))
+    return values, partial(transform_and_scale, transform=transform, targets=[0], scaler=scaler)
+
+
+@pytest.mark.parametrize("lag", [0, 1])
+def test_prepared_batches_equal_the_windows_of_the_prepared_series(lag):
+    """Preparing a batch of raw blocks gives exactly the windows of the prepared series."""
+    values, prepare = _prepared(lag)
+    parts = [values[:180], values[150:]]  # two arrays (float64, kept as they are)
+    expected = [make_windows(prepare(p), 7, 3, targets=[0]) for p in parts]
+    X = np.concatenate([e[0] for e in expected])
+    Y = np.concatenate([e[1] for e in expected])
+    ds = WindowDataset(
+        parts, window=7, horizon=3, targets=[0], batch_size=64, seed=2, prepare=prepare, lag=lag
+    )
+    assert ds.n_samples == len(X)
+    for i in range(len(ds)):
+        xb, yb = ds[i]
+        ids = ds.sample_ids(64 * i, min(64 * i + 64, ds.n_samples))
+        assert xb.dtype == yb.dtype == np.float32 and xb.flags.c_contiguous
+        np.testing.assert_array_equal(xb, X[ids])  # bit for bit: preparing is row by row
+        np.testing.assert_array_equal(yb, Y[ids])
+
+
+def test_make_training_data_prepares_parts_whole_or_per_batch(monkeypatch):
+    values, prepare = _prepared(1)
+    train_part, val_part = values[:201], values[190:]
+    expected = make_training_data(
+        prepare(train_part), prepare(val_part), window=5, horizon=1, batch_size=32
+    )
+    options = {"window": 5, "horizon": 1, "batch_size": 32, "prepare": prepare, "lag": 1}
+    (X, Y), (Xv, Yv) = make_training_data(train_part, val_part, **options)
+    np.testing.assert_array_equal(X, expected[0][0])
+    np.testing.assert_array_equal(Y, expected[0][1])
+    np.testing.assert_array_equal(Yv, expected[1][1])
+    monkeypatch.setattr(dataset_module, "STREAM_BYTES", 0)
+    (ds, _), val = make_training_data(train_part, val_part, **options)
+    assert ds.n_samples == len(X) and ds.lag == 1 and val.n_samples == len(Xv)
+    np.testing.assert_array_equal(_epoch(val)[0], Xv)
+    with pytest.raises(ParameterError, match="pass `prepare` too"):
+        make_training_data(train_part, None, window=5, horizon=1, batch_size=8, lag=1)
+    with pytest.raises(ParameterError, match="integer >= 0"):
+        WindowDataset(train_part, window=5, horizon=1, prepare=prepare, lag=-1)
+
+
 def test_train_on_a_dataset_matches_train_on_arrays():
     """Same batches in the same order (no shuffling) -> the same losses and weights."""
     values = np.sin(np.arange(120, dtype=np.float32) / 4)[:, None]

@@ -39,12 +39,16 @@ class BacktestResult:
     forecasts : pandas.DataFrame
         Tidy: one row per origin, step and target, with columns ``origin`` (label of the
         first forecast step), ``step`` (1..horizon), ``label`` (label of the forecast
-        step), ``actual`` and ``forecast``, plus ``target`` for several targets.
+        step), ``actual`` and ``forecast``, plus ``target`` for several targets. After a
+        long-format fit, the series id comes first (column ``id_col``).
     summary : pandas.DataFrame
         Indexed by ``step``; columns ``mae``, ``rmse``, ``mase`` of the model and
         ``naive_mae``, ``naive_rmse``, ``naive_mase`` of the seasonal-naive forecast from
         the same origins (the layout :func:`forecastkit.plotting.plot_backtest` draws).
+        After a long-format fit: the mean over series of each series' summary (compare
+        series of different scales by ``mase``).
     horizon, n_origins, season_length : int
+        ``n_origins``: all series together after a long-format fit.
     refit : bool or int
     """
 
@@ -77,6 +81,10 @@ def backtest(
 ) -> BacktestResult:
     """Evaluate a fitted forecaster from rolling origins, beside the seasonal naive.
 
+    A Forecaster fitted on a long frame is backtested series by series (each through
+    ``forecaster.for_series(uid)``, the shared network forecasting all of a series' origins
+    in one call), without refitting; ``n_origins`` then counts per series.
+
     Parameters
     ----------
     forecaster : Forecaster or NaiveForecaster
@@ -84,7 +92,9 @@ def backtest(
     y : pandas Series, DataFrame or array, optional
         None: the fitted series. Otherwise a series with the fitted columns that starts
         with the fitted series (same first label, e.g. the fitted data plus newer steps),
-        or continues it (its first label is the next one); its values are used.
+        or continues it (its first label is the next one); its values are used. After a
+        long-format fit: None or a long frame of fitted ids, each series starting with or
+        continuing its fitted one (only its ids are backtested).
     horizon : int, default=1
         Steps forecast from each origin.
     n_origins : int, optional
@@ -132,6 +142,10 @@ def backtest(
     >>> result.forecasts.shape, list(result.summary.columns)
     ((288, 5), ['mae', 'rmse', 'mase', 'naive_mae', 'naive_rmse', 'naive_mase'])
     """
+    if hasattr(forecaster, "series_"):  # a global model fitted on a long frame
+        return _backtest_long(
+            forecaster, y, horizon, n_origins=n_origins, step=step, refit=refit, m=season_length
+        )
     _check_fitted(forecaster)
     horizon = check_horizon(horizon)
     step = check_window(step, name="step")
@@ -185,6 +199,58 @@ def backtest(
 
 # --------------------------------------------------------------------------------------------
 # Helpers
+
+
+def _backtest_long(forecaster, y, horizon, *, n_origins, step, refit, m) -> BacktestResult:
+    """Backtest every series of a long-format fit; forecasts stacked, summaries averaged."""
+    from forecastkit.data.long import split_long
+
+    if _check_refit(refit):
+        raise ParameterError(
+            "refit= is not offered after a long-format fit: refitting the global model at "
+            "every origin would retrain it on every series. Use refit=False, with the origins "
+            "in a held-out part (fit with test_size=)."
+        )
+    id_col, target_col = forecaster.id_col, forecaster.target_col
+    if y is None:
+        series = dict.fromkeys(forecaster.series_)
+    else:
+        parts = split_long(
+            y,
+            id_col=id_col,
+            time_col=forecaster.time_col,
+            target_col=target_col,
+            freq=forecaster.freq,
+        )
+        unknown = [uid for uid, _ in parts if uid not in forecaster.series_]
+        if unknown:
+            raise DataError(
+                f"`y` has series that were not fitted: {unknown[:20]}. Backtest fitted ids "
+                "only (a global model keeps a scaler per fitted series)."
+            )
+        series = {
+            uid: checked.axis.wrap(checked.values, start=0, names=[target_col])
+            for uid, checked in parts
+        }
+    results = {}
+    for uid, data in series.items():
+        try:
+            results[uid] = backtest(
+                forecaster.for_series(uid), data, horizon, n_origins=n_origins, step=step,
+                season_length=m,
+            )
+        except DataError as err:
+            raise DataError(f"Series {uid!r}: {err}") from err
+    forecasts = pd.concat(
+        [r.forecasts.assign(**{id_col: [uid] * len(r.forecasts)}) for uid, r in results.items()],
+        ignore_index=True,
+    )
+    forecasts = forecasts[[id_col, *(c for c in forecasts.columns if c != id_col)]]
+    summary = pd.concat([r.summary for r in results.values()]).groupby(level="step").mean()
+    first = next(iter(results.values()))
+    n_total = sum(r.n_origins for r in results.values())
+    season = first.season_length if m is None else int(m)
+    return BacktestResult(forecasts, summary, first.horizon, n_total, season, False)
 
 
 def _check_fitted(forecaster) -> None:

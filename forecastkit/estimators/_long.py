@@ -36,9 +36,11 @@ from forecastkit.strategies import STRATEGIES
 
 __all__ = [
     "SeriesState",
+    "evaluate_long",
     "fit_long",
     "forecast_long",
     "load_long",
+    "one_series",
     "predict_long",
     "save_long",
     "unsupported",
@@ -410,6 +412,45 @@ def predict_long(est, X=None) -> pd.DataFrame:
         time_col=est.time_col,
         name=_column(est),
     )
+
+
+def one_series(est, uid):
+    """Return the one-series Forecaster of series ``uid`` of a long-format fit (``for_series``)."""
+    from sklearn.base import clone
+
+    if uid not in est.series_:
+        known = list(est.series_)
+        raise DataError(
+            f"No series {uid!r} in this fit; its ids are {known[:20]}"
+            f"{' ...' if len(known) > 20 else ''}. Pass one of them."
+        )
+    s = est.series_[uid]
+    view = clone(est)
+    view._set_fitted(
+        model=est.model_,
+        values=s.values,
+        axis=s.axis,
+        names=(str(est.target_col),),
+        targets=_TARGETS,
+        window=est.window_,
+        out_steps=est.out_steps_,
+        transform=s.transform,
+        scaler=s.scaler,
+        sizes=s.sizes,
+        season=s.season_length,
+        has_covariates=False,
+        history=est.history_,
+        best_epoch=est.best_epoch_,
+    )
+    view._predict_fn, view._recursion = est._predict_fn, est._recursion  # compiled once
+    return view
+
+
+def evaluate_long(est) -> pd.DataFrame:
+    """``evaluate()`` of every series (its own test part), stacked by id."""
+    tables = {uid: one_series(est, uid).evaluate() for uid in est.series_}
+    table = pd.concat(tables, names=[est.id_col, "model"])
+    return table
 
 
 def unsupported(method: str, hint: str) -> ParameterError:

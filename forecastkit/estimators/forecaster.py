@@ -715,7 +715,9 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         if hasattr(self, "series_"):  # long-format fit: a long DataFrame
             if levels is not None:
                 raise _long.unsupported(
-                    "forecast(level=...)", "Fit one series at a time for prediction intervals."
+                    "forecast(level=...)",
+                    "Use for_series(uid).forecast(h, level=...): intervals calibrated on that "
+                    "series' validation part.",
                 )
             return _long.forecast_long(self, horizon, X)
         n = len(self.values_)
@@ -896,18 +898,28 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         seasonal-naive baseline (season from the frequency, 1 = naive) is scored the same
         two ways. MASE is scaled by the seasonal-naive in-sample error before the test part.
 
+        After a long-format fit, every series is scored on its own test part, and the
+        tables are stacked with the series id as the first index level:
+        ``evaluate().groupby(level="model").mean()`` averages over series (MASE is scale
+        free; MAE and RMSE are in each series' units).
+
         Returns
         -------
         pandas.DataFrame
             Rows: model and baseline, one-step and recursive; columns mae, rmse, smape, mase.
+            Long-format fits: index ``(id_col, "model")``.
+
+        Examples
+        --------
+        >>> from forecastkit import Forecaster, datasets
+        >>> f = Forecaster(window=12, units=(4,), epochs=1, test_size=12, verbose=0)
+        >>> table = f.fit(datasets.load_airline()).evaluate()
+        >>> list(table.columns)
+        ['mae', 'rmse', 'smape', 'mase']
         """
         self._check_fitted()
         if hasattr(self, "series_"):
-            raise _long.unsupported(
-                "evaluate()",
-                "Hold out the last steps of each series yourself and score forecast(h) against "
-                "them (bench/many_series.py shows how), or fit LocalForecasters per series.",
-            )
+            return _long.evaluate_long(self)
         n_test = self.sizes_[2]
         if n_test == 0:
             raise ParameterError(
@@ -950,7 +962,8 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         Delegates to :func:`forecastkit.backtest.backtest` (no refitting; there, ``refit=``
         refits a clone before every origin). The model was fitted once, so early origins may
         lie in its training data: fit with ``test_size`` and backtest the held-out part, or
-        pass a newer series as ``y``.
+        pass a newer series as ``y``. After a long-format fit every series is backtested
+        (see :func:`forecastkit.backtest.backtest`); ``y`` is then None or a long frame.
 
         Parameters
         ----------
@@ -977,14 +990,46 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         """
         from forecastkit.backtest import backtest
 
-        if hasattr(self, "series_"):
-            raise _long.unsupported(
-                "backtest()",
-                "Backtest one series with a Forecaster fitted on it, or refit the global model "
-                "on truncated frames and score forecast(h) per series.",
-            )
         horizon = self.horizon if horizon is None else horizon
         return backtest(self, y, horizon, n_origins=n_origins, step=step)
+
+    def for_series(self, uid) -> Forecaster:
+        """Return the one-series Forecaster of series ``uid`` of a long-format fit.
+
+        It shares the trained network (nothing is copied or retrained) and holds that
+        series' values, time axis, target transform and scaler, so every one-series method
+        works on it: ``evaluate``, ``backtest``, ``plot``, ``forecast``, ``update`` (which
+        extends the returned Forecaster only, not the global fit).
+
+        Parameters
+        ----------
+        uid : hashable
+            A series id of the fitted long frame.
+
+        Returns
+        -------
+        Forecaster
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from forecastkit import Forecaster
+        >>> frame = pd.DataFrame({
+        ...     "unique_id": np.repeat(["a", "b"], 40),
+        ...     "ds": np.tile(pd.date_range("2024-01-01", periods=40, freq="D"), 2),
+        ...     "y": np.sin(np.arange(80) / 3) + 5,
+        ... })
+        >>> f = Forecaster(window=7, units=(4,), epochs=1, verbose=0).fit(frame)
+        >>> f.for_series("b").forecast(2).index[0]
+        Timestamp('2024-02-10 00:00:00')
+        """
+        self._check_fitted()
+        if not hasattr(self, "series_"):
+            raise ParameterError(
+                "for_series() picks one series of a long-format fit; this Forecaster was "
+                "fitted on one series. Use it directly."
+            )
+        return _long.one_series(self, uid)
 
     # --------------------------------------------------------- persistence
     def save(self, path) -> None:
@@ -1099,7 +1144,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
 
         self._check_fitted()
         if hasattr(self, "series_"):
-            raise _long.unsupported("plot()", "Plot one series' rows of forecast(h) yourself.")
+            raise _long.unsupported("plot()", "Plot one series: for_series(uid).plot(h).")
         history = self.time_axis_.wrap(
             self.values_[:, list(self.targets_)], start=0, names=self.target_names_
         )

@@ -190,7 +190,7 @@ def test_save_load_round_trip(fitted, tmp_path):
 
 def test_one_series_methods_refuse_a_long_fit_and_refit_switches_mode(fitted):
     f, frame, _ = fitted
-    for call in (f.evaluate, f.backtest, f.plot, lambda: f.update(frame)):
+    for call in (f.plot, lambda: f.update(frame)):
         with pytest.raises(ParameterError, match="long-format"):
             call()
     with pytest.raises(ParameterError, match="no covariates"):
@@ -202,6 +202,76 @@ def test_one_series_methods_refuse_a_long_fit_and_refit_switches_mode(fitted):
     assert not hasattr(g, "series_") and isinstance(g.predict(), pd.Series)
     g.fit(frame[frame["unique_id"].isin(["series_01"])])  # and back: no one-series state left
     assert not any(hasattr(g, name) for name in ("values_", "scaler_", "n_calibration_"))
+
+
+def test_for_series_is_the_one_series_forecaster_of_the_global_network(fitted):
+    f, _, meta = fitted
+    out = f.forecast(H)
+    for uid in ("series_00", "series_13", "series_26"):  # daily, monthly, hourly
+        view = f.for_series(uid)
+        assert view.model_ is f.model_ and not hasattr(view, "series_")
+        rows = out[out["unique_id"] == uid]
+        one = view.forecast(H)
+        np.testing.assert_allclose(one.to_numpy(), rows["Forecaster"].to_numpy(), rtol=1e-5)
+        assert pd.DatetimeIndex(one.index).equals(pd.DatetimeIndex(rows["ds"]))
+        assert len(view.values_) == meta[uid][2]
+    bands = f.for_series("series_13").forecast(H, level=80)  # calibrated on its val part
+    assert list(bands.columns) == ["y", "y-lo-80", "y-hi-80"]
+    assert (bands["y-lo-80"] < bands["y"]).all() and (bands["y"] < bands["y-hi-80"]).all()
+    with pytest.raises(ParameterError, match="for_series"):
+        f.forecast(H, level=80)
+    with pytest.raises(DataError, match="No series 'nope'"):
+        f.for_series("nope")
+    with pytest.raises(ParameterError, match="fitted on one series"):
+        f.for_series("series_00").for_series("series_00")
+
+
+@pytest.fixture(scope="module")
+def held_out():
+    frame, _ = _make_frame(n_series=4, seed=3)
+    return Forecaster(**dict(TINY, window=8, test_size=6)).fit(frame), frame
+
+
+def test_evaluate_scores_every_series_on_its_own_test_part(held_out):
+    f, _ = held_out
+    table = f.evaluate()
+    assert table.index.names == ["unique_id", "model"]
+    assert table.index.get_level_values(0).unique().tolist() == list(f.series_)
+    for uid in f.series_:
+        own = f.for_series(uid).evaluate()
+        np.testing.assert_allclose(table.loc[uid].to_numpy(), own.to_numpy())
+        # cross-check: the recursive MAE is the backtest's from the one test origin
+        bt = f.for_series(uid).backtest(horizon=6, n_origins=1)
+        recursive = table.loc[(uid, "forecaster recursive"), "mae"]
+        assert recursive == pytest.approx(bt.summary["mae"].mean(), rel=1e-6)
+    means = table.groupby(level="model").mean()
+    assert {"forecaster recursive", "seasonal naive recursive"} <= set(means.index)
+
+
+def test_backtest_runs_every_series_and_averages_their_summaries(held_out):
+    from forecastkit.backtest import backtest
+
+    f, frame = held_out
+    result = f.backtest(horizon=2, n_origins=5)
+    assert list(result.forecasts.columns[:2]) == ["unique_id", "origin"]
+    assert result.n_origins == 4 * 5 and len(result.forecasts) == 4 * 5 * 2
+    singles = {uid: f.for_series(uid).backtest(horizon=2, n_origins=5) for uid in f.series_}
+    expected = pd.concat([r.summary for r in singles.values()]).groupby(level="step").mean()
+    pd.testing.assert_frame_equal(result.summary, expected)
+    rows = result.forecasts[result.forecasts["unique_id"] == "series_02"]
+    np.testing.assert_allclose(rows["forecast"], singles["series_02"].forecasts["forecast"])
+    # y: a long frame of some fitted ids (here the fitted data itself: it starts with it)
+    some = frame[frame["unique_id"].isin(["series_01", "series_03"])]
+    part = backtest(f, some, 2, n_origins=5)
+    assert part.forecasts["unique_id"].unique().tolist() == ["series_01", "series_03"]
+    with pytest.raises(ParameterError, match="refit= is not offered"):
+        backtest(f, None, 2, refit=True)
+    renamed = frame[frame["unique_id"] == "series_01"].assign(unique_id="other")
+    with pytest.raises(DataError, match="not fitted"):
+        backtest(f, renamed, 2)
+    first = next(iter(f.series_))
+    with pytest.raises(DataError, match=f"Series '{first}': `horizon`=500 is too long"):
+        f.backtest(horizon=500)
 
 
 def test_streamed_windows_draw_from_every_series(monkeypatch):

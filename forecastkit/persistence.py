@@ -11,6 +11,11 @@ Layout of a saved file (a zip, loadable by ``keras.saving.load_model`` as it is)
 No pickle anywhere. Files are written to a temporary file in the destination folder and
 renamed into place, so a crash never leaves a half-written model. Loading refuses a
 truncated, foreign or tampered file with :class:`~forecastkit.exceptions.ModelFileError`.
+
+Several saved models (one per series of :class:`~forecastkit.LocalForecasters`) travel as
+a *bundle*: a ``.zip`` holding each model's own ``.keras`` file unchanged plus
+``forecastkit-bundle.json`` (format, versions, the owner's description and the SHA-256 of
+every member), written and checked the same way (:func:`save_bundle`, :func:`load_bundle`).
 """
 
 from __future__ import annotations
@@ -32,7 +37,9 @@ __all__ = [
     "decode_params",
     "encode_params",
     "load_archive",
+    "load_bundle",
     "save_archive",
+    "save_bundle",
     "transformer_from_dict",
     "transformer_to_dict",
 ]
@@ -41,6 +48,7 @@ FORMAT = "forecastkit"
 FORMAT_VERSION = 1
 MANIFEST = "forecastkit.json"
 ARRAYS = "forecastkit.npz"
+BUNDLE_MANIFEST = "forecastkit-bundle.json"
 
 
 def _versions() -> dict[str, str]:
@@ -164,6 +172,126 @@ def load_archive(path, *, estimator: str) -> tuple[Any, dict[str, Any], dict[str
         )
     model = keras.saving.load_model(path, compile=False, safe_mode=True)
     return model, manifest, arrays
+
+
+def _sha256(read) -> str:
+    """SHA-256 of a binary file object, read a megabyte at a time."""
+    digest = hashlib.sha256()
+    for block in iter(lambda: read.read(2**20), b""):
+        digest.update(block)
+    return digest.hexdigest()
+
+
+def save_bundle(path, manifest: dict[str, Any], files: dict[str, str]) -> None:
+    """Write saved model files and a manifest into one ``.zip`` at ``path``, atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination; must end in ``.zip``.
+    manifest : dict
+        JSON-serialisable description (must name its ``estimator``); the ``format``,
+        ``versions`` and ``checksums`` keys are added.
+    files : dict of str to str
+        Member name in the bundle -> path of a file on disk (e.g. a saved ``.keras``).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> member = os.path.join(folder, "m.bin")
+    >>> with open(member, "wb") as f:
+    ...     _ = f.write(b"weights")
+    >>> save_bundle(os.path.join(folder, "b.zip"), {"estimator": "Demo"}, {"m.bin": member})
+    >>> manifest, paths = load_bundle(os.path.join(folder, "b.zip"), estimator="Demo",
+    ...                               folder=folder)
+    >>> open(paths["m.bin"], "rb").read()
+    b'weights'
+    """
+    path = os.fspath(path)
+    if not path.endswith(".zip"):
+        raise ParameterError(f"`path` must end in '.zip' (a bundle); got path={path!r}.")
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(suffix=".zip", dir=folder, prefix=".tmp-forecastkit-")
+    os.close(fd)
+    try:
+        checksums = {}
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
+            for name, source in files.items():
+                archive.write(source, name)
+                with open(source, "rb") as f:
+                    checksums[name] = _sha256(f)
+            full = {
+                "format": FORMAT,
+                "format_version": FORMAT_VERSION,
+                "versions": _versions(),
+                **manifest,
+                "checksums": checksums,
+            }
+            archive.writestr(BUNDLE_MANIFEST, json.dumps(full, indent=2, sort_keys=True))
+        make_readable(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def load_bundle(path, *, estimator: str, folder: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """Check a bundle written by :func:`save_bundle` and extract its members into ``folder``.
+
+    Every member listed in the manifest must be present with its saved SHA-256; members
+    are written as ``folder/<k>.member`` (never under their own names), so a crafted
+    name cannot write outside ``folder``.
+
+    Returns
+    -------
+    (manifest, paths)
+        ``paths`` maps each member name to its extracted file.
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise ModelFileError(f"No saved bundle at path={path!r}. Check the path.")
+    paths = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if BUNDLE_MANIFEST not in archive.namelist():
+                raise ModelFileError(
+                    f"{path!r} is not a forecastkit bundle: it has no {BUNDLE_MANIFEST} entry. "
+                    "Save it with forecastkit."
+                )
+            manifest = json.loads(archive.read(BUNDLE_MANIFEST))
+            if manifest.get("format") != FORMAT:
+                raise ModelFileError(f"{path!r} is not a forecastkit bundle (format).")
+            if manifest.get("format_version", 0) > FORMAT_VERSION:
+                raise ModelFileError(
+                    f"{path!r} was written by a newer forecastkit (format version "
+                    f"{manifest['format_version']}); upgrade forecastkit to load it."
+                )
+            if manifest.get("estimator") != estimator:
+                raise ModelFileError(
+                    f"{path!r} holds a {manifest.get('estimator')!r}, not a {estimator!r}. "
+                    f"Load it with forecastkit.{manifest.get('estimator')}.load."
+                )
+            for k, (name, expected) in enumerate(sorted(manifest["checksums"].items())):
+                target = os.path.join(folder, f"{k}.member")
+                with archive.open(name) as source, open(target, "wb") as out:
+                    out.write(source.read())
+                with open(target, "rb") as f:
+                    if _sha256(f) != expected:
+                        raise ModelFileError(
+                            f"{path!r} failed its integrity check: member {name!r} does not "
+                            "match the checksum written when it was saved (modified or "
+                            "corrupted). Save the model again."
+                        )
+                paths[name] = target
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, TypeError) as err:
+        if isinstance(err, ModelFileError):
+            raise
+        raise ModelFileError(
+            f"{path!r} is not a readable forecastkit bundle (truncated or corrupt: {err}). "
+            "Save the model again."
+        ) from err
+    return manifest, paths
 
 
 def _encode(value):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import zlib
 
 import numpy as np
@@ -160,6 +161,124 @@ class LocalForecasters(BaseEstimator):
         self._check_fitted()
         return self._stack([est.predict() for est in self.estimators_.values()])
 
+    # --------------------------------------------------------- persistence
+    def save(self, path) -> None:
+        """Save every series' model into one ``.zip`` bundle, atomically, without pickle.
+
+        Each fitted estimator is saved with its own ``save`` (a ``.keras`` archive with its
+        manifest) and stored unchanged in the bundle, beside a manifest with the
+        parameters, the template, the series ids (strings or numbers) and their seeds,
+        and the SHA-256 of every member (:func:`forecastkit.persistence.save_bundle`).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination, ending in ``.zip``; replaced atomically if it exists.
+
+        Raises
+        ------
+        ParameterError
+            If the template cannot be saved (it has no ``save``/``load``, e.g.
+            ``NaiveForecaster``), or a series id is not a string or a number.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np, pandas as pd
+        >>> from forecastkit import Forecaster, LocalForecasters
+        >>> frame = pd.DataFrame({
+        ...     "unique_id": np.repeat(["a", "b"], 30),
+        ...     "ds": np.tile(pd.date_range("2024-01-01", periods=30, freq="D"), 2),
+        ...     "y": np.sin(np.arange(60) / 3) + 5,
+        ... })
+        >>> template = Forecaster(window=5, units=(4,), epochs=1, verbose=0)
+        >>> local = LocalForecasters(template, random_state=0).fit(frame)
+        >>> path = os.path.join(tempfile.mkdtemp(), "local.zip")
+        >>> local.save(path)
+        >>> LocalForecasters.load(path).forecast(2).equals(local.forecast(2))
+        True
+        """
+        import tempfile
+
+        from forecastkit.persistence import encode_params, save_bundle
+
+        self._check_fitted()
+        template = self._template()
+        kind = type(template)
+        if not (callable(getattr(kind, "save", None)) and callable(getattr(kind, "load", None))):
+            raise ParameterError(
+                f"LocalForecasters.save stores each series' model with its own save(); "
+                f"{kind.__name__} has no save/load. Use a Forecaster template, or refit."
+            )
+        ids = [_json_id(uid) for uid in self.estimators_]  # refused before anything is written
+        members, files = [], {}
+        with tempfile.TemporaryDirectory(prefix="forecastkit-") as tmp:
+            for k, (uid, est) in enumerate(self.estimators_.items()):
+                name = f"series/{k:06d}.keras"
+                files[name] = os.path.join(tmp, f"{k:06d}.keras")
+                est.save(files[name])
+                members.append({"id": ids[k], "file": name, "seed": int(self.seeds_[uid])})
+            params = self.get_params(deep=False)
+            manifest = {
+                "estimator": type(self).__name__,
+                "params": {
+                    k: v.item() if isinstance(v, np.generic) else v
+                    for k, v in params.items()
+                    if k != "estimator"
+                },
+                "template": {
+                    "class": kind.__name__,
+                    "params": encode_params(template.get_params()),
+                },
+                "series": members,
+            }
+            save_bundle(path, manifest, files)
+
+    @classmethod
+    def load(cls, path) -> LocalForecasters:
+        """Load a bundle written by :meth:`save`; every member is checked before use.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+
+        Returns
+        -------
+        LocalForecasters
+            Fitted: ``estimators_`` and ``seeds_`` as saved, in the saved order.
+
+        Raises
+        ------
+        ModelFileError
+            For a missing, truncated, tampered or foreign file.
+        """
+        import tempfile
+
+        import forecastkit
+        from forecastkit.exceptions import ModelFileError
+        from forecastkit.persistence import decode_params, load_bundle
+
+        with tempfile.TemporaryDirectory(prefix="forecastkit-") as tmp:
+            manifest, paths = load_bundle(path, estimator=cls.__name__, folder=tmp)
+            try:
+                kind = getattr(forecastkit, manifest["template"]["class"])
+                template = kind(**decode_params(manifest["template"]["params"]))
+                out = cls(template, **manifest["params"])
+                estimators, seeds = {}, {}
+                for member in manifest["series"]:
+                    uid = member["id"]
+                    keras_path = paths[member["file"]] + ".keras"  # Keras needs the suffix
+                    os.replace(paths[member["file"]], keras_path)
+                    estimators[uid] = kind.load(keras_path)
+                    seeds[uid] = int(member["seed"])
+            except (KeyError, TypeError, AttributeError) as err:
+                raise ModelFileError(
+                    f"{path!r} has an incomplete or invalid LocalForecasters manifest "
+                    f"({type(err).__name__}: {err}). Save the model again."
+                ) from err
+        out.estimators_, out.seeds_ = estimators, seeds
+        return out
+
     def _stack(self, pieces) -> pd.DataFrame:
         name = type(self).__name__
         return to_long(
@@ -203,6 +322,18 @@ def series_seed(base: int, uid) -> int:
     """
     key = zlib.crc32(repr(uid).encode())
     return int(np.random.SeedSequence([int(base), key]).generate_state(1)[0] % (2**31 - 1))
+
+
+def _json_id(uid) -> str | int | float:
+    """Return a series id as a JSON value; strings and numbers only (JSON keeps 1 and "1" apart)."""
+    if isinstance(uid, np.generic):
+        uid = uid.item()
+    if isinstance(uid, bool) or not isinstance(uid, str | int | float):
+        raise ParameterError(
+            f"Series ids must be strings or numbers to be saved; got {uid!r} of type "
+            f"{type(uid).__name__}. Convert the id column, e.g. frame[id_col].astype(str)."
+        )
+    return uid
 
 
 def _fit_one(est, series: pd.Series):

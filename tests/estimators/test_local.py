@@ -69,3 +69,52 @@ def test_errors():
         LocalForecasters().fit(pd.Series([1.0, 2.0]))
     with pytest.raises(ParameterError, match="forecast"):
         LocalForecasters(estimator=object()).fit(_frame())
+
+
+def test_save_load_round_trip_keeps_every_series_model(tmp_path):
+    frame = _frame()
+    frame["unique_id"] = frame["unique_id"].map({"a": 7, "b": "7", "c": "c"})  # 7 is not "7"
+    template = Forecaster(window=6, units=(4,), epochs=1, verbose=0)
+    local = LocalForecasters(template, random_state=3).fit(frame)
+    path = tmp_path / "local.zip"
+    local.save(path)
+    loaded = LocalForecasters.load(path)
+    assert list(loaded.estimators_) == [7, "7", "c"] and loaded.seeds_ == local.seeds_
+    pd.testing.assert_frame_equal(loaded.forecast(3), local.forecast(3), check_exact=True)
+    pd.testing.assert_frame_equal(loaded.predict(), local.predict(), check_exact=True)
+    assert loaded.get_params()["random_state"] == 3
+    assert loaded.estimator.get_params() == {**template.get_params(), "callbacks": None}
+    local.save(path)  # replaced in place
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp")]  # nothing left
+
+
+def test_save_load_refusals(tmp_path):
+    from forecastkit.exceptions import ModelFileError
+
+    frame = _frame()
+    with pytest.raises(NotFittedError):
+        LocalForecasters().save(tmp_path / "x.zip")
+    naive = LocalForecasters(NaiveForecaster()).fit(frame)
+    with pytest.raises(ParameterError, match="NaiveForecaster has no save/load"):
+        naive.save(tmp_path / "naive.zip")
+    local = LocalForecasters(Forecaster(window=6, units=(2,), epochs=1, verbose=0)).fit(frame)
+    with pytest.raises(ParameterError, match="must end in '.zip'"):
+        local.save(tmp_path / "local.keras")
+    path = tmp_path / "local.zip"
+    local.save(path)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 3] ^= 0xFF  # flip a byte inside a member
+    tampered = tmp_path / "tampered.zip"
+    tampered.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError):
+        LocalForecasters.load(tampered)
+    truncated = tmp_path / "truncated.zip"
+    truncated.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(ModelFileError, match="truncated or corrupt"):
+        LocalForecasters.load(truncated)
+    with pytest.raises(ModelFileError, match="No saved bundle"):
+        LocalForecasters.load(tmp_path / "missing.zip")
+    single = tmp_path / "single.keras"
+    local.estimators_["a"].save(single)
+    with pytest.raises(ModelFileError):
+        LocalForecasters.load(single)

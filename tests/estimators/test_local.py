@@ -71,11 +71,16 @@ def test_errors():
         LocalForecasters(estimator=object()).fit(_frame())
 
 
-def test_save_load_round_trip_keeps_every_series_model(tmp_path):
+@pytest.fixture(scope="module")
+def saved_pair():
     frame = _frame()
     frame["unique_id"] = frame["unique_id"].map({"a": 7, "b": "7", "c": "c"})  # 7 is not "7"
-    template = Forecaster(window=6, units=(4,), epochs=1, verbose=0)
-    local = LocalForecasters(template, random_state=3).fit(frame)
+    template = Forecaster(window=6, units=(2,), epochs=1, verbose=0)
+    return template, LocalForecasters(template, random_state=3).fit(frame)
+
+
+def test_save_load_round_trip_keeps_every_series_model(saved_pair, tmp_path):
+    template, local = saved_pair
     path = tmp_path / "local.zip"
     local.save(path)
     loaded = LocalForecasters.load(path)
@@ -88,17 +93,16 @@ def test_save_load_round_trip_keeps_every_series_model(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp")]  # nothing left
 
 
-def test_save_load_refusals(tmp_path):
+def test_save_load_refusals(saved_pair, tmp_path):
     from forecastkit.exceptions import ModelFileError
 
-    frame = _frame()
     with pytest.raises(NotFittedError):
         LocalForecasters().save(tmp_path / "x.zip")
-    naive = LocalForecasters(NaiveForecaster()).fit(frame)
+    naive = LocalForecasters(NaiveForecaster()).fit(_frame())
     with pytest.raises(ParameterError, match="NaiveForecaster has no save/load"):
         naive.save(tmp_path / "naive.zip")
-    local = LocalForecasters(Forecaster(window=6, units=(2,), epochs=1, verbose=0)).fit(frame)
-    with pytest.raises(ParameterError, match="must end in '.zip'"):
+    local = saved_pair[1]
+    with pytest.raises(ParameterError, match=r"must end in '\.zip'"):
         local.save(tmp_path / "local.keras")
     path = tmp_path / "local.zip"
     local.save(path)
@@ -115,6 +119,6 @@ def test_save_load_refusals(tmp_path):
     with pytest.raises(ModelFileError, match="No saved bundle"):
         LocalForecasters.load(tmp_path / "missing.zip")
     single = tmp_path / "single.keras"
-    local.estimators_["a"].save(single)
+    local.estimators_["c"].save(single)
     with pytest.raises(ModelFileError):
         LocalForecasters.load(single)

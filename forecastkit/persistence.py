@@ -205,7 +205,8 @@ def save_bundle(path, manifest: dict[str, Any], files: dict[str, str]) -> None:
     >>> save_bundle(os.path.join(folder, "b.zip"), {"estimator": "Demo"}, {"m.bin": member})
     >>> manifest, paths = load_bundle(os.path.join(folder, "b.zip"), estimator="Demo",
     ...                               folder=folder)
-    >>> open(paths["m.bin"], "rb").read()
+    >>> with open(paths["m.bin"], "rb") as f:
+    ...     f.read()
     b'weights'
     """
     path = os.fspath(path)

@@ -140,12 +140,3 @@ def test_interval_columns_and_level_format():
     # long format: one column per model
     assert interval_columns("Forecaster", 99.5) == ["Forecaster-lo-99.5", "Forecaster-hi-99.5"]
     assert [format_level(x) for x in (80, 80.0, 99.9, 1.25)] == ["80", "80", "99.9", "1.25"]
-
-
-def test_docstring_examples_run():
-    import doctest
-
-    import forecastkit.intervals
-
-    result = doctest.testmod(forecastkit.intervals)
-    assert result.attempted > 0 and result.failed == 0

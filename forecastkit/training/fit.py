@@ -31,8 +31,9 @@ def make_optimizer(optimizer, learning_rate: float | None) -> keras.optimizers.O
 
     Examples
     --------
-    >>> make_optimizer("adam", 0.01).name
-    'adam'
+    >>> opt = make_optimizer("adam", 0.01)
+    >>> type(opt).__name__, round(float(opt.learning_rate), 4)
+    ('Adam', 0.01)
     """
     if isinstance(optimizer, keras.optimizers.Optimizer):
         opt = optimizer.__class__.from_config(optimizer.get_config())

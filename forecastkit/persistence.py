@@ -34,6 +34,7 @@ import numpy as np
 from forecastkit.exceptions import ModelFileError, ParameterError
 
 __all__ = [
+    "check_ids",
     "decode_params",
     "encode_params",
     "load_archive",
@@ -293,6 +294,26 @@ def load_bundle(path, *, estimator: str, folder: str) -> tuple[dict[str, Any], d
             "Save the model again."
         ) from err
     return manifest, paths
+
+
+def check_ids(ids, id_col: str) -> list:
+    """Return series ids for a manifest: strings or integers, refused otherwise.
+
+    JSON keeps ``1`` and ``"1"`` apart, so both come back as they were.
+
+    Examples
+    --------
+    >>> check_ids(["a", 1], "unique_id")
+    ['a', 1]
+    """
+    ids = list(ids)
+    bad = [uid for uid in ids if isinstance(uid, bool) or not isinstance(uid, str | int)]
+    if bad:
+        raise ParameterError(
+            f"Series ids must be strings or integers to be saved; got {bad[:5]!r}. Convert "
+            f"them before fitting, e.g. `frame[{id_col!r}] = frame[{id_col!r}].astype(str)`."
+        )
+    return ids
 
 
 def _encode(value):

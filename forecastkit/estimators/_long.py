@@ -464,16 +464,14 @@ def unsupported(method: str, hint: str) -> ParameterError:
 # ----------------------------------------------------------------- persistence
 def save_long(est, path) -> None:
     """Save a long-format fit: the network, per-series state in the manifest, values in npz."""
-    from forecastkit.persistence import encode_params, save_archive, transformer_to_dict
+    from forecastkit.persistence import (
+        check_ids,
+        encode_params,
+        save_archive,
+        transformer_to_dict,
+    )
 
-    ids = list(est.series_)
-    bad = [uid for uid in ids if isinstance(uid, bool) or not isinstance(uid, str | int)]
-    if bad:
-        raise ParameterError(
-            f"Series ids must be strings or integers to be saved; got {bad[:5]!r}. Convert "
-            f"them before fitting, e.g. `frame[{est.id_col!r}] = frame[{est.id_col!r}]"
-            f".astype(str)`."
-        )
+    ids = check_ids(est.series_, est.id_col)
     states = list(est.series_.values())
     series = [
         {

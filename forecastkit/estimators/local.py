@@ -167,7 +167,7 @@ class LocalForecasters(BaseEstimator):
 
         Each fitted estimator is saved with its own ``save`` (a ``.keras`` archive with its
         manifest) and stored unchanged in the bundle, beside a manifest with the
-        parameters, the template, the series ids (strings or numbers) and their seeds,
+        parameters, the template, the series ids (strings or integers) and their seeds,
         and the SHA-256 of every member (:func:`forecastkit.persistence.save_bundle`).
 
         Parameters
@@ -179,7 +179,7 @@ class LocalForecasters(BaseEstimator):
         ------
         ParameterError
             If the template cannot be saved (it has no ``save``/``load``, e.g.
-            ``NaiveForecaster``), or a series id is not a string or a number.
+            ``NaiveForecaster``), or a series id is not a string or an integer.
 
         Examples
         --------
@@ -200,7 +200,7 @@ class LocalForecasters(BaseEstimator):
         """
         import tempfile
 
-        from forecastkit.persistence import encode_params, save_bundle
+        from forecastkit.persistence import check_ids, encode_params, save_bundle
 
         self._check_fitted()
         template = self._template()
@@ -210,7 +210,7 @@ class LocalForecasters(BaseEstimator):
                 f"LocalForecasters.save stores each series' model with its own save(); "
                 f"{kind.__name__} has no save/load. Use a Forecaster template, or refit."
             )
-        ids = [_json_id(uid) for uid in self.estimators_]  # refused before anything is written
+        ids = check_ids(self.estimators_, self.id_col)  # refused before anything is written
         members, files = [], {}
         with tempfile.TemporaryDirectory(prefix="forecastkit-") as tmp:
             for k, (uid, est) in enumerate(self.estimators_.items()):
@@ -322,18 +322,6 @@ def series_seed(base: int, uid) -> int:
     """
     key = zlib.crc32(repr(uid).encode())
     return int(np.random.SeedSequence([int(base), key]).generate_state(1)[0] % (2**31 - 1))
-
-
-def _json_id(uid) -> str | int | float:
-    """Return a series id as a JSON value; strings and numbers only (JSON keeps 1 and "1" apart)."""
-    if isinstance(uid, np.generic):
-        uid = uid.item()
-    if isinstance(uid, bool) or not isinstance(uid, str | int | float):
-        raise ParameterError(
-            f"Series ids must be strings or numbers to be saved; got {uid!r} of type "
-            f"{type(uid).__name__}. Convert the id column, e.g. frame[id_col].astype(str)."
-        )
-    return uid
 
 
 def _fit_one(est, series: pd.Series):

@@ -101,6 +101,12 @@ def test_save_load_refusals(saved_pair, tmp_path):
     naive = LocalForecasters(NaiveForecaster()).fit(_frame())
     with pytest.raises(ParameterError, match="NaiveForecaster has no save/load"):
         naive.save(tmp_path / "naive.zip")
+    local = LocalForecasters(Forecaster(window=6, units=(2,), epochs=1, verbose=0))
+    local.estimators_ = {1.5: None}  # the ids are checked before any model is saved
+    local.seeds_ = {1.5: 0}
+    with pytest.raises(ParameterError, match=r"strings or integers to be saved; got \[1\.5\]"):
+        local.save(tmp_path / "floats.zip")
+    assert not (tmp_path / "floats.zip").exists()
     local = saved_pair[1]
     with pytest.raises(ParameterError, match=r"must end in '\.zip'"):
         local.save(tmp_path / "local.keras")

@@ -23,7 +23,6 @@ import argparse
 import contextlib
 import os
 import sys
-import tempfile
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -581,24 +580,12 @@ def _check_writable(paths: Sequence[Path], *, force: bool) -> None:
 
 @contextlib.contextmanager
 def _atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it onto ``path`` when the block succeeds."""
+    """Yield a temporary path beside ``path`` (its folder created); see ``atomic_path``."""
+    from forecastkit.persistence import atomic_path
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=path.suffix, prefix=f".tmp-{path.stem}-", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path, prefix=f".tmp-{path.stem}-") as tmp:
         yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
-def _umask() -> int:
-    """Return the process's umask (reading it means setting it; it is set straight back)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def write_text_atomic(path: Path, text: str) -> None:

@@ -20,6 +20,7 @@ every member), written and checked the same way (:func:`save_bundle`, :func:`loa
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import io
@@ -27,6 +28,7 @@ import json
 import os
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -93,35 +95,78 @@ def save_archive(path, model, manifest: dict[str, Any], arrays: dict[str, np.nda
         raise ParameterError(
             f"`path` must end in '.keras' (a native Keras archive); got path={path!r}."
         )
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(suffix=".keras", dir=folder, prefix=".tmp-forecastkit-")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         model.save(tmp)
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)
         with zipfile.ZipFile(tmp, "a", compression=zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(ARRAYS, buffer.getvalue())
-            full = {
-                "format": FORMAT,
-                "format_version": FORMAT_VERSION,
-                "versions": _versions(),
-                **manifest,
-                "checksums": _checksums(archive),
-            }
-            archive.writestr(MANIFEST, json.dumps(full, indent=2, sort_keys=True))
-        make_readable(tmp)
+            archive.writestr(MANIFEST, _full_manifest(manifest, _checksums(archive)))
+
+
+@contextlib.contextmanager
+def atomic_path(path, *, prefix: str = ".tmp-forecastkit-") -> Iterator[str]:
+    """Yield a temporary path beside ``path``; move it onto ``path`` when the block succeeds.
+
+    The temporary file (same folder, same suffix, so same file system and format) gets the
+    usual permissions under the umask (``mkstemp`` makes it 0600) and is renamed into place
+    with ``os.replace``: ``path`` is never half written. On an error it is removed and
+    ``path`` is left as it was. The one atomic write of forecastkit (models, bundles,
+    checkpoints, command-line outputs).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> target = os.path.join(tempfile.mkdtemp(), "out.txt")
+    >>> with atomic_path(target) as tmp, open(tmp, "w") as f:
+    ...     _ = f.write("done")
+    >>> with open(target) as f:
+    ...     f.read()
+    'done'
+    >>> os.listdir(os.path.dirname(target))  # no temporary file left
+    ['out.txt']
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(suffix=os.path.splitext(path)[1], dir=folder, prefix=prefix)
+    os.close(fd)
+    try:
+        yield tmp
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
 
 
-def make_readable(path: str) -> None:
-    """Give a file made by ``mkstemp`` (mode 0600) the usual permissions under the umask."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
+def _check_manifest(path: str, manifest: dict[str, Any], estimator: str, what: str) -> None:
+    """Refuse a manifest of another format, a newer format version or another estimator."""
+    if manifest.get("format") != FORMAT:
+        raise ModelFileError(f"{path!r} is not a forecastkit {what} (format).")
+    if manifest.get("format_version", 0) > FORMAT_VERSION:
+        raise ModelFileError(
+            f"{path!r} was written by a newer forecastkit (format version "
+            f"{manifest['format_version']}); upgrade forecastkit to load it."
+        )
+    if manifest.get("estimator") != estimator:
+        raise ModelFileError(
+            f"{path!r} holds a {manifest.get('estimator')!r}, not a {estimator!r}. "
+            f"Load it with forecastkit.{manifest.get('estimator')}.load."
+        )
+
+
+def _full_manifest(manifest: dict[str, Any], checksums: dict[str, str]) -> str:
+    """Return the manifest as written: format keys, versions, the owner's keys, checksums."""
+    full = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "versions": _versions(),
+        **manifest,
+        "checksums": checksums,
+    }
+    return json.dumps(full, indent=2, sort_keys=True)
 
 
 def load_archive(path, *, estimator: str) -> tuple[Any, dict[str, Any], dict[str, np.ndarray]]:
@@ -161,16 +206,7 @@ def load_archive(path, *, estimator: str) -> tuple[Any, dict[str, Any], dict[str
             f"{path!r} is not a readable forecastkit model (truncated or corrupt: {err}). "
             "Save the model again."
         ) from err
-    if manifest.get("format_version", 0) > FORMAT_VERSION:
-        raise ModelFileError(
-            f"{path!r} was written by a newer forecastkit (format version "
-            f"{manifest['format_version']}); upgrade forecastkit to load it."
-        )
-    if manifest.get("estimator") != estimator:
-        raise ModelFileError(
-            f"{path!r} holds a {manifest.get('estimator')!r}, not a {estimator!r}. "
-            f"Load it with forecastkit.{manifest.get('estimator')}.load."
-        )
+    _check_manifest(path, manifest, estimator, "model")
     model = keras.saving.load_model(path, compile=False, safe_mode=True)
     return model, manifest, arrays
 
@@ -213,29 +249,14 @@ def save_bundle(path, manifest: dict[str, Any], files: dict[str, str]) -> None:
     path = os.fspath(path)
     if not path.endswith(".zip"):
         raise ParameterError(f"`path` must end in '.zip' (a bundle); got path={path!r}.")
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(suffix=".zip", dir=folder, prefix=".tmp-forecastkit-")
-    os.close(fd)
-    try:
-        checksums = {}
+    checksums = {}
+    with atomic_path(path) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
             for name, source in files.items():
                 archive.write(source, name)
                 with open(source, "rb") as f:
                     checksums[name] = _sha256(f)
-            full = {
-                "format": FORMAT,
-                "format_version": FORMAT_VERSION,
-                "versions": _versions(),
-                **manifest,
-                "checksums": checksums,
-            }
-            archive.writestr(BUNDLE_MANIFEST, json.dumps(full, indent=2, sort_keys=True))
-        make_readable(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+            archive.writestr(BUNDLE_MANIFEST, _full_manifest(manifest, checksums))
 
 
 def load_bundle(path, *, estimator: str, folder: str) -> tuple[dict[str, Any], dict[str, str]]:
@@ -262,30 +283,18 @@ def load_bundle(path, *, estimator: str, folder: str) -> tuple[dict[str, Any], d
                     "Save it with forecastkit."
                 )
             manifest = json.loads(archive.read(BUNDLE_MANIFEST))
-            if manifest.get("format") != FORMAT:
-                raise ModelFileError(f"{path!r} is not a forecastkit bundle (format).")
-            if manifest.get("format_version", 0) > FORMAT_VERSION:
-                raise ModelFileError(
-                    f"{path!r} was written by a newer forecastkit (format version "
-                    f"{manifest['format_version']}); upgrade forecastkit to load it."
-                )
-            if manifest.get("estimator") != estimator:
-                raise ModelFileError(
-                    f"{path!r} holds a {manifest.get('estimator')!r}, not a {estimator!r}. "
-                    f"Load it with forecastkit.{manifest.get('estimator')}.load."
-                )
+            _check_manifest(path, manifest, estimator, "bundle")
             for k, (name, expected) in enumerate(sorted(manifest["checksums"].items())):
-                target = os.path.join(folder, f"{k}.member")
-                with archive.open(name) as source, open(target, "wb") as out:
-                    out.write(source.read())
-                with open(target, "rb") as f:
-                    if _sha256(f) != expected:
-                        raise ModelFileError(
-                            f"{path!r} failed its integrity check: member {name!r} does not "
-                            "match the checksum written when it was saved (modified or "
-                            "corrupted). Save the model again."
-                        )
-                paths[name] = target
+                data = archive.read(name)
+                if hashlib.sha256(data).hexdigest() != expected:
+                    raise ModelFileError(
+                        f"{path!r} failed its integrity check: member {name!r} does not "
+                        "match the checksum written when it was saved (modified or "
+                        "corrupted). Save the model again."
+                    )
+                paths[name] = os.path.join(folder, f"{k}.member")
+                with open(paths[name], "wb") as out:
+                    out.write(data)
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, TypeError) as err:
         if isinstance(err, ModelFileError):
             raise

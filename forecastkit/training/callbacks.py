@@ -8,12 +8,11 @@ Defaults (``default_callbacks``): EarlyStopping with the best weights restored,
 from __future__ import annotations
 
 import os
-import tempfile
 
 import keras
 import numpy as np
 
-from forecastkit.persistence import make_readable
+from forecastkit.persistence import atomic_path
 
 __all__ = [
     "AtomicCheckpoint",
@@ -57,16 +56,8 @@ class AtomicCheckpoint(keras.callbacks.Callback):
         if current is None or not np.isfinite(current) or current >= self.best:
             return
         self.best, self.best_epoch = float(current), epoch + 1
-        folder = os.path.dirname(os.path.abspath(self.filepath))
-        fd, tmp = tempfile.mkstemp(suffix=".keras", dir=folder, prefix=".tmp-checkpoint-")
-        os.close(fd)
-        try:
+        with atomic_path(self.filepath, prefix=".tmp-checkpoint-") as tmp:
             self.model.save(tmp)
-            make_readable(tmp)
-            os.replace(tmp, self.filepath)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
 
 
 class LearningRateLogger(keras.callbacks.Callback):

@@ -53,6 +53,19 @@ def _status() -> dict[str, float]:
     return out
 
 
+def _reset_peak() -> None:
+    """Reset this process's VmHWM to its current RSS (Linux >= 4.0)."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+
+
+def _phase(phases: dict, *, peak: str, rss: str) -> None:
+    """Record the peak since the last reset and the RSS now, then reset the peak."""
+    now = _status()
+    phases[peak], phases[rss] = now["VmHWM"], now["VmRSS"]
+    _reset_peak()
+
+
 class _Sampler(threading.Thread):
     """Highest VmRSS seen every ``interval`` seconds (a cross-check of VmHWM)."""
 
@@ -92,8 +105,7 @@ def child(mode: str, steps: int | None) -> dict:
 
         series = pd.Series(series[:, 0], name="y")  # the user's series (shares the array)
 
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")  # reset VmHWM to the current RSS: the baseline
+    _reset_peak()  # VmHWM := the current RSS: the baseline
     base = _status()["VmRSS"]
     sampler = _Sampler()
     sampler.start()
@@ -103,18 +115,10 @@ def child(mode: str, steps: int | None) -> dict:
         """Note the peak so far and the RSS, then reset VmHWM, as training begins and ends."""
 
         def on_train_begin(self, logs=None):
-            now = _status()
-            phases["before_training_peak_mb"] = now["VmHWM"]
-            phases["training_start_rss_mb"] = now["VmRSS"]
-            with open("/proc/self/clear_refs", "w") as f:
-                f.write("5")
+            _phase(phases, peak="before_training_peak_mb", rss="training_start_rss_mb")
 
         def on_train_end(self, logs=None):
-            now = _status()
-            phases["training_peak_mb"] = now["VmHWM"]
-            phases["training_end_rss_mb"] = now["VmRSS"]
-            with open("/proc/self/clear_refs", "w") as f:
-                f.write("5")
+            _phase(phases, peak="training_peak_mb", rss="training_end_rss_mb")
 
     callbacks = [Phases()]
     if steps is not None:

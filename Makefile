@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh machine with Python 3.11 and make:
 #   make demo   creates .venv, installs forecastkit and runs the main job (airline demo)
 #   make test   creates the same .venv and runs ruff and the test suite
+# Both install every extra (the tests exercise the optional engines too).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -11,7 +12,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,parquet,tensorboard,cluster,bench]"
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -10,12 +10,21 @@ Hierarchy::
     └── ForecastkitError
         ├── DataError        (also ValueError)  bad input data: NaN, too short, dtype, index
         ├── ParameterError   (also ValueError)  bad argument value: window <= 0, horizon, sizes
-        ├── ModelFileError   (also ValueError)  corrupt, foreign or tampered saved model file
+        ├── ModelFileError   (also ValueError)  a saved model file forecastkit refuses to load
+        │   ├── MissingModelFileError    no file at the path
+        │   ├── NotAnArchiveError        not a zip at all: text, pickle, HDF5, ...
+        │   ├── TruncatedModelFileError  starts like a zip but its end is missing
+        │   ├── ForeignModelFileError    a zip, but not this estimator's (plain Keras, other)
+        │   ├── TamperedModelFileError   a member differs from its saved checksum, or is corrupt
+        │   ├── UnsafeModelFileError     content forecastkit never writes: extra or unsafe
+        │   │                            member names, oversized members, unknown classes
+        │   └── ModelVersionError        written by a newer forecastkit file format (major)
         └── NotFittedError   (also sklearn.exceptions.NotFittedError, so ValueError and
                               AttributeError)   an estimator used before fit
 
     UserWarning
-    └── ConstantSeriesWarning   a constant column: works, but its scaled values are all zero
+    ├── ConstantSeriesWarning   a constant column: works, but its scaled values are all zero
+    └── ModelVersionWarning     a model file from a newer minor format or a newer Keras
 
 Examples
 --------
@@ -35,9 +44,17 @@ __all__ = [
     "ConstantSeriesWarning",
     "DataError",
     "ForecastkitError",
+    "ForeignModelFileError",
+    "MissingModelFileError",
     "ModelFileError",
+    "ModelVersionError",
+    "ModelVersionWarning",
+    "NotAnArchiveError",
     "NotFittedError",
     "ParameterError",
+    "TamperedModelFileError",
+    "TruncatedModelFileError",
+    "UnsafeModelFileError",
 ]
 
 
@@ -81,6 +98,79 @@ class ModelFileError(ForecastkitError, ValueError):
     """
 
 
+class MissingModelFileError(ModelFileError):
+    """There is no file (or a folder) at the path given to ``load``.
+
+    Examples
+    --------
+    >>> issubclass(MissingModelFileError, ModelFileError)
+    True
+    """
+
+
+class NotAnArchiveError(ModelFileError):
+    """The file is not a zip archive at all (text, pickle, HDF5); forecastkit never unpickles.
+
+    Examples
+    --------
+    >>> issubclass(NotAnArchiveError, ModelFileError)
+    True
+    """
+
+
+class TruncatedModelFileError(ModelFileError):
+    """The file starts like a zip archive but its end is missing (an interrupted copy).
+
+    Examples
+    --------
+    >>> issubclass(TruncatedModelFileError, ModelFileError)
+    True
+    """
+
+
+class ForeignModelFileError(ModelFileError):
+    """A zip archive, but not one this estimator saved: a plain Keras file, another estimator.
+
+    Examples
+    --------
+    >>> issubclass(ForeignModelFileError, ModelFileError)
+    True
+    """
+
+
+class TamperedModelFileError(ModelFileError):
+    """A member does not match the checksum written when the file was saved, or is corrupt.
+
+    Examples
+    --------
+    >>> issubclass(TamperedModelFileError, ModelFileError)
+    True
+    """
+
+
+class UnsafeModelFileError(ModelFileError):
+    """Content forecastkit never writes; nothing in it was run.
+
+    An extra or unsafe member name, an oversized member (a decompression bomb) or a class
+    outside the allow-list.
+
+    Examples
+    --------
+    >>> issubclass(UnsafeModelFileError, ModelFileError)
+    True
+    """
+
+
+class ModelVersionError(ModelFileError):
+    """The file was written in a newer major forecastkit file format: upgrade forecastkit.
+
+    Examples
+    --------
+    >>> issubclass(ModelVersionError, ModelFileError)
+    True
+    """
+
+
 class NotFittedError(ForecastkitError, sklearn.exceptions.NotFittedError):
     """An estimator was used (``predict``, ``forecast``, ...) before ``fit``.
 
@@ -109,4 +199,16 @@ class ConstantSeriesWarning(UserWarning):
     ...     warnings.warn("column 'y' is constant", ConstantSeriesWarning)
     >>> caught[0].category.__name__
     'ConstantSeriesWarning'
+    """
+
+
+class ModelVersionWarning(UserWarning):
+    """A model file from a newer minor forecastkit format, or saved with a newer Keras.
+
+    It loads, but details added since may be ignored: upgrading is safer.
+
+    Examples
+    --------
+    >>> issubclass(ModelVersionWarning, UserWarning)
+    True
     """

@@ -540,6 +540,8 @@ def load_long(est, model, manifest: dict, arrays: dict, path):
             history=history,
             best_epoch=fitted["best_epoch"],
         )
+    except ModelFileError:
+        raise
     except (KeyError, TypeError, ValueError) as err:
         raise ModelFileError(
             f"{path!r} has an incomplete or invalid forecastkit manifest for a long-format "

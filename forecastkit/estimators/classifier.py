@@ -321,6 +321,8 @@ class SequenceClassifier(KerasEstimatorMixin, ClassifierMixin, BaseEstimator):
             est._set_fitted(
                 model=model, classes=classes, history=history, best_epoch=fitted["best_epoch"]
             )
+        except ModelFileError:
+            raise
         except (KeyError, TypeError, ValueError) as err:
             raise ModelFileError(
                 f"{path!r} has an incomplete or invalid forecastkit manifest ({err!r}). "

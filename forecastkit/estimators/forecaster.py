@@ -1126,6 +1126,8 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                 if residuals.ndim != 3 or residuals.shape[2] != len(est.targets_):
                     raise ValueError(f"calibration_residuals of shape {residuals.shape}")
                 est._calibration = residuals
+        except ModelFileError:
+            raise
         except (KeyError, TypeError, ValueError) as err:
             raise ModelFileError(
                 f"{path!r} has an incomplete or invalid forecastkit manifest ({err!r}). "

@@ -126,9 +126,7 @@ class LocalForecasters(BaseEstimator):
             fitted = Parallel(n_jobs=self.n_jobs, backend="loky")(
                 delayed(_fit_one)(est, series) for est, series in jobs
             )
-        self.estimators_ = {
-            uid: out for (uid, _), out in zip(parts, fitted, strict=True)
-        }
+        self.estimators_ = {uid: out for (uid, _), out in zip(parts, fitted, strict=True)}
         self.seeds_ = seeds
         return self
 
@@ -254,24 +252,43 @@ class LocalForecasters(BaseEstimator):
         """
         import tempfile
 
-        import forecastkit
-        from forecastkit.exceptions import ModelFileError
+        from forecastkit.estimators.classifier import SequenceClassifier
+        from forecastkit.estimators.forecaster import Forecaster
+        from forecastkit.estimators.sequence_regressor import SequenceRegressor
+        from forecastkit.exceptions import ModelFileError, UnsafeModelFileError
         from forecastkit.persistence import decode_params, load_bundle
 
+        kinds = {k.__name__: k for k in (Forecaster, SequenceRegressor, SequenceClassifier)}
         with tempfile.TemporaryDirectory(prefix="forecastkit-") as tmp:
             manifest, paths = load_bundle(path, estimator=cls.__name__, folder=tmp)
             try:
-                kind = getattr(forecastkit, manifest["template"]["class"])
+                name = manifest["template"]["class"]
+                if name not in kinds:
+                    raise UnsafeModelFileError(
+                        f"{os.fspath(path)!r}: member 'forecastkit-bundle.json' names template "
+                        f"class {name!r:.100}, not one of {sorted(kinds)}. Nothing was imported "
+                        "or run; do not use this file."
+                    )
+                kind = kinds[name]
                 template = kind(**decode_params(manifest["template"]["params"]))
-                out = cls(template, **manifest["params"])
+                params = manifest["params"]
+                if not all(
+                    v is None or isinstance(v, bool | int | float | str) for v in params.values()
+                ):
+                    raise ValueError("LocalForecasters parameters must be plain values")
+                out = cls(template, **params)
                 estimators, seeds = {}, {}
                 for member in manifest["series"]:
                     uid = member["id"]
+                    if isinstance(uid, bool) or not isinstance(uid, str | int):
+                        raise ValueError(f"series id {uid!r:.40} is not a string or an integer")
                     keras_path = paths[member["file"]] + ".keras"  # Keras needs the suffix
                     os.replace(paths[member["file"]], keras_path)
                     estimators[uid] = kind.load(keras_path)
                     seeds[uid] = int(member["seed"])
-            except (KeyError, TypeError, AttributeError) as err:
+            except ModelFileError:
+                raise
+            except (KeyError, TypeError, AttributeError, ValueError) as err:
                 raise ModelFileError(
                     f"{path!r} has an incomplete or invalid LocalForecasters manifest "
                     f"({type(err).__name__}: {err}). Save the model again."

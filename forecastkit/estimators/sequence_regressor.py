@@ -481,6 +481,8 @@ class SequenceRegressor(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                 raise ValueError(f"{fitted['n_states']} saved states for {len(variables)}")
             for i, variable in enumerate(variables):
                 variable.assign(np.asarray(arrays[f"state_{i}"], dtype=np.float32))
+        except ModelFileError:
+            raise
         except (KeyError, TypeError, ValueError) as err:
             raise ModelFileError(
                 f"{path!r} has an incomplete or invalid forecastkit manifest ({err!r}). "

@@ -668,7 +668,7 @@ def _keras_config_problem(config: Any) -> str | None:
                 return
             problems.append(
                 f"class {name!r:.80} of module {module!r:.80} (registered as {registered!r:.80})"
-                f" at {where}"
+                f" at {where or '/'}"
             )
         elif key in ("activation", "recurrent_activation") and value not in _KERAS_ACTIVATIONS:
             problems.append(f"activation {value!r:.80} at {where}")

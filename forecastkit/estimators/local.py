@@ -126,7 +126,9 @@ class LocalForecasters(BaseEstimator):
             fitted = Parallel(n_jobs=self.n_jobs, backend="loky")(
                 delayed(_fit_one)(est, series) for est, series in jobs
             )
-        self.estimators_ = {uid: out for (uid, _), out in zip(parts, fitted, strict=True)}
+        self.estimators_ = {
+            uid: out for (uid, _), out in zip(parts, fitted, strict=True)
+        }
         self.seeds_ = seeds
         return self
 

@@ -331,7 +331,7 @@ def _full_manifest(manifest: dict[str, Any], checksums: dict[str, str]) -> str:
         **manifest,
         "checksums": checksums,
     }
-    return json.dumps(full, indent=2, sort_keys=True, allow_nan=False)
+    return json.dumps(full, indent=2, sort_keys=True)
 
 
 # ----------------------------------------------------------------------------- loading
@@ -670,7 +670,9 @@ def _keras_config_problem(config: Any) -> str | None:
                 f"class {name!r:.80} of module {module!r:.80} (registered as {registered!r:.80})"
                 f" at {where or '/'}"
             )
-        elif key in ("activation", "recurrent_activation") and value not in _KERAS_ACTIVATIONS:
+        elif key in ("activation", "recurrent_activation") and not (
+            value is None or value in _KERAS_ACTIVATIONS
+        ):
             problems.append(f"activation {value!r:.80} at {where}")
 
     try:

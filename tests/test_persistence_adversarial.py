@@ -619,6 +619,30 @@ def test_bundle_refusals(bundle, tmp_path):
     assert LocalForecasters.load(bundle).forecast(1).shape == (2, 3)
 
 
+def test_a_newer_bundle_and_newer_members_give_one_warning(bundle, tmp_path):
+    def newer(data: bytes) -> bytes:  # a member .keras from a newer minor format
+        src, dst = tmp_path / "in.keras", tmp_path / "out.keras"
+        src.write_bytes(data)
+        return rewrite(src, dst, manifest=lambda d: d.update(format_minor=9)).read_bytes()
+
+    with zipfile.ZipFile(bundle) as z:
+        contents = {n: z.read(n) for n in z.namelist()}
+    doc = json.loads(contents["forecastkit-bundle.json"])
+    for name in doc["checksums"]:
+        contents[name] = newer(contents[name])
+        doc["checksums"][name] = _sha(contents[name])
+    doc["format_minor"] = 9
+    contents["forecastkit-bundle.json"] = json.dumps(doc).encode()
+    path = tmp_path / "newer.zip"
+    with zipfile.ZipFile(path, "w") as out:
+        for name, data in contents.items():
+            out.writestr(name, data)
+    with pytest.warns(ModelVersionWarning) as caught:
+        loaded = LocalForecasters.load(path)
+    assert len(caught) == 1 and "format 1.9" in str(caught[0].message)
+    assert loaded.forecast(1).shape == (2, 3)
+
+
 # --------------------------------------------------------------------------- save side
 @pytest.mark.parametrize("name", [".keras", ""])
 def test_save_without_a_file_name_is_a_clear_error(saved, tmp_path, name):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import warnings
 import zlib
 
 import numpy as np
@@ -261,7 +263,10 @@ class LocalForecasters(BaseEstimator):
         from forecastkit.persistence import decode_params, load_bundle
 
         kinds = {k.__name__: k for k in (Forecaster, SequenceRegressor, SequenceClassifier)}
-        with tempfile.TemporaryDirectory(prefix="forecastkit-") as tmp:
+        with (
+            tempfile.TemporaryDirectory(prefix="forecastkit-") as tmp,
+            _one_version_warning(),
+        ):
             manifest, paths = load_bundle(path, estimator=cls.__name__, folder=tmp)
             try:
                 name = manifest["template"]["class"]
@@ -351,3 +356,23 @@ def _fit_one(est, series: pd.Series):
     parameter (an optimizer or scaler instance, callbacks) comes back as it was.
     """
     return est.fit(series)
+
+
+@contextlib.contextmanager
+def _one_version_warning():
+    """Pass on the first ModelVersionWarning only: a bundle and its members warn alike.
+
+    Warnings are passed on after a successful load (an error is reported alone).
+    """
+    from forecastkit.exceptions import ModelVersionWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ModelVersionWarning)
+        yield
+    seen = False
+    for w in caught:
+        if issubclass(w.category, ModelVersionWarning):
+            if seen:
+                continue
+            seen = True
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)

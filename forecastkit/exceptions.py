@@ -11,11 +11,16 @@ Hierarchy::
         ├── DataError        (also ValueError)  bad input data: NaN, too short, dtype, index
         ├── ParameterError   (also ValueError)  bad argument value: window <= 0, horizon, sizes
         ├── ModelFileError   (also ValueError)  corrupt, foreign or tampered saved model file
+        ├── ResumeError      (also ValueError)  a resume_dir backup of a different fit
+        ├── TrainingDivergedError (also RuntimeError)  the loss was never finite (or never
+        │                                       better than the untrained network)
+        ├── MissingDependencyError (also ImportError)  an optional extra is not installed
         └── NotFittedError   (also sklearn.exceptions.NotFittedError, so ValueError and
                               AttributeError)   an estimator used before fit
 
     UserWarning
-    └── ConstantSeriesWarning   a constant column: works, but its scaled values are all zero
+    ├── ConstantSeriesWarning   a constant column: works, but its scaled values are all zero
+    └── TrainingDivergedWarning the loss became NaN or inf; the best earlier weights were kept
 
 Examples
 --------
@@ -35,9 +40,13 @@ __all__ = [
     "ConstantSeriesWarning",
     "DataError",
     "ForecastkitError",
+    "MissingDependencyError",
     "ModelFileError",
     "NotFittedError",
     "ParameterError",
+    "ResumeError",
+    "TrainingDivergedError",
+    "TrainingDivergedWarning",
 ]
 
 
@@ -81,6 +90,39 @@ class ModelFileError(ForecastkitError, ValueError):
     """
 
 
+class ResumeError(ForecastkitError, ValueError):
+    """A ``resume_dir`` holds the backup of a different fit (other network, data or options).
+
+    Examples
+    --------
+    >>> issubclass(ResumeError, ValueError)
+    True
+    """
+
+
+class TrainingDivergedError(ForecastkitError, RuntimeError):
+    """Training diverged and no epoch gave usable weights (lower the learning rate).
+
+    Raised when the loss became NaN or inf and no earlier epoch had a finite loss better
+    than the untrained network's; a fitted estimator's weights are always finite.
+
+    Examples
+    --------
+    >>> issubclass(TrainingDivergedError, RuntimeError)
+    True
+    """
+
+
+class MissingDependencyError(ForecastkitError, ImportError):
+    """An optional package is missing; the message names the extra that installs it.
+
+    Examples
+    --------
+    >>> issubclass(MissingDependencyError, ImportError)
+    True
+    """
+
+
 class NotFittedError(ForecastkitError, sklearn.exceptions.NotFittedError):
     """An estimator was used (``predict``, ``forecast``, ...) before ``fit``.
 
@@ -109,4 +151,17 @@ class ConstantSeriesWarning(UserWarning):
     ...     warnings.warn("column 'y' is constant", ConstantSeriesWarning)
     >>> caught[0].category.__name__
     'ConstantSeriesWarning'
+    """
+
+
+class TrainingDivergedWarning(UserWarning):
+    """The loss became NaN or inf during training; the best finite epoch's weights were kept.
+
+    The message names the epoch where training diverged, the epoch restored and the fix
+    (a lower ``learning_rate``).
+
+    Examples
+    --------
+    >>> issubclass(TrainingDivergedWarning, UserWarning)
+    True
     """

@@ -364,9 +364,10 @@ def _decode(value):
 def encode_params(params: dict[str, Any]) -> dict[str, Any]:
     """Make an estimator's ``get_params()`` JSON-safe for the manifest.
 
-    Callbacks and a ``distribution`` strategy are dropped (stored as None: they belong to
-    the training run, not to the saved model) and an optimizer instance is stored by name;
-    tuples, NumPy scalars and scikit-learn transformers are encoded without pickle.
+    Callbacks, a ``distribution`` strategy, ``resume_dir`` and ``log_dir`` are dropped
+    (stored as None: they belong to the training run, not to the saved model) and an
+    optimizer instance is stored by name; tuples, NumPy scalars and scikit-learn
+    transformers are encoded without pickle.
 
     Examples
     --------
@@ -379,8 +380,12 @@ def encode_params(params: dict[str, Any]) -> dict[str, Any]:
     # carries them, and __init__ takes only top-level names.
     params = {k: v for k, v in params.items() if "__" not in k}
     params["callbacks"] = None
-    if "distribution" in params:
-        params["distribution"] = None
+    # Run-time settings of the machine that trained, not of the model: a loaded model
+    # refitted elsewhere must neither resume an unrelated backup nor write logs to a path
+    # of another machine.
+    for name in ("distribution", "resume_dir", "log_dir"):
+        if name in params:
+            params[name] = None
     if not isinstance(params.get("optimizer", ""), str):
         params["optimizer"] = params["optimizer"].name
     return {k: _encode(v) for k, v in params.items()}

@@ -29,6 +29,7 @@ __all__ = [
     "TrainingBackup",
     "default_callbacks",
     "fit_fingerprint",
+    "learning_rate",
     "new_run_dir",
     "reset_states",
     "tensorboard_callback",
@@ -72,14 +73,31 @@ class AtomicCheckpoint(keras.callbacks.Callback):
             self.model.save(tmp)
 
 
+def learning_rate(model: keras.Model) -> float:
+    """Return the current learning rate of ``model``'s optimizer as a float.
+
+    ``Variable.numpy()`` rather than ``keras.ops.convert_to_numpy``: the latter goes
+    through ``numpy.array``, which warns (DeprecationWarning, NumPy 2) for some optimizers'
+    learning-rate variables, e.g. SGD's.
+
+    Examples
+    --------
+    >>> from forecastkit.models.builders import build_regressor
+    >>> m = build_regressor(window=3, n_features=1, horizon=1, n_targets=1, units=(2,))
+    >>> m.compile(optimizer=keras.optimizers.SGD(0.5), loss="mse")
+    >>> learning_rate(m)
+    0.5
+    """
+    value = model.optimizer.learning_rate
+    return float(value.numpy() if hasattr(value, "numpy") else value)
+
+
 class LearningRateLogger(keras.callbacks.Callback):
     """Record the optimizer's learning rate of every epoch in ``logs["learning_rate"]``."""
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
-            logs["learning_rate"] = float(
-                keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)
-            )
+            logs["learning_rate"] = learning_rate(self.model)
 
 
 class StopOnNonFinite(keras.callbacks.Callback):
@@ -117,7 +135,7 @@ class StopOnNonFinite(keras.callbacks.Callback):
                 self._check(value)
 
     def _check(self, value) -> None:
-        if value is not None and not np.all(np.isfinite(value)):
+        if value is not None and not np.all(np.isfinite(keras.ops.convert_to_numpy(value))):
             if self.epoch is None:
                 self.epoch = self._current
             self.model.stop_training = True
@@ -176,7 +194,34 @@ def tensorboard_callback(log_dir) -> keras.callbacks.TensorBoard:
             'pip install "forecastkit[tensorboard]" (or pip install tensorboard), or leave '
             "log_dir=None."
         ) from err
-    return keras.callbacks.TensorBoard(log_dir=new_run_dir(log_dir), write_graph=True)
+    return _TensorBoard(log_dir=new_run_dir(log_dir), write_graph=True)
+
+
+class _TensorBoard(keras.callbacks.TensorBoard):
+    """Keras's TensorBoard, also writing the op graph of the network's forward pass.
+
+    Keras writes the conceptual graph (the layers, tag ``keras``) and the op graph of the
+    train function only when that function exposes one, which a Keras 3 train function
+    compiled with XLA does not; the forward pass is traced instead (tracing runs nothing,
+    so no weight or carried state changes).
+    """
+
+    def _collect_learning_rate(self, logs):
+        logs["learning_rate"] = learning_rate(self.model)  # no NumPy 2 DeprecationWarning
+        return logs
+
+    def _write_keras_model_train_graph(self):
+        import tensorflow as tf
+
+        model = self.model
+        specs = [tf.TensorSpec(t.shape, t.dtype) for t in model.inputs]
+        graph = (
+            tf.function(lambda *x: model(list(x) if len(x) > 1 else x[0], training=False))
+            .get_concrete_function(*specs)
+            .graph
+        )
+        with self._train_writer.as_default():
+            self.summary.graph(graph)
 
 
 def fit_fingerprint(model: keras.Model, **options) -> str:

@@ -389,9 +389,7 @@ class TrainingBackup(keras.callbacks.BackupAndRestore):
                 variable.assign(arrays[f"seed_{i}"])
             stopping = self._early_stopping()
             if stopping is not None and meta.get("n_best_weights") is not None:
-                stopping.best_weights = [
-                    arrays[f"best_{i}"] for i in range(meta["n_best_weights"])
-                ]
+                stopping.best_weights = [arrays[f"best_{i}"] for i in range(meta["n_best_weights"])]
         for cb, state in zip(self.tracked, meta["callbacks"], strict=True):
             for name, value in state.items():
                 setattr(cb, name, value)

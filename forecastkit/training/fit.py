@@ -220,8 +220,10 @@ def train(
             patience=patience,
             batch_size=batch_size,
             shuffle=shuffle,
-            data=_digest(X, Y),
-            validation=None if validation is None else _digest(*_pair(validation)),
+            data=_digest(X) if streamed else _digest(X, Y),
+            validation=None
+            if validation is None
+            else _digest(*((validation,) if _is_dataset(validation) else validation)),
         )
     if resume_dir is not None and not streamed and shuffle:
         from forecastkit.training.dataset import ArrayBatches
@@ -279,29 +281,27 @@ def train(
     return result
 
 
-def _pair(data) -> tuple:
-    """``(X, Y)`` arrays, or ``(dataset, None)``."""
-    return (data, None) if isinstance(data, keras.utils.PyDataset) else tuple(data)
-
-
-def _digest(X, Y) -> list:
+def _digest(*arrays) -> list:
     """Shapes and the first and last samples of the data, for the fit fingerprint.
 
     Enough to tell two series (or two parts) apart without hashing every window; a
     dataset contributes its length and its first and last samples in sample order (not
     the shuffled order, which depends on the seed).
     """
-    if isinstance(X, keras.utils.PyDataset):
-        n = getattr(X, "n_samples", None)
-        if n is None or not hasattr(X, "take"):
-            return [len(X)]
-        n_batches = len(X)
-        first_last = X.take(np.array([0, n - 1], dtype=np.int64))
-        return [n_batches, n, *_digest(*first_last)]
+    if len(arrays) == 1 and isinstance(arrays[0], keras.utils.PyDataset):
+        data = arrays[0]
+        n = getattr(data, "n_samples", None)
+        if n is None or not hasattr(data, "take"):
+            return [len(data)]
+        return [len(data), n, *_digest(*data.take(np.array([0, n - 1], dtype=np.int64)))]
     return [
-        [list(a.shape), np.asarray(a[:1]).tolist(), np.asarray(a[-1:]).tolist()]
-        for a in (X, Y)
+        None if a is None else [list(a.shape), *(np.asarray(a[k]).tolist() for k in (0, -1))]
+        for a in arrays
     ]
+
+
+def _is_dataset(data) -> bool:
+    return isinstance(data, keras.utils.PyDataset)
 
 
 def _weights_finite(model: keras.Model) -> bool:
@@ -357,8 +357,16 @@ def _evaluate(model, data, batch_size: int) -> float:
         data = (data,)
     if isinstance(data[0], keras.utils.PyDataset):
         logs = model.evaluate(data[0], verbose=0, return_dict=True)
-    else:
-        logs = model.evaluate(*data, batch_size=batch_size, verbose=0, return_dict=True)
+    else:  # (X, Y) or (X, Y, sample_weight)
+        weights = data[2] if len(data) > 2 else None
+        logs = model.evaluate(
+            data[0],
+            data[1],
+            sample_weight=weights,
+            batch_size=batch_size,
+            verbose=0,
+            return_dict=True,
+        )
     reset_states(model)
     value = float(logs["loss"])
     return value if np.isfinite(value) else np.inf

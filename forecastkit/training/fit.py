@@ -83,8 +83,9 @@ def resolve_verbose(verbose) -> int:
     Examples
     --------
     >>> import contextlib, io
-    >>> with contextlib.redirect_stdout(io.StringIO()):
-    ...     resolve_verbose("auto")
+    >>> with contextlib.redirect_stdout(io.StringIO()):  # stdout to a file, not a terminal
+    ...     choice = resolve_verbose("auto")
+    >>> choice
     2
     """
     if verbose == "auto":

@@ -1,6 +1,7 @@
 """Training options of every Keras estimator: resume_dir, log_dir, divergence."""
 
 import json
+import os
 import sys
 import zipfile
 
@@ -200,3 +201,17 @@ def test_finite_but_exploding_epochs_are_refused_rather_than_forecasting_nonsens
 def test_new_parameters_default_to_none(name):
     params = CASES[name][0]().get_params()
     assert params["resume_dir"] is None and params["log_dir"] is None
+
+
+def test_local_forecasters_give_each_series_its_own_resume_dir(tmp_path):
+    from forecastkit import LocalForecasters
+
+    frame = pd.concat(
+        _series(n=40, seed=s).rename("y").rename_axis("ds").reset_index().assign(unique_id=s)
+        for s in ("a", "b")
+    )
+    template = Forecaster(window=5, units=(2,), epochs=1, verbose=0, resume_dir=tmp_path)
+    local = LocalForecasters(template, random_state=0).fit(frame)
+    dirs = {uid: est.resume_dir for uid, est in local.estimators_.items()}
+    assert len(set(dirs.values())) == 2
+    assert all(os.path.dirname(d) == os.fspath(tmp_path) for d in dirs.values())

@@ -239,11 +239,12 @@ def fit_fingerprint(model: keras.Model, **options) -> str:
     >>> fit_fingerprint(m, epochs=2) == fit_fingerprint(m, epochs=3)
     False
     """
+    optimizer = getattr(model, "optimizer", None)  # None before compile
     parts = {
         "model": _without(_without(json.loads(model.to_json()), "seed"), "compile_config"),
         "optimizer": None  # its name is numbered per process ("adam_1"): left out
-        if model.optimizer is None
-        else _without(keras.saving.serialize_keras_object(model.optimizer), "name"),
+        if optimizer is None
+        else _without(keras.saving.serialize_keras_object(optimizer), "name"),
         "options": options,
     }
     text = json.dumps(parts, sort_keys=True, default=repr)

@@ -207,8 +207,8 @@ def test_local_forecasters_give_each_series_its_own_resume_dir(tmp_path):
     from forecastkit import LocalForecasters
 
     frame = pd.concat(
-        _series(n=40, seed=s).rename("y").rename_axis("ds").reset_index().assign(unique_id=s)
-        for s in ("a", "b")
+        _series(n=40, seed=s).rename("y").rename_axis("ds").reset_index().assign(unique_id=uid)
+        for s, uid in enumerate("ab")
     )
     template = Forecaster(window=5, units=(2,), epochs=1, verbose=0, resume_dir=tmp_path)
     local = LocalForecasters(template, random_state=0).fit(frame)

@@ -84,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_test_size(fit, "held out at the end (default 0)", required=False)
     fit.add_argument("--out", required=True, help="where to save the model (ends in .keras)")
     fit.add_argument("--force", action="store_true", help="overwrite an existing --out file")
+    fit.add_argument(
+        "--resume-dir",
+        help="back the training up here every epoch; rerun the same command to resume a "
+        "killed fit (use --seed for the weights of an uninterrupted fit)",
+    )
     fit.set_defaults(func=_cmd_fit)
 
     forecast = sub.add_parser(
@@ -225,6 +230,11 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, help="random seed, for reproducible fits")
     parser.add_argument("--quiet", action="store_true", help="no per-epoch progress on stderr")
+    parser.add_argument(
+        "--log-dir",
+        help="write TensorBoard logs (loss, learning rate, graph) into a new run folder here "
+        '(needs pip install "forecastkit[tensorboard]")',
+    )
 
 
 def _positive_int(text: str) -> int:
@@ -500,6 +510,8 @@ def _make_forecaster(args: argparse.Namespace, *, test_size):
         random_state=args.seed,
         verbose=0 if args.quiet else "auto",
         freq=args.freq,
+        resume_dir=getattr(args, "resume_dir", None),
+        log_dir=args.log_dir,
     )
 
 

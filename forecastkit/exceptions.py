@@ -19,12 +19,17 @@ Hierarchy::
         │   ├── UnsafeModelFileError     content forecastkit never writes: extra or unsafe
         │   │                            member names, oversized members, unknown classes
         │   └── ModelVersionError        written by a newer forecastkit file format (major)
+        ├── ResumeError      (also ValueError)  a resume_dir backup of a different fit
+        ├── TrainingDivergedError (also RuntimeError)  the loss was never finite (or never
+        │                                       better than the untrained network)
+        ├── MissingDependencyError (also ImportError)  an optional extra is not installed
         └── NotFittedError   (also sklearn.exceptions.NotFittedError, so ValueError and
                               AttributeError)   an estimator used before fit
 
     UserWarning
     ├── ConstantSeriesWarning   a constant column: works, but its scaled values are all zero
-    └── ModelVersionWarning     a model file from a newer minor format or a newer Keras
+    ├── ModelVersionWarning     a model file from a newer minor format or a newer Keras
+    └── TrainingDivergedWarning the loss became NaN or inf; the best earlier weights were kept
 
 Examples
 --------
@@ -45,6 +50,7 @@ __all__ = [
     "DataError",
     "ForecastkitError",
     "ForeignModelFileError",
+    "MissingDependencyError",
     "MissingModelFileError",
     "ModelFileError",
     "ModelVersionError",
@@ -52,7 +58,10 @@ __all__ = [
     "NotAnArchiveError",
     "NotFittedError",
     "ParameterError",
+    "ResumeError",
     "TamperedModelFileError",
+    "TrainingDivergedError",
+    "TrainingDivergedWarning",
     "TruncatedModelFileError",
     "UnsafeModelFileError",
 ]
@@ -108,12 +117,35 @@ class MissingModelFileError(ModelFileError):
     """
 
 
+class ResumeError(ForecastkitError, ValueError):
+    """A ``resume_dir`` holds the backup of a different fit (other network, data or options).
+
+    Examples
+    --------
+    >>> issubclass(ResumeError, ValueError)
+    True
+    """
+
+
 class NotAnArchiveError(ModelFileError):
     """The file is not a zip archive at all (text, pickle, HDF5); forecastkit never unpickles.
 
     Examples
     --------
     >>> issubclass(NotAnArchiveError, ModelFileError)
+    True
+    """
+
+
+class TrainingDivergedError(ForecastkitError, RuntimeError):
+    """Training diverged and no epoch gave usable weights (lower the learning rate).
+
+    Raised when the loss became NaN or inf and no earlier epoch had a finite loss better
+    than the untrained network's; a fitted estimator's weights are always finite.
+
+    Examples
+    --------
+    >>> issubclass(TrainingDivergedError, RuntimeError)
     True
     """
 
@@ -171,6 +203,16 @@ class ModelVersionError(ModelFileError):
     """
 
 
+class MissingDependencyError(ForecastkitError, ImportError):
+    """An optional package is missing; the message names the extra that installs it.
+
+    Examples
+    --------
+    >>> issubclass(MissingDependencyError, ImportError)
+    True
+    """
+
+
 class NotFittedError(ForecastkitError, sklearn.exceptions.NotFittedError):
     """An estimator was used (``predict``, ``forecast``, ...) before ``fit``.
 
@@ -210,5 +252,18 @@ class ModelVersionWarning(UserWarning):
     Examples
     --------
     >>> issubclass(ModelVersionWarning, UserWarning)
+    True
+    """
+
+
+class TrainingDivergedWarning(UserWarning):
+    """The loss became NaN or inf during training; the best finite epoch's weights were kept.
+
+    The message names the epoch where training diverged, the epoch restored and the fix
+    (a lower ``learning_rate``).
+
+    Examples
+    --------
+    >>> issubclass(TrainingDivergedWarning, UserWarning)
     True
     """

@@ -151,7 +151,18 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
     verbose : {0, 1, 2, "auto"}, default="auto"
         "auto": Keras's progress bar on a terminal, one line per epoch otherwise.
     callbacks : list of keras callbacks or None
-        Added to the defaults (early stopping, checkpoint, plateau, TerminateOnNaN).
+        Added to the defaults (early stopping, checkpoint, plateau, stop on NaN).
+    resume_dir : str or path, optional
+        Folder where the training state is backed up after every epoch (Keras's
+        ``BackupAndRestore``, extended): a fit killed at epoch k and started again with the
+        same ``resume_dir`` continues from epoch k and, with a set ``random_state``, ends
+        with the weights of an uninterrupted fit. The backup (a ``forecastkit-backup``
+        subfolder) is deleted when the fit completes; use one folder per fit. Not saved
+        with the model. See "Resumable training" in the user guide.
+    log_dir : str or path, optional
+        Write TensorBoard logs (training and validation loss, learning rate, the model
+        graph) of every fit into a fresh ``run-YYYYmmdd-HHMMSS-N`` folder under it; needs
+        ``pip install "forecastkit[tensorboard]"``. Not saved with the model.
     target : str or list of str, optional
         Column(s) to predict when the series is a DataFrame with several columns.
     freq : str, optional
@@ -222,6 +233,8 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         random_state: int | None = None,
         verbose="auto",
         callbacks=None,
+        resume_dir=None,
+        log_dir=None,
         target=None,
         freq=None,
         id_col: str = "unique_id",
@@ -249,6 +262,8 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self.resume_dir = resume_dir
+        self.log_dir = log_dir
         self.target = target
         self.freq = freq
         self.id_col = id_col
@@ -429,6 +444,9 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                 patience=check_window(self.patience, name="patience"),
                 callbacks=list(self.callbacks or []),
                 verbose=self.verbose,
+                resume_dir=self.resume_dir,
+                log_dir=self.log_dir,
+                seed=seed,
             )
         for dataset in (data[0], validation):  # TensorFlow keeps them alive after fit
             if isinstance(dataset, WindowDataset):

@@ -275,7 +275,7 @@ class TimeAxis:
         if problem is None:
             try:
                 first = labels[0]
-                if first < expected[0]:
+                if last is not None and first <= last:
                     problem = (
                         f"`{argname}` overlaps the fitted series: its first label {first!s} is "
                         f"not after the last fitted label {last!s}. Pass only the new steps, "

@@ -15,7 +15,8 @@ Hierarchy::
                               AttributeError)   an estimator used before fit
 
     UserWarning
-    └── ConstantSeriesWarning   a constant column: works, but its scaled values are all zero
+    ├── ConstantSeriesWarning   a constant column: works, but its scaled values are all zero
+    └── DroppedStepsWarning     a stateful fit leaves out the steps that do not fill a batch
 
 Examples
 --------
@@ -34,6 +35,7 @@ import sklearn.exceptions
 __all__ = [
     "ConstantSeriesWarning",
     "DataError",
+    "DroppedStepsWarning",
     "ForecastkitError",
     "ModelFileError",
     "NotFittedError",
@@ -109,4 +111,21 @@ class ConstantSeriesWarning(UserWarning):
     ...     warnings.warn("column 'y' is constant", ConstantSeriesWarning)
     >>> caught[0].category.__name__
     'ConstantSeriesWarning'
+    """
+
+
+class DroppedStepsWarning(UserWarning):
+    """A fit leaves out training steps that do not fill a whole batch.
+
+    A stateful :class:`~forecastkit.SequenceRegressor` trains on ``batch_size`` streams of
+    whole ``time_steps`` chunks, so the last steps of the training part that do not fill a
+    batch (fewer than ``batch_size * time_steps``) are not trained on. The message says how
+    many and how to use them (a training part that is a multiple of
+    ``batch_size * time_steps``); silence it with
+    ``warnings.filterwarnings("ignore", category=DroppedStepsWarning)`` when that is fine.
+
+    Examples
+    --------
+    >>> issubclass(DroppedStepsWarning, UserWarning)
+    True
     """

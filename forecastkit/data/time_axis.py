@@ -260,7 +260,7 @@ class TimeAxis:
         >>> axis.check_continued_by(pd.DatetimeIndex(["2020-03-01"]))
         Traceback (most recent call last):
         ...
-        forecastkit.exceptions.DataError: `y` overlaps the fitted series: ...
+        forecastkit.exceptions.DataError: `y` must continue the fitted series, but it overlaps ...
         """
         last = self.labels(self.n_steps - 1, self.n_steps)[0] if self.n_steps else None
         if len(labels) == 0:
@@ -277,22 +277,25 @@ class TimeAxis:
                 first = labels[0]
                 if last is not None and first <= last:
                     problem = (
-                        f"`{argname}` overlaps the fitted series: its first label {first!s} is "
-                        f"not after the last fitted label {last!s}. Pass only the new steps, "
+                        f"`{argname}` must continue the fitted series, but it overlaps it: its "
+                        f"first label {first!s} is not after the last fitted label {last!s}. "
+                        f"Pass only the new steps, "
                         f"e.g. `{argname}[{argname}.index > last_fitted_label]`."
                     )
                 elif first > expected[0]:
                     problem = (
-                        f"`{argname}` leaves a gap after the fitted series: its first label is "
-                        f"{first!s}, the next step is {expected[0]!s}. Pass the missing steps "
+                        f"`{argname}` must continue the fitted series, but it leaves a gap: its "
+                        f"first label is {first!s}, the next step is {expected[0]!s}. Pass the "
+                        f"missing steps "
                         f"too (fill them, e.g. with `.asfreq(...)` and `.interpolate()`)."
                     )
             except TypeError:  # labels of another type (compared above already)
                 problem = None
         if problem is None:
-            i = int(np.flatnonzero(np.asarray(labels != expected))[0])
+            differ = np.flatnonzero(np.asarray(labels != expected))
+            i = int(differ[0]) if len(differ) else 0
             problem = (
-                f"`{argname}` does not follow the fitted spacing "
+                f"`{argname}` must continue the fitted series at the fitted spacing "
                 f"(freq={self.freq or self.step!r}): label {labels[i]!s} at position {i} should "
                 f"be {expected[i]!s}. Pass the steps {expected[0]!s} to {expected[-1]!s}, in "
                 f"order, at the fitted frequency (resample first if needed)."

@@ -11,6 +11,7 @@ prediction time the state carries from one ``predict`` call to the next (streami
 from __future__ import annotations
 
 import logging
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,12 @@ from forecastkit.estimators._keras import (
     history_from_manifest,
     history_to_manifest,
 )
-from forecastkit.exceptions import DataError, ModelFileError, ParameterError
+from forecastkit.exceptions import (
+    DataError,
+    DroppedStepsWarning,
+    ModelFileError,
+    ParameterError,
+)
 
 __all__ = ["SequenceRegressor"]
 
@@ -46,7 +52,9 @@ class SequenceRegressor(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
     sin -> cos tutorials). Training: the training part is cut into ``batch_size``
     contiguous streams; batch ``k + 1``, row ``j`` continues batch ``k``, row ``j`` (see
     :func:`~forecastkit.data.windows.make_stream_batches`; the last steps that do not fill a
-    whole batch, fewer than ``batch_size * time_steps``, are not used). Batches are never
+    whole batch, fewer than ``batch_size * time_steps``, are not used, and a
+    :class:`~forecastkit.exceptions.DroppedStepsWarning` says how many and how to avoid it).
+    Batches are never
     shuffled; one :class:`~forecastkit.training.callbacks.ResetStatesCallback` zeroes the
     state at the start of every epoch and around every validation pass. Prediction: a
     batch-1 twin of the trained network (same builder, weights copied) reads X in one pass
@@ -185,6 +193,12 @@ class SequenceRegressor(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         Returns
         -------
         self
+
+        Warns
+        -----
+        DroppedStepsWarning
+            Stateful only: when the training part is not a multiple of
+            ``batch_size * time_steps``, with the number of steps left out and the fix.
         """
         from forecastkit.models.builders import build_sequence_regressor
         from forecastkit.training.callbacks import ResetStatesCallback
@@ -237,7 +251,18 @@ class SequenceRegressor(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         X_train = _samples(x_scaled[:n_train], streams, time_steps)
         Y_train = _samples(y_scaled[:n_train], streams, time_steps)
         n_dropped = n_train - len(X_train) * time_steps
-        if n_dropped:
+        if n_dropped and stateful:
+            warnings.warn(
+                f"{n_dropped} of the {n_train} training steps (the last ones before the "
+                f"validation part) do not fill a whole stateful batch of batch_size={batch_size}"
+                f" x time_steps={time_steps} = {need} steps and are not trained on. To train on "
+                f"every step, make the training part a multiple of {need} steps: e.g. "
+                f"val_size={n_val + n_dropped} (those steps then validate), or a batch_size "
+                f"or time_steps that divides {n_train}.",
+                DroppedStepsWarning,
+                stacklevel=2,
+            )
+        elif n_dropped:
             logger.info(
                 "%d of the %d training steps do not fill a whole %s and are not used.",
                 n_dropped,

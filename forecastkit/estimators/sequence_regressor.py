@@ -525,6 +525,11 @@ def _check_input(data, name: str, names: tuple[str, ...] | None = None) -> Check
     """Check one series (every column is used); for predict, match the fitted ``names``."""
     if data is None:
         raise DataError(f"`{name}` is required: pass a series, DataFrame or array.")
+    if not isinstance(data, pd.Series | pd.DataFrame | np.ndarray | list | tuple):
+        raise DataError(
+            f"`{name}` must be a pandas Series or DataFrame, or a NumPy array; got "
+            f"{type(data).__name__}. Convert it, e.g. `np.asarray(values, dtype=float)`."
+        )
     if isinstance(data, np.ndarray | list | tuple) and np.ndim(data) > 2:
         raise DataError(
             f"`{name}` must be 1-D (n_steps,) or 2-D (n_steps, n_columns); got shape "

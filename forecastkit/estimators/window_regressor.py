@@ -280,6 +280,7 @@ class WindowRegressor(RegressorMixin, BaseEstimator):
                 values = np.concatenate([self.values_, new])
                 axis, start = self.time_axis_.extend(len(new)), len(self.values_)
             else:
+                self.time_axis_.check_same_grid(checked.axis, argname="X")
                 values, axis, start = new, checked.axis, w
         if len(values) <= start:
             raise DataError(

@@ -551,12 +551,10 @@ def _read_csv(path: Path, *, sep: str, encoding: str, decimal: str, thousands: s
             "or cp1252."
         ) from None
     try:
-        frame = pd.read_csv(
-            path, sep=sep, encoding=encoding, decimal=decimal, thousands=thousands
-        )
+        frame = pd.read_csv(path, sep=sep, encoding=encoding, decimal=decimal, thousands=thousands)
     except UnicodeDecodeError as err:
         raise CommandError(
-            f"{str(path)!r} is not {encoding} text (byte {err.object[err.start:err.end]!r} at "
+            f"{str(path)!r} is not {encoding} text (byte {err.object[err.start : err.end]!r} at "
             f"position {err.start}); pass its encoding, e.g. --encoding latin-1 (or cp1252)."
         ) from err
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as err:

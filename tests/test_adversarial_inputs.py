@@ -391,3 +391,10 @@ def test_junk_series_are_accepted_or_refused_with_forecastkit_errors(fitted, row
     except (DataError, ParameterError):
         pass
     pd.testing.assert_series_equal(fitted.forecast(2), before)
+
+
+@pytest.mark.parametrize("make", [NaiveForecaster, lambda: WindowRegressor(Ridge(), window=2)])
+def test_one_series_estimators_refuse_a_long_frame_naming_the_alternatives(make):
+    frame = _long(np.tile(pd.date_range("2024-01-01", periods=30, freq="D"), 2))
+    with pytest.raises(DataError, match=r"long-format frame.*LocalForecasters"):
+        make().fit(frame)

@@ -202,9 +202,7 @@ def check_series(
             values32 = values32.view()  # a read-only view: the caller's array stays writable
             values32.flags.writeable = False
     values = values32
-    constant = (
-        warn_constant and values.shape[0] > 1 and (values.min(axis=0) == values.max(axis=0))
-    )
+    constant = warn_constant and values.shape[0] > 1 and (values.min(axis=0) == values.max(axis=0))
     if np.any(constant):
         columns = [n for n, c in zip(names, constant, strict=True) if c]
         warnings.warn(

@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from forecastkit.data.long import is_long_frame
 from forecastkit.data.validation import CheckedSeries, check_series
 from forecastkit.exceptions import DataError
 
-__all__ = ["assemble", "check_rows", "n_rows"]
+__all__ = ["assemble", "check_rows", "n_rows", "refuse_long_frame"]
 
 
 def _as_frame(data, prefix: str, index: pd.Index | None) -> pd.DataFrame:
@@ -74,6 +75,8 @@ def assemble(X, y, *, target=None, freq=None, copy=True) -> tuple[CheckedSeries,
     """
     _refuse_sparse(X, "X")
     _refuse_sparse(y, "y")
+    refuse_long_frame(X)
+    refuse_long_frame(y)
     if y is None:
         if X is None:
             raise DataError("`fit` needs a series: call fit(y) or fit(X, y).")
@@ -140,3 +143,14 @@ def check_rows(data, argname: str) -> np.ndarray:
     else:
         target = list(range(np.shape(data)[1] if np.ndim(data) == 2 else 1))
     return check_series(data, target=target, name=argname, warn_constant=False).values
+
+
+def refuse_long_frame(data) -> None:
+    """Refuse a long-format frame (``unique_id``, ``ds``, ``y``) where one series is expected."""
+    if is_long_frame(data):
+        raise DataError(
+            "This looks like a long-format frame of many series (columns 'unique_id' and "
+            "'ds'), but this estimator fits one series. Fit them with Forecaster (one global "
+            "model) or LocalForecasters(estimator) (one model per series), or select one "
+            "series: frame[frame.unique_id == uid].set_index('ds')['y']."
+        )

@@ -335,7 +335,7 @@ class TimeAxis:
             zone, other_zone = _zone(self.start), _zone(other.start)
             if zone != other_zone:
                 raise DataError(_zone_message(argname, other_zone, zone))
-        if other.step != self.step:
+        if other.step != self.step and not _same_labels(other, self.step):
             raise DataError(
                 f"`{argname}` has freq {other.freq!r}, but the model was fitted on freq "
                 f"{self.freq!r}: its steps are not the ones the model learned. Resample "
@@ -500,6 +500,16 @@ def check_time_zones(labels, *, argname: str = "index") -> None:
             f"`pd.to_datetime(labels, utc=True)` (then `.tz_convert(...)` to a local zone), "
             f"or `.tz_localize(...)` the labels that have no time zone."
         )
+
+
+def _same_labels(axis: TimeAxis, step) -> bool:
+    """Whether ``axis`` has the same labels with ``step`` (QS-OCT and QS-JAN from January)."""
+    if axis.kind != "datetime":
+        return False
+    try:
+        return axis.index().equals(dataclasses.replace(axis, step=step).index())
+    except (TypeError, ValueError):
+        return False
 
 
 def _zone(stamp) -> str | None:

@@ -137,7 +137,9 @@ class SequenceRegressor(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
     --------
     >>> from forecastkit import SequenceRegressor, datasets
     >>> x, y = datasets.make_sin_cos(n=1000, stop=100.0)
-    >>> m = SequenceRegressor(units=(4,), batch_size=8, epochs=1, random_state=0).fit(x, y)
+    >>> # 800 training steps: whole batches of 8 streams x 20 steps (nothing left out)
+    >>> m = SequenceRegressor(units=(4,), batch_size=8, val_size=200, epochs=1, random_state=0)
+    >>> m = m.fit(x, y)
     >>> pred = m.predict(x[:30])                  # the state now carries on to step 30
     >>> pred.name, len(pred), len(m.predict(x[30:60]))
     ('cos', 30, 30)
@@ -398,7 +400,7 @@ class SequenceRegressor(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         --------
         >>> from forecastkit import SequenceRegressor, datasets
         >>> x, y = datasets.make_sin_cos(n=400, stop=40.0)
-        >>> m = SequenceRegressor(units=(4,), batch_size=4, epochs=1).fit(x, y)
+        >>> m = SequenceRegressor(units=(4,), batch_size=4, val_size=80, epochs=1).fit(x, y)
         >>> first = m.predict(x[:50])
         >>> m.reset_state().predict(x[:50]).equals(first)
         True
@@ -436,7 +438,7 @@ class SequenceRegressor(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         >>> import tempfile, os
         >>> from forecastkit import SequenceRegressor, datasets
         >>> x, y = datasets.make_sin_cos(n=400, stop=40.0)
-        >>> m = SequenceRegressor(units=(4,), batch_size=4, epochs=1).fit(x, y)
+        >>> m = SequenceRegressor(units=(4,), batch_size=4, val_size=80, epochs=1).fit(x, y)
         >>> path = os.path.join(tempfile.mkdtemp(), "sin_cos.keras")
         >>> m.save(path)
         >>> SequenceRegressor.load(path).predict(x).equals(m.predict(x))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -398,3 +399,30 @@ def test_one_series_estimators_refuse_a_long_frame_naming_the_alternatives(make)
     frame = _long(np.tile(pd.date_range("2024-01-01", periods=30, freq="D"), 2))
     with pytest.raises(DataError, match=r"long-format frame.*LocalForecasters"):
         make().fit(frame)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from(["a", "b", None, 1]), _junk_labels, _junk_values), max_size=10
+    ),
+    zone=st.sampled_from([None, "UTC", "Asia/Tokyo"]),
+)
+def test_junk_long_frames_are_split_or_refused_with_forecastkit_errors(rows, zone):
+    """Random long frames (ids, labels and zones mixed) split or raise DataError, never raw."""
+    stamps = [  # every other datetime label in the drawn time zone
+        pd.Timestamp(label).tz_localize(zone) if isinstance(label, datetime) and i % 2 else label
+        for i, (_, label, _) in enumerate(rows)
+    ]
+    frame = pd.DataFrame(
+        {
+            "unique_id": pd.Series([uid for uid, _, _ in rows], dtype=object),
+            "ds": pd.Series(stamps, dtype=object),
+            "y": pd.Series([value for _, _, value in rows], dtype=object).infer_objects(),
+        }
+    )
+    try:
+        parts = split_long(frame)
+    except (DataError, ParameterError):
+        return
+    assert all(np.isfinite(s.values).all() for _, s in parts)

@@ -133,7 +133,16 @@ def split_long(
                 f"Series {uid!r} has missing time labels in {time_col!r}. Fill or drop them."
             )
         series = pd.Series(group[target_col].to_numpy(), index=index, name=target_col)
-        series = series.sort_index(kind="stable")
+        try:
+            series = series.sort_index(kind="stable")
+        except TypeError:  # labels that cannot be compared: 3 and a timestamp
+            kinds = sorted({type(label).__name__ for label in index})
+            raise DataError(
+                f"Series {uid!r} has time labels of several types {kinds} in {time_col!r}. "
+                f"Use one kind of label for every row: datetimes (e.g. "
+                f"`frame[{time_col!r}] = pd.to_datetime(frame[{time_col!r}])`), periods or "
+                f"integers."
+            ) from None
         try:
             checked = check_series(series, freq=freq, name=target_col)
         except DataError as err:

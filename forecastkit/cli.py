@@ -616,8 +616,8 @@ def _reads_day_first(column, path: Path, time_col: str) -> bool:
     example = str(column.iloc[differ[0]]).strip()
     a, b, year = parts.iloc[differ[0]]
     a, b = int(a), int(b)
-    month_first = pd_date_text(b, a, year)
-    day_first = pd_date_text(a, b, year)
+    month_first = _date_text(b, a, year)
+    day_first = _date_text(a, b, year)
     raise DataError(
         f"the dates in column {time_col!r} of {str(path)!r} read both month first and day "
         f"first (every field is <= 12): {example!r} is {month_first} month first, "
@@ -626,7 +626,7 @@ def _reads_day_first(column, path: Path, time_col: str) -> bool:
     )
 
 
-def pd_date_text(day: int, month: int, year: str) -> str:
+def _date_text(day: int, month: int, year: str) -> str:
     """``"1 February 2023"`` for a day, a month number and a year (as written)."""
     import calendar
 

@@ -28,6 +28,7 @@ Hierarchy::
 
     UserWarning
     ├── ConstantSeriesWarning   a constant column: works, but its scaled values are all zero
+    ├── DroppedStepsWarning     a stateful fit leaves out the steps that do not fill a batch
     ├── ModelVersionWarning     a model file from a newer minor format or a newer Keras
     └── TrainingDivergedWarning the loss became NaN or inf; the best earlier weights were kept
 
@@ -48,6 +49,7 @@ import sklearn.exceptions
 __all__ = [
     "ConstantSeriesWarning",
     "DataError",
+    "DroppedStepsWarning",
     "ForecastkitError",
     "ForeignModelFileError",
     "MissingDependencyError",
@@ -265,5 +267,22 @@ class TrainingDivergedWarning(UserWarning):
     Examples
     --------
     >>> issubclass(TrainingDivergedWarning, UserWarning)
+    True
+    """
+
+
+class DroppedStepsWarning(UserWarning):
+    """A fit leaves out training steps that do not fill a whole batch.
+
+    A stateful :class:`~forecastkit.SequenceRegressor` trains on ``batch_size`` streams of
+    whole ``time_steps`` chunks, so the last steps of the training part that do not fill a
+    batch (fewer than ``batch_size * time_steps``) are not trained on. The message says how
+    many and how to use them (a training part that is a multiple of
+    ``batch_size * time_steps``); silence it with
+    ``warnings.filterwarnings("ignore", category=DroppedStepsWarning)`` when that is fine.
+
+    Examples
+    --------
+    >>> issubclass(DroppedStepsWarning, UserWarning)
     True
     """

@@ -366,7 +366,7 @@ class TimeAxis:
             if d.get("tz") and str(start.tz) != d["tz"]:
                 start = start.tz_convert(d["tz"])
             return cls(kind, start, to_offset(d["freq"]), n_steps, name)
-        except (KeyError, TypeError, ValueError) as err:
+        except (KeyError, TypeError, ValueError, OverflowError) as err:
             raise ParameterError(
                 f"`d` is not a TimeAxis description ({type(err).__name__}: {err}); got "
                 f"d={d!r}. Pass the output of TimeAxis.to_dict()."

@@ -783,6 +783,21 @@ def test_bundle_refusals(bundle, tmp_path):
     assert LocalForecasters.load(bundle).forecast(1).shape == (2, 3)
 
 
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [  # a file listed twice raised a raw FileNotFoundError; an id twice lost a series
+        (lambda d: d["series"][1].update(file=d["series"][0]["file"]), "listed twice"),
+        (lambda d: d["series"][1].update(id=d["series"][0]["id"]), "listed twice"),
+        (lambda d: d["series"][0].update(seed=float("inf")), "OverflowError"),
+    ],
+    ids=["file-twice", "id-twice", "infinite-seed"],
+)
+def test_a_bundle_listing_a_series_twice_or_out_of_range_is_refused(bundle, tmp_path, edit, match):
+    bad = _rewrite_bundle(bundle, tmp_path / "bad.zip", manifest=edit)
+    with pytest.raises(ModelFileError, match=match):
+        LocalForecasters.load(bad)
+
+
 def test_a_newer_bundle_and_newer_members_give_one_warning(bundle, tmp_path):
     def newer(data: bytes) -> bytes:  # a member .keras from a newer minor format
         src, dst = tmp_path / "in.keras", tmp_path / "out.keras"

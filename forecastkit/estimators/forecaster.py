@@ -1128,7 +1128,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                 est._calibration = residuals
         except ModelFileError:
             raise
-        except (KeyError, TypeError, ValueError) as err:
+        except (KeyError, TypeError, ValueError, OverflowError) as err:
             raise ModelFileError(
                 f"{path!r} has an incomplete or invalid forecastkit manifest ({err!r}). "
                 "Save the model again."

@@ -483,7 +483,7 @@ class SequenceRegressor(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                 variable.assign(np.asarray(arrays[f"state_{i}"], dtype=np.float32))
         except ModelFileError:
             raise
-        except (KeyError, TypeError, ValueError) as err:
+        except (KeyError, TypeError, ValueError, OverflowError) as err:
             raise ModelFileError(
                 f"{path!r} has an incomplete or invalid forecastkit manifest ({err!r}). "
                 "Save the model again."

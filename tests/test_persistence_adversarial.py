@@ -480,6 +480,35 @@ def test_a_network_too_large_for_its_weights_is_refused_unbuilt(
         Forecaster.load(bad)
 
 
+def _scaler_fitted(doc) -> dict:
+    return doc["fitted"]["scaler_target"]["fitted"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [  # each loaded before, then failed at forecast() with a raw error or wrong dates
+        (lambda d: d["fitted"].update(targets=[7]), r"targets.*range\(n_features=1\)"),
+        (lambda d: d["fitted"].update(window=40), r"network input of shape \(4, 1\)"),
+        (lambda d: d["fitted"].update(names=["y", "x"]), r"values of shape \(1,\)"),
+        (lambda d: d["fitted"]["time_axis"].update(n_steps=10**12), "time axis of shape"),
+        (lambda d: d["fitted"]["transform"].update(log=[True, True]), "log flags of shape"),
+        (
+            lambda d: _scaler_fitted(d).update(mean_={"__ndarray__": [1.0, 2.0], "dtype": "f8"}),
+            "the saved scaler does not fit the saved columns",
+        ),
+        (
+            lambda d: _scaler_fitted(d).update(mean_=[1.0]),  # a list, not an array
+            "the saved scaler does not fit the saved columns",
+        ),
+    ],
+    ids=["targets", "window", "names", "n-steps", "log", "scaler-shape", "scaler-list"],
+)
+def test_a_manifest_disagreeing_with_its_arrays_or_network_is_refused(saved, tmp_path, edit, match):
+    bad = rewrite(saved[1], tmp_path / "odd.keras", manifest=edit)
+    with pytest.raises(ModelFileError, match=match):
+        Forecaster.load(bad)
+
+
 # ------------------------------------------------------------------ HDF5 and npz members
 def _edit_h5(tmp_path, edit):
     """A function of the weights member's bytes that edits it with h5py (in a file)."""

@@ -20,8 +20,12 @@ its compressed size). Members are then read a chunk at a time, counting bytes ag
 same limits while their SHA-256 is checked. Every class named anywhere is looked up in an
 explicit allow-list, never imported by name: the scikit-learn transformers of
 :func:`transformer_classes` in the manifest, and the Keras layers, initializers, optimizers
-and losses of :data:`KERAS_CLASSES` in Keras's ``config.json``. Keras then rebuilds the
-network from a private copy of the checked Keras members, with ``safe_mode=True``. Every
+and losses of :data:`KERAS_CLASSES` in Keras's ``config.json``, whose network must also be
+small enough for its weights member. The HDF5 weights may hold only groups and numeric
+datasets reached by hard links, stored in the member itself, declaring no more bytes than it
+holds; the npz only uncompressed numeric arrays whose headers match their bytes. Keras then
+rebuilds the network from a private copy of the checked Keras members, with
+``safe_mode=True``. Every
 refusal is a :class:`~forecastkit.exceptions.ModelFileError` (a subclass per kind).
 
 Several saved models (one per series of :class:`~forecastkit.LocalForecasters`) travel as
@@ -808,8 +812,10 @@ def load_archive(path, *, estimator: str) -> tuple[Any, dict[str, Any], dict[str
     (read with a bounded streaming read) names the forecastkit format, a format version this
     forecastkit reads and ``estimator``, and only allowed scikit-learn classes; each other
     member is streamed against its limit and its SHA-256 checked; ``config.json`` names only
-    allowed Keras classes; then Keras rebuilds the network (``safe_mode=True``) from a private
-    copy of the checked Keras members.
+    allowed Keras classes and a network that fits in the weights member; the weights and
+    the arrays hold only what forecastkit writes (headers only are read for that); then
+    Keras rebuilds the network (``safe_mode=True``) from a private copy of the checked Keras
+    members.
 
     Returns
     -------

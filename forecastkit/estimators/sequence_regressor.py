@@ -461,6 +461,21 @@ class SequenceRegressor(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                 scaler.features_ = None
                 scalers.append(scaler)
             history = history_from_manifest(fitted)
+            # the inference twin is built from the parameters: they must describe the saved
+            # network, or units=(100000,) in the manifest would allocate gigabytes
+            units = (est.units,) if isinstance(est.units, int) else tuple(est.units)
+            saved = tuple(
+                layer.units
+                for layer in model.layers
+                if type(layer).__name__ in ("LSTM", "GRU", "SimpleRNN")
+            )
+            shapes = (model.inputs[0].shape[-1], model.outputs[0].shape[-1])
+            names = (len(fitted["feature_names"]), len(fitted["target_names"]))
+            if units != saved or shapes != names:
+                raise ValueError(
+                    f"parameters units={est.units!r:.60} and {names} feature/target names for a "
+                    f"network of units {saved} and {shapes} inputs/outputs"
+                )
             est._set_fitted(
                 model=model,
                 x_scaler=scalers[0],

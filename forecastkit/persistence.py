@@ -698,6 +698,9 @@ _SHAPE_KEYS = frozenset({"batch_shape", "input_shape", "shape", "target_shape"})
 #: Fewest bytes a weight takes in ``model.weights.h5`` (float16; forecastkit writes float32).
 _MIN_WEIGHT_BYTES = 2
 _H5_MAX_OBJECTS = 100_000  # HDF5 groups and datasets a weights member may hold
+#: Most layers a network may have (forecastkit's have about two per recurrent layer; Keras
+#: takes seconds to wire thousands, then overflows the stack).
+_MAX_LAYERS = 256
 
 
 def _keras_size_problem(config: Any, weights_bytes: int) -> str | None:
@@ -708,6 +711,10 @@ def _keras_size_problem(config: Any, weights_bytes: int) -> str | None:
     lower bound of the weights ``config`` builds (gates x units^2 per recurrent layer, units
     per other layer, the widest feature axis) must fit in the weights member's bytes.
     """
+    inner = config.get("config") if isinstance(config, dict) else None
+    layers = inner.get("layers") if isinstance(inner, dict) else None
+    if isinstance(layers, list) and len(layers) > _MAX_LAYERS:
+        return f"a network of {len(layers):,} layers (at most {_MAX_LAYERS} are loaded)"
     count, widest = 0, 0
 
     def visit(value, key, where):
@@ -859,15 +866,19 @@ def load_archive(path, *, estimator: str) -> tuple[Any, dict[str, Any], dict[str
                 _check_checksum(path, name, digest, expected, "model")
                 document = _json(data, name, path)
                 if name == KERAS_CONFIG:
-                    problem = _keras_config_problem(document) or _keras_size_problem(
-                        document, infos[KERAS_WEIGHTS].file_size
-                    )
+                    problem = _keras_config_problem(document)
                     if problem is not None:
                         raise UnsafeModelFileError(
                             f"{path!r}: member {name!r} names {problem}, which forecastkit "
                             "never saves (it loads only the Keras classes of "
                             "forecastkit.persistence.KERAS_CLASSES). Nothing was built or run;"
                             " do not use this file."
+                        )
+                    problem = _keras_size_problem(document, infos[KERAS_WEIGHTS].file_size)
+                    if problem is not None:
+                        raise UnsafeModelFileError(
+                            f"{path!r}: member {name!r} names {problem}. forecastkit never saves"
+                            " such a network; nothing was built or run: do not use this file."
                         )
                 else:
                     reasons += _keras_version_reasons(document)

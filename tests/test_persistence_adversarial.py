@@ -482,6 +482,27 @@ def test_a_network_too_large_for_its_weights_is_refused_unbuilt(
         Forecaster.load(bad)
 
 
+def test_a_time_zone_naming_a_file_is_refused_unopened(saved, tmp_path, monkeypatch):
+    # pandas resolves "dateutil/<name>" with dateutil.tz.gettz, which opens a path as a zone
+    # file: an edited manifest made loading open any file on disk (and trust its contents)
+    import dateutil.tz
+
+    opened = []
+    real = dateutil.tz.gettz
+    monkeypatch.setattr(dateutil.tz, "gettz", lambda name=None: opened.append(name) or real(name))
+    zone = tmp_path / "planted-zone"
+    zone.write_bytes(b"TZif" + bytes(60))  # any file: its name alone must be refused
+    for tz in (f"dateutil/{zone}", "dateutil/../../../../etc/passwd"):
+        bad = rewrite(
+            saved[1],
+            tmp_path / "tz.keras",
+            manifest=lambda d, tz=tz: d["fitted"]["time_axis"].update(tz=tz),
+        )
+        with pytest.raises(ModelFileError, match="is not a zone name"):
+            Forecaster.load(bad)
+    assert opened == []
+
+
 def _scaler_fitted(doc) -> dict:
     return doc["fitted"]["scaler_target"]["fitted"]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import operator
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -364,6 +365,9 @@ class TimeAxis:
                 return cls("period", start, start.freq, n_steps, name)
             start = pd.Timestamp(d["start"]).as_unit(d.get("unit", "ns"))
             if d.get("tz") and str(start.tz) != d["tz"]:
+                if not (isinstance(d["tz"], str) and _ZONE_NAME.fullmatch(d["tz"])):
+                    # pandas opens "dateutil//any/path" (or "dateutil/../..") as a zone file
+                    raise ValueError(f"time zone {d['tz']!r:.80} is not a zone name")
                 start = start.tz_convert(d["tz"])
             return cls(kind, start, to_offset(d["freq"]), n_steps, name)
         except (KeyError, TypeError, ValueError, OverflowError) as err:
@@ -371,6 +375,10 @@ class TimeAxis:
                 f"`d` is not a TimeAxis description ({type(err).__name__}: {err}); got "
                 f"d={d!r}. Pass the output of TimeAxis.to_dict()."
             ) from err
+
+
+# A time-zone name ("Asia/Tokyo", "Etc/GMT+9", "dateutil/Europe/Paris"): never a file path.
+_ZONE_NAME = re.compile(r"(dateutil/)?[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*")
 
 
 def _check_count(n, argname: str) -> int:

@@ -84,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_test_size(fit, "held out at the end (default 0)", required=False)
     fit.add_argument("--out", required=True, help="where to save the model (ends in .keras)")
     fit.add_argument("--force", action="store_true", help="overwrite an existing --out file")
+    fit.add_argument(
+        "--resume-dir",
+        help="back the training up here every epoch; rerun the same command to resume a "
+        "killed fit (use --seed for the weights of an uninterrupted fit)",
+    )
     fit.set_defaults(func=_cmd_fit)
 
     forecast = sub.add_parser(
@@ -173,6 +178,34 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--freq", help="frequency of the time stamps, e.g. MS or D (default: inferred)"
     )
+    _add_csv_options(parser)
+
+
+def _add_csv_options(parser: argparse.ArgumentParser) -> None:
+    """How to read the CSV file: separator, encoding, number and date formats."""
+    group = parser.add_argument_group("CSV format")
+    group.add_argument(
+        "--sep", type=_separator, default=",", help="column separator (default ','; '\\t' for tab)"
+    )
+    group.add_argument(
+        "--encoding", default="utf-8", help="text encoding, e.g. latin-1 (default utf-8)"
+    )
+    group.add_argument(
+        "--decimal", type=_one_char, default=".", help="decimal mark, e.g. ',' (default '.')"
+    )
+    group.add_argument(
+        "--thousands", type=_one_char, help="thousands separator, e.g. '.' or ',' (default none)"
+    )
+    dates = group.add_mutually_exclusive_group()
+    dates.add_argument(
+        "--date-format",
+        help="strftime format of the time column, e.g. '%%d/%%m/%%Y' (default: inferred)",
+    )
+    dates.add_argument(
+        "--dayfirst",
+        action="store_true",
+        help="read dates such as 01/02/2023 day first (1 February)",
+    )
 
 
 def _add_test_size(parser: argparse.ArgumentParser, what: str, *, required: bool) -> None:
@@ -225,6 +258,11 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, help="random seed, for reproducible fits")
     parser.add_argument("--quiet", action="store_true", help="no per-epoch progress on stderr")
+    parser.add_argument(
+        "--log-dir",
+        help="write TensorBoard logs (loss, learning rate, graph) into a new run folder here "
+        '(needs pip install "forecastkit[tensorboard]")',
+    )
 
 
 def _positive_int(text: str) -> int:
@@ -236,6 +274,18 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}")
     return value
+
+
+def _separator(text: str) -> str:
+    """Argparse type: one character; backslash-t (or the word tab) means a tab."""
+    return "\t" if text in ("\\t", "tab") else _one_char(text)
+
+
+def _one_char(text: str) -> str:
+    """Argparse type: exactly one character."""
+    if len(text) != 1:
+        raise argparse.ArgumentTypeError(f"must be one character; got {text!r}")
+    return text
 
 
 def _units(text: str) -> tuple[int, ...]:
@@ -279,12 +329,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (ForecastkitError, OSError, ValueError, ImportError) as err:
+    except Exception as err:  # every error is one line (the traceback with --debug)
         if args.debug:
             raise
         message = " ".join(str(err).split()) or type(err).__name__
         if isinstance(err, OSError) and err.filename is not None and err.strerror:
             message = f"{err.strerror}: {err.filename}"
+        elif not isinstance(err, ForecastkitError | OSError | ValueError | ImportError):
+            message = f"{type(err).__name__}: {message} (--debug shows the traceback)"
         print(f"{PROG}: error: {message}", file=sys.stderr)
         return 1
 
@@ -295,7 +347,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     if out.suffix != ".keras":
         raise ParameterError(f"--out must end in .keras; got {args.out!r}.")
     _check_writable([out], force=args.force)
-    series = read_series(args.data, time_col=args.time_col, target=args.target)
+    series = _read_data(args)
     forecaster = _fit(_make_forecaster(args, test_size=args.test_size), series, args)
     forecaster.save(out)
     _log(f"saved the model to {out} (best epoch {forecaster.best_epoch_})")
@@ -325,7 +377,7 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    series = read_series(args.data, time_col=args.time_col, target=args.target)
+    series = _read_data(args)
     forecaster = _fit(_make_forecaster(args, test_size=args.test_size), series, args)
     _print_table(forecaster.evaluate())
     return 0
@@ -334,7 +386,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 def _cmd_backtest(args: argparse.Namespace) -> int:
     outputs = [Path(args.forecasts)] if args.forecasts else []
     _check_writable(outputs, force=args.force)
-    series = read_series(args.data, time_col=args.time_col, target=args.target)
+    series = _read_data(args)
     forecaster = _fit(_make_forecaster(args, test_size=args.test_size), series, args)
     from forecastkit.backtest import backtest
 
@@ -387,7 +439,18 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- helpers
-def read_series(path, *, time_col: str | None = None, target: str | None = None):
+def read_series(
+    path,
+    *,
+    time_col: str | None = None,
+    target: str | None = None,
+    sep: str = ",",
+    encoding: str = "utf-8",
+    decimal: str = ".",
+    thousands: str | None = None,
+    date_format: str | None = None,
+    dayfirst: bool = False,
+):
     r"""Read one series (or several target columns) from a CSV or Parquet file.
 
     Parameters
@@ -400,6 +463,13 @@ def read_series(path, *, time_col: str | None = None, target: str | None = None)
     target : str, optional
         Column to forecast, or several separated by commas. None: the only column besides
         ``time_col``.
+    sep, encoding, decimal, thousands : str
+        CSV format, passed to :func:`pandas.read_csv` (``--sep``, ``--encoding``,
+        ``--decimal``, ``--thousands``).
+    date_format : str, optional
+        ``strftime`` format of the time column (``--date-format``), e.g. ``"%d/%m/%Y"``.
+    dayfirst : bool, default=False
+        Read dates such as ``01/02/2023`` day first (``--dayfirst``).
 
     Returns
     -------
@@ -409,9 +479,12 @@ def read_series(path, *, time_col: str | None = None, target: str | None = None)
     Raises
     ------
     CommandError
-        The file is missing, unreadable, or lacks a named column; Parquet without pyarrow.
+        The file is missing, unreadable, not in the given encoding, looks separated by
+        another character, or lacks a named column; Parquet without pyarrow.
     DataError
-        The time column cannot be parsed as datetimes.
+        The time column cannot be parsed as datetimes, its dates read both day first and
+        month first (without ``date_format`` or ``dayfirst``), or a target column is not
+        numeric.
 
     Examples
     --------
@@ -420,6 +493,9 @@ def read_series(path, *, time_col: str | None = None, target: str | None = None)
     >>> _ = path.write_text("ds,y\n2024-01-01,1\n2024-02-01,2\n")
     >>> read_series(path, time_col="ds", target="y").index[1]
     Timestamp('2024-02-01 00:00:00')
+    >>> _ = path.write_text("ds;y\n13/01/2024;1,5\n14/01/2024;2,5\n")
+    >>> read_series(path, time_col="ds", sep=";", decimal=",", dayfirst=True).iloc[0]
+    np.float64(1.5)
     """
     import pandas as pd
 
@@ -436,10 +512,7 @@ def read_series(path, *, time_col: str | None = None, target: str | None = None)
             ) from None
         frame = pd.read_parquet(path)
     else:
-        try:
-            frame = pd.read_csv(path)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-            raise CommandError(f"cannot read {str(path)!r} as CSV: {err}") from err
+        frame = _read_csv(path, sep=sep, encoding=encoding, decimal=decimal, thousands=thousands)
     columns = [str(c) for c in frame.columns]
     frame.columns = columns
     if time_col is not None:
@@ -448,15 +521,7 @@ def read_series(path, *, time_col: str | None = None, target: str | None = None)
                 f"--time-col {time_col!r} is not a column of {str(path)!r}; its columns are "
                 f"{columns}."
             )
-        try:
-            with warnings.catch_warnings():  # "could not infer format": parsed one by one
-                warnings.simplefilter("ignore", UserWarning)
-                times = pd.to_datetime(frame[time_col])
-        except (ValueError, TypeError) as err:
-            raise DataError(
-                f"cannot parse column {time_col!r} of {str(path)!r} as datetimes ({err}). "
-                "Use ISO dates such as 2024-01-31."
-            ) from err
+        times = _parse_times(frame[time_col], path, time_col, date_format, dayfirst)
         frame = frame.drop(columns=time_col).set_axis(pd.DatetimeIndex(times, name=time_col))
     others = list(frame.columns)
     if target is None:
@@ -474,7 +539,148 @@ def read_series(path, *, time_col: str | None = None, target: str | None = None)
                 f"--target {', '.join(map(repr, missing))} is not a column of {str(path)!r}; "
                 f"its columns are {columns}."
             )
+    for name in names:
+        _check_numeric(frame[name], path, decimal=decimal, thousands=thousands)
     return frame[names[0]] if len(names) == 1 else frame[names]
+
+
+_SEPARATORS = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
+
+
+def _read_csv(path: Path, *, sep: str, encoding: str, decimal: str, thousands: str | None):
+    """``pandas.read_csv`` with errors that name the option to fix them."""
+    import codecs
+
+    import pandas as pd
+
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise CommandError(
+            f"--encoding {encoding!r} is not a known text encoding; use e.g. utf-8, latin-1 "
+            "or cp1252."
+        ) from None
+    try:
+        frame = pd.read_csv(path, sep=sep, encoding=encoding, decimal=decimal, thousands=thousands)
+    except UnicodeDecodeError as err:
+        raise CommandError(
+            f"{str(path)!r} is not {encoding} text (byte {err.object[err.start : err.end]!r} at "
+            f"position {err.start}); pass its encoding, e.g. --encoding latin-1 (or cp1252)."
+        ) from err
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as err:
+        raise CommandError(f"cannot read {str(path)!r} as CSV: {err}") from err
+    if frame.shape[1] == 1:  # one column: maybe the file uses another separator
+        header = str(frame.columns[0])
+        for other, word in _SEPARATORS.items():
+            if other != sep and other in header:
+                shown = "'\\t'" if other == "\t" else repr(other)
+                hint = " --decimal ','" if other == ";" and decimal == "." else ""
+                raise CommandError(
+                    f"{str(path)!r} looks {word}-separated (its header is {header!r}); "
+                    f"pass --sep {shown}{' (and' + hint + ' for decimal commas)' if hint else ''}."
+                )
+    return frame
+
+
+_DAY_MONTH = r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})\b"
+
+
+def _parse_times(column, path: Path, time_col: str, date_format: str | None, dayfirst: bool):
+    """Parse the time column; refuse dates that read both day first and month first."""
+    import pandas as pd
+
+    dayfirst = dayfirst or (date_format is None and _reads_day_first(column, path, time_col))
+    try:
+        with warnings.catch_warnings():  # "could not infer format": parsed one by one
+            warnings.simplefilter("ignore", UserWarning)
+            return pd.to_datetime(column, format=date_format, dayfirst=dayfirst)
+    except (ValueError, TypeError) as err:
+        how = (
+            f"Check --date-format {date_format!r}"
+            if date_format
+            else "Pass --date-format (e.g. '%Y-%m-%d' or '%d/%m/%Y'), or use ISO dates such as "
+            "2024-01-31"
+        )
+        raise DataError(
+            f"cannot parse column {time_col!r} of {str(path)!r} as datetimes ({err}). {how}."
+        ) from err
+
+
+def _reads_day_first(column, path: Path, time_col: str) -> bool:
+    """Whether dates like ``31/01/2024`` are day first; DataError when it cannot be told."""
+    import numpy as np
+
+    if column.dtype != object:
+        return False
+    parts = column.astype(str).str.extract(_DAY_MONTH)
+    if parts.isna().any(axis=None):  # not (all) day/month/year dates: pandas decides
+        return False
+    first, second = parts[0].astype(int), parts[1].astype(int)
+    if (first > 12).any() and (second <= 12).all():
+        return True  # only day first fits
+    if (second > 12).any() and (first <= 12).all():
+        return False  # only month first fits
+    differ = np.flatnonzero((first != second).to_numpy())
+    if not len(differ):
+        return False  # day == month everywhere: both readings agree
+    example = str(column.iloc[differ[0]]).strip()
+    a, b, year = parts.iloc[differ[0]]
+    a, b = int(a), int(b)
+    month_first = _date_text(b, a, year)
+    day_first = _date_text(a, b, year)
+    raise DataError(
+        f"the dates in column {time_col!r} of {str(path)!r} read both month first and day "
+        f"first (every field is <= 12): {example!r} is {month_first} month first, "
+        f"{day_first} day first. Say which with --dayfirst or --date-format, e.g. "
+        f"--date-format '%d/%m/%Y' or '%m/%d/%Y'."
+    )
+
+
+def _date_text(day: int, month: int, year: str) -> str:
+    """``"1 February 2023"`` for a day, a month number and a year (as written)."""
+    import calendar
+
+    return f"{day} {calendar.month_name[month] if 1 <= month <= 12 else month} {year}"
+
+
+def _check_numeric(column, path: Path, *, decimal: str, thousands: str | None) -> None:
+    """Refuse a target column of text, naming the option that reads it as numbers."""
+    import pandas as pd
+
+    if column.dtype != object:
+        return
+    numbers = pd.to_numeric(column, errors="coerce")
+    bad = column[numbers.isna() & column.notna()]
+    if bad.empty:
+        return
+    value = str(bad.iloc[0])
+    hint = "Clean the column, or drop those rows."
+    if "," in value and decimal != "," and thousands != ",":
+        hint = (
+            "If it uses decimal commas pass --decimal ',' (with --sep ';' for semicolon files); "
+            "for thousands separators pass --thousands ','."
+        )
+    elif "." in value and decimal != ".":
+        hint = "For '.' as thousands separator pass --thousands '.'."
+    raise DataError(
+        f"column {column.name!r} of {str(path)!r} is not numeric: {value!r} at "
+        f"{bad.index[0]}. {hint}"
+    )
+
+
+def _read_data(args: argparse.Namespace):
+    """Read the ``data`` argument with the CSV options of the command line."""
+    return read_series(
+        args.data,
+        time_col=args.time_col,
+        target=args.target,
+        sep=args.sep,
+        encoding=args.encoding,
+        decimal=args.decimal,
+        thousands=args.thousands,
+        date_format=args.date_format,
+        dayfirst=args.dayfirst,
+    )
 
 
 def _make_forecaster(args: argparse.Namespace, *, test_size):
@@ -500,11 +706,21 @@ def _make_forecaster(args: argparse.Namespace, *, test_size):
         random_state=args.seed,
         verbose=0 if args.quiet else "auto",
         freq=args.freq,
+        resume_dir=getattr(args, "resume_dir", None),
+        log_dir=args.log_dir,
     )
 
 
 def _fit(forecaster, series, args: argparse.Namespace):
     """Fit with Keras's progress lines sent to stderr, so stdout holds only results."""
+    need = _min_rows(forecaster, time_stamps=args.time_col is not None)
+    if need is not None and len(series) < need:
+        raise CommandError(
+            f"{str(args.data)!r} is too short: {len(series)} row(s), and fitting needs at least "
+            f"{need} (window={forecaster.window or 'auto'}, horizon={forecaster.horizon}, "
+            f"--val-size {forecaster.val_size}, --test-size {forecaster.test_size}). Use a "
+            "longer file, or a smaller --window, --val-size or --test-size."
+        )
     _log(f"fitting on {len(series)} time steps")
     with contextlib.redirect_stdout(sys.stderr):
         forecaster.fit(series)
@@ -513,6 +729,39 @@ def _fit(forecaster, series, args: argparse.Namespace):
         f"window={forecaster.window_}, transform={forecaster.transform_}"
     )
     return forecaster
+
+
+def _min_rows(forecaster, *, time_stamps: bool) -> int | None:
+    """Fewest rows that pass the fit's split checks; None when sizes are labels.
+
+    A lower bound: the window of ``window=None`` depends on the season of the frequency,
+    unknown here (the fit reports a longer need itself), and ``target_transform`` other
+    than "none" may take one step for differencing. Dated rows need 3 to infer a frequency.
+    """
+    from forecastkit.data.splits import split_sizes
+    from forecastkit.data.validation import check_horizon
+    from forecastkit.estimators.forecaster import default_window
+
+    horizon = check_horizon(forecaster.horizon)
+    out_steps = horizon if forecaster.strategy == "direct" else 1
+    diff = 0 if forecaster.target_transform in ("none", "log") else 1
+    for n in range(1, 100_000):
+        window = forecaster.window or default_window(1, n)
+        try:
+            sizes = split_sizes(
+                n,
+                window=window,
+                horizon=out_steps,
+                val_size=forecaster.val_size,
+                test_size=forecaster.test_size,
+            )
+        except (DataError, ParameterError):
+            if any(isinstance(size, str) for size in (forecaster.val_size, forecaster.test_size)):
+                return None  # a label: only the fit can place it
+            continue
+        if sizes.n_train - diff >= window + out_steps:
+            return max(n, 3) if time_stamps and forecaster.freq is None else n
+    return None
 
 
 def _print_table(table) -> None:

@@ -19,12 +19,18 @@ Hierarchy::
         │   ├── UnsafeModelFileError     content forecastkit never writes: extra or unsafe
         │   │                            member names, oversized members, unknown classes
         │   └── ModelVersionError        written by a newer forecastkit file format (major)
+        ├── ResumeError      (also ValueError)  a resume_dir backup of a different fit
+        ├── TrainingDivergedError (also RuntimeError)  the loss was never finite (or never
+        │                                       better than the untrained network)
+        ├── MissingDependencyError (also ImportError)  an optional extra is not installed
         └── NotFittedError   (also sklearn.exceptions.NotFittedError, so ValueError and
                               AttributeError)   an estimator used before fit
 
     UserWarning
     ├── ConstantSeriesWarning   a constant column: works, but its scaled values are all zero
-    └── ModelVersionWarning     a model file from a newer minor format or a newer Keras
+    ├── DroppedStepsWarning     a stateful fit leaves out the steps that do not fill a batch
+    ├── ModelVersionWarning     a model file from a newer minor format or a newer Keras
+    └── TrainingDivergedWarning the loss became NaN or inf; the best earlier weights were kept
 
 Examples
 --------
@@ -43,8 +49,10 @@ import sklearn.exceptions
 __all__ = [
     "ConstantSeriesWarning",
     "DataError",
+    "DroppedStepsWarning",
     "ForecastkitError",
     "ForeignModelFileError",
+    "MissingDependencyError",
     "MissingModelFileError",
     "ModelFileError",
     "ModelVersionError",
@@ -52,7 +60,10 @@ __all__ = [
     "NotAnArchiveError",
     "NotFittedError",
     "ParameterError",
+    "ResumeError",
     "TamperedModelFileError",
+    "TrainingDivergedError",
+    "TrainingDivergedWarning",
     "TruncatedModelFileError",
     "UnsafeModelFileError",
 ]
@@ -108,12 +119,35 @@ class MissingModelFileError(ModelFileError):
     """
 
 
+class ResumeError(ForecastkitError, ValueError):
+    """A ``resume_dir`` holds the backup of a different fit (other network, data or options).
+
+    Examples
+    --------
+    >>> issubclass(ResumeError, ValueError)
+    True
+    """
+
+
 class NotAnArchiveError(ModelFileError):
     """The file is not a zip archive at all (text, pickle, HDF5); forecastkit never unpickles.
 
     Examples
     --------
     >>> issubclass(NotAnArchiveError, ModelFileError)
+    True
+    """
+
+
+class TrainingDivergedError(ForecastkitError, RuntimeError):
+    """Training diverged and no epoch gave usable weights (lower the learning rate).
+
+    Raised when the loss became NaN or inf and no earlier epoch had a finite loss better
+    than the untrained network's; a fitted estimator's weights are always finite.
+
+    Examples
+    --------
+    >>> issubclass(TrainingDivergedError, RuntimeError)
     True
     """
 
@@ -171,6 +205,16 @@ class ModelVersionError(ModelFileError):
     """
 
 
+class MissingDependencyError(ForecastkitError, ImportError):
+    """An optional package is missing; the message names the extra that installs it.
+
+    Examples
+    --------
+    >>> issubclass(MissingDependencyError, ImportError)
+    True
+    """
+
+
 class NotFittedError(ForecastkitError, sklearn.exceptions.NotFittedError):
     """An estimator was used (``predict``, ``forecast``, ...) before ``fit``.
 
@@ -210,5 +254,35 @@ class ModelVersionWarning(UserWarning):
     Examples
     --------
     >>> issubclass(ModelVersionWarning, UserWarning)
+    True
+    """
+
+
+class TrainingDivergedWarning(UserWarning):
+    """The loss became NaN or inf during training; the best finite epoch's weights were kept.
+
+    The message names the epoch where training diverged, the epoch restored and the fix
+    (a lower ``learning_rate``).
+
+    Examples
+    --------
+    >>> issubclass(TrainingDivergedWarning, UserWarning)
+    True
+    """
+
+
+class DroppedStepsWarning(UserWarning):
+    """A fit leaves out training steps that do not fill a whole batch.
+
+    A stateful :class:`~forecastkit.SequenceRegressor` trains on ``batch_size`` streams of
+    whole ``time_steps`` chunks, so the last steps of the training part that do not fill a
+    batch (fewer than ``batch_size * time_steps``) are not trained on. The message says how
+    many and how to use them (a training part that is a multiple of
+    ``batch_size * time_steps``); silence it with
+    ``warnings.filterwarnings("ignore", category=DroppedStepsWarning)`` when that is fine.
+
+    Examples
+    --------
+    >>> issubclass(DroppedStepsWarning, UserWarning)
     True
     """

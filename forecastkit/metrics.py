@@ -342,6 +342,20 @@ def _is_series_vs_one_column_frame(a: Any, b: Any) -> bool:
 
 def _to_float_array(values: Any, name: str) -> np.ndarray:
     """Coerce ``values`` to a float64 array with at least one dimension and one element."""
+    if isinstance(values, pd.DataFrame):
+        dtypes = list(values.dtypes)
+    elif hasattr(values, "dtype"):
+        dtypes = [values.dtype]
+    else:
+        try:
+            dtypes = [np.asarray(values).dtype]
+        except (TypeError, ValueError):  # ragged: refused below
+            dtypes = []
+    if any(pd.api.types.is_bool_dtype(d) for d in dtypes):
+        raise DataError(
+            f"`{name}` holds booleans, not numbers. Convert them if that is meant, e.g. "
+            f"`{name}.astype(float)`, or pass the numeric values."
+        )
     try:
         if isinstance(values, _PANDAS):
             array = values.to_numpy(dtype="float64", na_value=np.nan)

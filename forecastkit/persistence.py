@@ -1161,10 +1161,10 @@ def _decode(value):
 def encode_params(params: dict[str, Any]) -> dict[str, Any]:
     """Make an estimator's ``get_params()`` JSON-safe for the manifest.
 
-    Callbacks and a ``distribution`` strategy are dropped (stored as None: they belong to
-    the training run, not to the saved model) and an optimizer instance is stored by name;
-    tuples, NumPy scalars and scikit-learn transformers (of :func:`transformer_classes`)
-    are encoded without pickle.
+    Callbacks, a ``distribution`` strategy, ``resume_dir`` and ``log_dir`` are dropped
+    (stored as None: they belong to the training run, not to the saved model) and an
+    optimizer instance is stored by name; tuples, NumPy scalars and scikit-learn
+    transformers (of :func:`transformer_classes`) are encoded without pickle.
 
     Examples
     --------
@@ -1177,8 +1177,12 @@ def encode_params(params: dict[str, Any]) -> dict[str, Any]:
     # carries them, and __init__ takes only top-level names.
     params = {k: v for k, v in params.items() if "__" not in k}
     params["callbacks"] = None
-    if "distribution" in params:
-        params["distribution"] = None
+    # Run-time settings of the machine that trained, not of the model: a loaded model
+    # refitted elsewhere must neither resume an unrelated backup nor write logs to a path
+    # of another machine.
+    for name in ("distribution", "resume_dir", "log_dir"):
+        if name in params:
+            params[name] = None
     if not isinstance(params.get("optimizer", ""), str):
         params["optimizer"] = params["optimizer"].name
     return {k: _encode(v) for k, v in params.items()}
@@ -1187,8 +1191,9 @@ def encode_params(params: dict[str, Any]) -> dict[str, Any]:
 def decode_params(params: dict[str, Any]) -> dict[str, Any]:
     """Inverse of :func:`encode_params`, accepting only what it writes.
 
-    Plain values, number arrays and allowed transformers come back; callbacks and a
-    distribution strategy are always None.
+    Plain values, number arrays and allowed transformers come back; callbacks, a
+    distribution strategy, ``resume_dir`` and ``log_dir`` are always None (a file never
+    names a folder that a refit of the loaded model would read or write).
 
     Examples
     --------
@@ -1198,7 +1203,7 @@ def decode_params(params: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(params, dict):
         raise ValueError("the estimator parameters are not a JSON object")
     out = {k: _decode(v) for k, v in params.items()}
-    for key in ("callbacks", "distribution"):
+    for key in ("callbacks", "distribution", "resume_dir", "log_dir"):
         if out.get(key) is not None:
             raise ValueError(f"`{key}` is saved as None, never as {params[key]!r:.60}")
     return out

@@ -258,3 +258,26 @@ def test_backtest_prints_summary_by_step_and_writes_forecasts(data_csv, tmp_path
     assert "--force" in capsys.readouterr().err
     assert main([*argv, "--horizon", "13"]) == 1
     assert "fewer than --horizon" in capsys.readouterr().err
+
+
+def test_fit_with_resume_dir_and_log_dir(data_csv, tmp_path, capsys):
+    out, resume, logs = tmp_path / "m.keras", tmp_path / "resume", tmp_path / "logs"
+    argv = ["fit", str(data_csv), "--time-col", "ds", *TINY, "--out", str(out)]
+    assert main([*argv, "--resume-dir", str(resume), "--log-dir", str(logs)]) == 0, (
+        capsys.readouterr().err
+    )
+    [run] = logs.iterdir()  # one TensorBoard run for the one fit
+    assert run.name.startswith("run-") and list(run.glob("train/events.out.tfevents.*"))
+    assert resume.is_dir() and not (resume / "forecastkit-backup").exists()  # completed
+    from forecastkit import Forecaster
+
+    loaded = Forecaster.load(out)
+    assert loaded.resume_dir is None and loaded.log_dir is None  # run-time paths not saved
+
+
+@pytest.mark.parametrize("command", ["evaluate", "backtest"])
+def test_evaluate_and_backtest_take_log_dir(command):
+    from forecastkit.cli import build_parser
+
+    args = build_parser().parse_args([command, "d.csv", "--test-size", "3", "--log-dir", "L"])
+    assert args.log_dir == "L" and not hasattr(args, "resume_dir")

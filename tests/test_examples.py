@@ -30,6 +30,7 @@ OUTPUTS = {
         "grid_search_test_metrics.csv",
         "grid_search_forecast.png",
     ],
+    "tensorboard_logs.py": ["tensorboard_losses.png", "logs"],
 }
 
 
@@ -55,3 +56,5 @@ def test_example_runs_in_quick_mode(script, tmp_path):
         assert name in written, f"{script.name} did not write {name}; wrote {sorted(written)}"
         assert (out / name).stat().st_size > 0
     assert any(name.endswith(".png") for name in written)
+    if script.name == "tensorboard_logs.py":  # one run folder per fit, each with events
+        assert len(list((out / "logs").glob("run-*/train/events.out.tfevents.*"))) == 2

@@ -18,6 +18,7 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 import pandas as pd
 
+from forecastkit.data.time_axis import check_time_zones
 from forecastkit.data.validation import CheckedSeries, check_series
 from forecastkit.exceptions import DataError
 
@@ -78,7 +79,8 @@ def split_long(
     Raises
     ------
     DataError
-        For a missing or extra column, a missing id, or a series that fails
+        For a missing or extra column, a missing id, time labels that mix time zones (or
+        aware and naive stamps), or a series that fails
         :func:`~forecastkit.data.validation.check_series` (the message names the id).
 
     Examples
@@ -92,6 +94,11 @@ def split_long(
     >>> [(uid, s.values.shape, s.axis.freq) for uid, s in split_long(frame)]
     [('a', (3, 1), 'D'), ('b', (4, 1), 'MS')]
     """
+    if not isinstance(frame, pd.DataFrame):
+        raise DataError(
+            f"A long-format frame (columns {id_col!r}, {time_col!r}, {target_col!r}) is "
+            f"needed here; got {type(frame).__name__}. Pass a DataFrame with those columns."
+        )
     wanted = [id_col, time_col, target_col]
     missing = [c for c in wanted if c not in frame.columns]
     if missing:
@@ -116,6 +123,7 @@ def split_long(
             f"The id column {id_col!r} has missing values (first at row {row}). Give every "
             f"row a series id, or drop those rows."
         )
+    check_time_zones(frame[time_col], argname=time_col)
     out = []
     groups = frame.groupby(id_col, sort=False, observed=True)[[time_col, target_col]]
     for uid, group in groups:
@@ -125,7 +133,16 @@ def split_long(
                 f"Series {uid!r} has missing time labels in {time_col!r}. Fill or drop them."
             )
         series = pd.Series(group[target_col].to_numpy(), index=index, name=target_col)
-        series = series.sort_index(kind="stable")
+        try:
+            series = series.sort_index(kind="stable")
+        except TypeError:  # labels that cannot be compared: 3 and a timestamp
+            kinds = sorted({type(label).__name__ for label in index})
+            raise DataError(
+                f"Series {uid!r} has time labels of several types {kinds} in {time_col!r}. "
+                f"Use one kind of label for every row: datetimes (e.g. "
+                f"`frame[{time_col!r}] = pd.to_datetime(frame[{time_col!r}])`), periods or "
+                f"integers."
+            ) from None
         try:
             checked = check_series(series, freq=freq, name=target_col)
         except DataError as err:

@@ -11,6 +11,7 @@ No other module does arithmetic on a pandas index.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import operator
 import re
 from collections.abc import Sequence
@@ -22,7 +23,7 @@ from pandas.tseries.frequencies import to_offset
 
 from forecastkit.exceptions import DataError, ParameterError
 
-__all__ = ["TimeAxis"]
+__all__ = ["TimeAxis", "check_time_zones"]
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ class TimeAxis:
         elif pd.api.types.is_integer_dtype(index.dtype):
             keys = index.to_numpy(dtype=np.int64)
         else:
+            check_time_zones(index, argname=argname)
             raise DataError(
                 f"`{argname}` has an index of dtype {index.dtype}, which cannot be a time "
                 f"axis; first labels: {list(index[:3])}. Use a DatetimeIndex, e.g. "
@@ -245,6 +247,102 @@ class TimeAxis:
             return bool(labels.equals(self.future(len(labels))))
         except (TypeError, ValueError):
             return False
+
+    def check_continued_by(self, labels: pd.Index, *, argname: str = "y") -> None:
+        """Raise DataError unless ``labels`` are exactly the labels right after the series.
+
+        The message says what is wrong (no rows, another time zone or kind of label, a
+        gap, an overlap with the fitted steps, another spacing) and how to fix it.
+
+        Examples
+        --------
+        >>> axis = TimeAxis.from_index(pd.date_range("2020-01-01", periods=3, freq="MS"))
+        >>> axis.check_continued_by(pd.DatetimeIndex(["2020-04-01"]))
+        >>> axis.check_continued_by(pd.DatetimeIndex(["2020-03-01"]))
+        Traceback (most recent call last):
+        ...
+        forecastkit.exceptions.DataError: `y` must continue the fitted series, but it overlaps ...
+        """
+        last = self.labels(self.n_steps - 1, self.n_steps)[0] if self.n_steps else None
+        if len(labels) == 0:
+            raise DataError(
+                f"`{argname}` has no rows. Pass at least one new step (the next label after "
+                f"{last!s} is {self.future(1)[0]!s})."
+            )
+        if self.continued_by(labels):
+            return
+        expected = self.future(len(labels))
+        problem = _label_mismatch(self, labels, argname)
+        if problem is None:
+            try:
+                first = labels[0]
+                if last is not None and first <= last:
+                    problem = (
+                        f"`{argname}` must continue the fitted series, but it overlaps it: its "
+                        f"first label {first!s} is not after the last fitted label {last!s}. "
+                        f"Pass only the new steps, "
+                        f"e.g. `{argname}[{argname}.index > last_fitted_label]`."
+                    )
+                elif first > expected[0]:
+                    problem = (
+                        f"`{argname}` must continue the fitted series, but it leaves a gap: its "
+                        f"first label is {first!s}, the next step is {expected[0]!s}. Pass the "
+                        f"missing steps "
+                        f"too (fill them, e.g. with `.asfreq(...)` and `.interpolate()`)."
+                    )
+            except TypeError:  # labels of another type (compared above already)
+                problem = None
+        if problem is None:
+            differ = np.flatnonzero(np.asarray(labels != expected))
+            i = int(differ[0]) if len(differ) else 0
+            problem = (
+                f"`{argname}` must continue the fitted series at the fitted spacing "
+                f"(freq={self.freq or self.step!r}): label {labels[i]!s} at position {i} should "
+                f"be {expected[i]!s}. Pass the steps {expected[0]!s} to {expected[-1]!s}, in "
+                f"order, at the fitted frequency (resample first if needed)."
+            )
+        raise DataError(problem)
+
+    def check_same_grid(self, other: TimeAxis, *, argname: str = "X") -> None:
+        """Raise DataError when ``other`` is dated on another calendar than this axis.
+
+        Two datetime or period axes must have the same kind, frequency and time zone: an
+        hourly series is not predicted with a daily model, nor a Tokyo series with a UTC
+        one. A range axis (arrays, a default index) is not compared.
+
+        Examples
+        --------
+        >>> daily = TimeAxis.from_index(pd.date_range("2020-01-01", periods=3, freq="D"))
+        >>> hourly = TimeAxis.from_index(pd.date_range("2020-01-01", periods=3, freq="h"))
+        >>> daily.check_same_grid(daily)
+        >>> daily.check_same_grid(hourly)
+        Traceback (most recent call last):
+        ...
+        forecastkit.exceptions.DataError: `X` has freq 'h', but the model was fitted on ...
+        """
+        if self.kind == "range" or other.kind == "range":
+            return
+        if other.kind != self.kind:
+            raise DataError(
+                f"`{argname}` has a {other.kind} index, but the model was fitted on a "
+                f"{self.kind} index. Convert it, e.g. `{argname}.index = "
+                + (
+                    f"{argname}.index.to_timestamp()`."
+                    if self.kind == "datetime"
+                    else f"{argname}.index.to_period({self.freq!r})`."
+                )
+            )
+        if self.kind == "datetime":
+            zone, other_zone = _zone(self.start), _zone(other.start)
+            if zone != other_zone:
+                raise DataError(_zone_message(argname, other_zone, zone))
+        if other.step != self.step and not _same_labels(other, self.step):
+            raise DataError(
+                f"`{argname}` has freq {other.freq!r}, but the model was fitted on freq "
+                f"{self.freq!r}: its steps are not the ones the model learned. Resample "
+                f"it first, e.g. `{argname}.resample({self.freq!r}).mean()`, or fit a model "
+                f"on data of freq {other.freq!r}."
+            )
 
     def position(self, label) -> int:
         """Position of ``label`` (a string, timestamp, period or int); may be ``>= n_steps``.
@@ -375,6 +473,90 @@ class TimeAxis:
                 f"`d` is not a TimeAxis description ({type(err).__name__}: {err}); got "
                 f"d={d!r}. Pass the output of TimeAxis.to_dict()."
             ) from err
+
+
+def check_time_zones(labels, *, argname: str = "index") -> None:
+    """Raise DataError when datetime ``labels`` mix time zones, or aware and naive stamps.
+
+    pandas keeps such labels as an object column, which would otherwise be split into
+    series on different clocks (a UTC day and a Tokyo day are not the same day).
+
+    Examples
+    --------
+    >>> stamps = [pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2024-01-02")]
+    >>> check_time_zones(pd.Index(stamps, dtype=object), argname="ds")
+    Traceback (most recent call last):
+    ...
+    forecastkit.exceptions.DataError: `ds` mixes time zones ['UTC', 'no time zone']. ...
+    """
+    if getattr(labels, "dtype", None) is None or labels.dtype != np.dtype(object):
+        return
+    zones = []
+    for value in pd.unique(np.asarray(labels, dtype=object)):
+        if isinstance(value, datetime.datetime):
+            zone = _zone(pd.Timestamp(value))
+            if zone not in zones:
+                zones.append(zone)
+    if len(zones) > 1:
+        named = ["no time zone" if z is None else z for z in zones]
+        raise DataError(
+            f"`{argname}` mixes time zones {named}. Put every label on one clock first, e.g. "
+            f"`pd.to_datetime(labels, utc=True)` (then `.tz_convert(...)` to a local zone), "
+            f"or `.tz_localize(...)` the labels that have no time zone."
+        )
+
+
+def _same_labels(axis: TimeAxis, step) -> bool:
+    """Whether ``axis`` has the same labels with ``step`` (QS-OCT and QS-JAN from January)."""
+    if axis.kind != "datetime":
+        return False
+    try:
+        return axis.index().equals(dataclasses.replace(axis, step=step).index())
+    except (TypeError, ValueError):
+        return False
+
+
+def _zone(stamp) -> str | None:
+    """Name of the time zone of a timestamp or DatetimeIndex, None when naive."""
+    tz = getattr(stamp, "tz", None)
+    return None if tz is None else (getattr(tz, "key", None) or str(tz))
+
+
+def _zone_message(argname: str, given: str | None, fitted: str | None) -> str:
+    """Explain the refusal of labels in another time zone than the fitted ones, with the fix."""
+    if fitted is None:
+        fix = f"`{argname}.index = {argname}.index.tz_localize(None)` (or fit on tz-aware data)"
+    elif given is None:
+        fix = f"`{argname}.index = {argname}.index.tz_localize({fitted!r})`"
+    else:
+        fix = f"`{argname}.index = {argname}.index.tz_convert({fitted!r})`"
+    return (
+        f"`{argname}` has labels in time zone {given or 'none (naive)'}, but the model was "
+        f"fitted on time zone {fitted or 'none (naive)'}. Convert them first: {fix}."
+    )
+
+
+def _label_mismatch(axis: TimeAxis, labels: pd.Index, argname: str) -> str | None:
+    """Why ``labels`` cannot be labels of ``axis`` (kind or time zone), or None."""
+    kinds = {"datetime": pd.DatetimeIndex, "period": pd.PeriodIndex}
+    wanted = [str(label) for label in axis.future(min(len(labels), 2))]
+    if axis.kind in kinds and not isinstance(labels, kinds[axis.kind]):
+        return (
+            f"`{argname}` has a {type(labels).__name__}, but the fitted series has "
+            f"{axis.kind} labels. Give the new steps their labels, {wanted[0]} on "
+            f"(e.g. `{argname}.index = pd.date_range({wanted[0]!r}, periods=len({argname}), "
+            f"freq={axis.freq!r})`)."
+        )
+    if axis.kind == "range" and not pd.api.types.is_integer_dtype(labels.dtype):
+        return (
+            f"`{argname}` has {labels.dtype} labels, but the fitted series has integer "
+            f"labels. Pass the new steps as an array, or labelled {wanted[0]} on."
+        )
+    if axis.kind == "datetime":
+        given = _zone(labels)
+        if given != _zone(axis.start):
+            return _zone_message(argname, given, _zone(axis.start))
+    return None
 
 
 # A time-zone name ("Asia/Tokyo", "Etc/GMT+9", "dateutil/Europe/Paris"): never a file path.

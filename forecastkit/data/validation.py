@@ -99,7 +99,13 @@ def _is_whole(value) -> bool:
 
 
 def check_series(
-    y, *, target=None, freq=None, name: str = "y", copy: bool = True
+    y,
+    *,
+    target=None,
+    freq=None,
+    name: str = "y",
+    copy: bool = True,
+    warn_constant: bool = True,
 ) -> CheckedSeries:
     """Check ``y`` and turn it into float32 values, a time axis, names and targets.
 
@@ -122,6 +128,9 @@ def check_series(
         copy (values are read-only exactly when they may share memory with ``y``), for a
         caller that only reads them for a while and copies them before keeping them
         (``Forecaster.fit`` on a long series).
+    warn_constant : bool, default=True
+        Warn about constant columns. False for a few new steps (``update``, future
+        covariates), which are often equal without anything being wrong.
 
     Returns
     -------
@@ -193,7 +202,7 @@ def check_series(
             values32 = values32.view()  # a read-only view: the caller's array stays writable
             values32.flags.writeable = False
     values = values32
-    constant = values.shape[0] > 1 and (values.min(axis=0) == values.max(axis=0))
+    constant = warn_constant and values.shape[0] > 1 and (values.min(axis=0) == values.max(axis=0))
     if np.any(constant):
         columns = [n for n, c in zip(names, constant, strict=True) if c]
         warnings.warn(

@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from forecastkit.data.long import is_long_frame
 from forecastkit.data.validation import CheckedSeries, check_series
 from forecastkit.exceptions import DataError
 
-__all__ = ["assemble"]
+__all__ = ["assemble", "check_rows", "n_rows", "refuse_long_frame"]
 
 
 def _as_frame(data, prefix: str, index: pd.Index | None) -> pd.DataFrame:
@@ -24,6 +25,11 @@ def _as_frame(data, prefix: str, index: pd.Index | None) -> pd.DataFrame:
         raise DataError(
             f"`{prefix}` must be 1-D or 2-D (n_steps, n_features); got an array of shape "
             f"{array.shape}. Reshape it or pass a DataFrame."
+        )
+    if index is not None and len(array) != len(index):
+        raise DataError(
+            f"`X` and `y` must have the same number of time steps; got {len(array)} and "
+            f"{len(index)}. Pass one row of `X` per step of `y` (e.g. X[: len(y)])."
         )
     names = [prefix] if array.shape[1] == 1 else [f"{prefix}{j}" for j in range(array.shape[1])]
     return pd.DataFrame(array, columns=names, index=index)
@@ -69,6 +75,8 @@ def assemble(X, y, *, target=None, freq=None, copy=True) -> tuple[CheckedSeries,
     """
     _refuse_sparse(X, "X")
     _refuse_sparse(y, "y")
+    refuse_long_frame(X)
+    refuse_long_frame(y)
     if y is None:
         if X is None:
             raise DataError("`fit` needs a series: call fit(y) or fit(X, y).")
@@ -109,3 +117,40 @@ def assemble(X, y, *, target=None, freq=None, copy=True) -> tuple[CheckedSeries,
     frame = pd.concat([y_frame, X_frame.set_axis(y_frame.index)], axis=1)
     names = [str(c) for c in y_frame.columns]
     return check_series(frame, target=names, freq=freq, name="y", copy=copy), True
+
+
+def n_rows(data) -> int:
+    """Return the number of rows of array-like ``data`` (0 for a scalar)."""
+    return len(data) if np.ndim(data) else 0
+
+
+def check_rows(data, argname: str) -> np.ndarray:
+    """Float32 values ``(n_rows, n_columns)`` of new rows, every column kept; DataError if bad.
+
+    For rows whose labels are checked elsewhere (``update``, future covariates): the
+    checks of :func:`~forecastkit.data.validation.check_series` (dimensions, dtype,
+    NaN/inf, emptiness) on the values alone, without a constant-column warning.
+    """
+    _refuse_sparse(data, argname)
+    if isinstance(data, list | tuple):
+        data = np.asarray(data)
+    if isinstance(data, pd.Series | pd.DataFrame):
+        data = data.set_axis(pd.RangeIndex(len(data)), axis=0)
+    if isinstance(data, pd.DataFrame):
+        target = list(data.columns)
+    elif isinstance(data, pd.Series):
+        target = None
+    else:
+        target = list(range(np.shape(data)[1] if np.ndim(data) == 2 else 1))
+    return check_series(data, target=target, name=argname, warn_constant=False).values
+
+
+def refuse_long_frame(data) -> None:
+    """Refuse a long-format frame (``unique_id``, ``ds``, ``y``) where one series is expected."""
+    if is_long_frame(data):
+        raise DataError(
+            "This looks like a long-format frame of many series (columns 'unique_id' and "
+            "'ds'), but this estimator fits one series. Fit them with Forecaster (one global "
+            "model) or LocalForecasters(estimator) (one model per series), or select one "
+            "series: frame[frame.unique_id == uid].set_index('ds')['y']."
+        )

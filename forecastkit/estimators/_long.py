@@ -385,6 +385,10 @@ def predict_long(est, X=None) -> pd.DataFrame:
                 values = np.concatenate([s.values, checked.values])
                 jobs.append((uid, s, values, s.axis.extend(len(checked.values)), len(s.values)))
             else:
+                try:
+                    s.axis.check_same_grid(checked.axis, argname="X")
+                except DataError as err:
+                    raise DataError(f"Series {uid!r} ({est.id_col} == {uid!r}): {err}") from err
                 jobs.append((uid, s, checked.values, checked.axis, w + s.transform.diff))
     short = [uid for uid, _, values, _, start in jobs if len(values) <= start]
     if short:
@@ -418,7 +422,11 @@ def one_series(est, uid):
     """Return the one-series Forecaster of series ``uid`` of a long-format fit (``for_series``)."""
     from sklearn.base import clone
 
-    if uid not in est.series_:
+    try:
+        known_id = uid in est.series_
+    except TypeError:  # unhashable: a list, a frame, ...
+        known_id = False
+    if not known_id:
         known = list(est.series_)
         raise DataError(
             f"No series {uid!r} in this fit; its ids are {known[:20]}"

@@ -66,7 +66,18 @@ class SequenceClassifier(KerasEstimatorMixin, ClassifierMixin, BaseEstimator):
         identical predictions.
     verbose : {0, 1, 2, "auto"}, default=0
     callbacks : list of keras callbacks or None
-        Added to the defaults (early stopping, checkpoint, plateau, TerminateOnNaN).
+        Added to the defaults (early stopping, checkpoint, plateau, stop on NaN).
+    resume_dir : str or path, optional
+        Folder where the training state is backed up after every epoch (Keras's
+        ``BackupAndRestore``, extended): a fit killed at epoch k and started again with the
+        same ``resume_dir`` continues from epoch k and, with a set ``random_state``, ends
+        with the weights of an uninterrupted fit. The backup (a ``forecastkit-backup``
+        subfolder) is deleted when the fit completes; use one folder per fit. Not saved
+        with the model. See "Resumable training" in the user guide.
+    log_dir : str or path, optional
+        Write TensorBoard logs (training and validation loss, learning rate, the model
+        graph) of every fit into a fresh ``run-YYYYmmdd-HHMMSS-N`` folder under it; needs
+        ``pip install "forecastkit[tensorboard]"``. Not saved with the model.
 
     Attributes
     ----------
@@ -109,6 +120,8 @@ class SequenceClassifier(KerasEstimatorMixin, ClassifierMixin, BaseEstimator):
         random_state: int | None = None,
         verbose=0,
         callbacks=None,
+        resume_dir=None,
+        log_dir=None,
     ):
         self.units = units
         self.cell = cell
@@ -123,6 +136,8 @@ class SequenceClassifier(KerasEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self.resume_dir = resume_dir
+        self.log_dir = log_dir
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y):
@@ -182,6 +197,9 @@ class SequenceClassifier(KerasEstimatorMixin, ClassifierMixin, BaseEstimator):
             patience=patience,
             callbacks=list(self.callbacks or []),
             verbose=self.verbose,
+            resume_dir=self.resume_dir,
+            log_dir=self.log_dir,
+            seed=seed,
             metrics=["accuracy"],
         )
         order = ["loss", "val_loss", "accuracy", "val_accuracy", "learning_rate"]

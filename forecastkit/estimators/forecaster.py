@@ -19,7 +19,7 @@ from forecastkit.data.transforms import TargetTransform, choose_transform
 from forecastkit.data.validation import check_horizon, check_series, check_window
 from forecastkit.data.windows import make_windows
 from forecastkit.estimators import _long
-from forecastkit.estimators._inputs import assemble
+from forecastkit.estimators._inputs import assemble, check_rows, n_rows
 from forecastkit.estimators._keras import (
     KerasEstimatorMixin,
     history_frame,
@@ -182,7 +182,18 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
     verbose : {0, 1, 2, "auto"}, default="auto"
         "auto": Keras's progress bar on a terminal, one line per epoch otherwise.
     callbacks : list of keras callbacks or None
-        Added to the defaults (early stopping, checkpoint, plateau, TerminateOnNaN).
+        Added to the defaults (early stopping, checkpoint, plateau, stop on NaN).
+    resume_dir : str or path, optional
+        Folder where the training state is backed up after every epoch (Keras's
+        ``BackupAndRestore``, extended): a fit killed at epoch k and started again with the
+        same ``resume_dir`` continues from epoch k and, with a set ``random_state``, ends
+        with the weights of an uninterrupted fit. The backup (a ``forecastkit-backup``
+        subfolder) is deleted when the fit completes; use one folder per fit. Not saved
+        with the model. See "Resumable training" in the user guide.
+    log_dir : str or path, optional
+        Write TensorBoard logs (training and validation loss, learning rate, the model
+        graph) of every fit into a fresh ``run-YYYYmmdd-HHMMSS-N`` folder under it; needs
+        ``pip install "forecastkit[tensorboard]"``. Not saved with the model.
     target : str or list of str, optional
         Column(s) to predict when the series is a DataFrame with several columns.
     freq : str, optional
@@ -253,6 +264,8 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         random_state: int | None = None,
         verbose="auto",
         callbacks=None,
+        resume_dir=None,
+        log_dir=None,
         target=None,
         freq=None,
         id_col: str = "unique_id",
@@ -280,6 +293,8 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self.resume_dir = resume_dir
+        self.log_dir = log_dir
         self.target = target
         self.freq = freq
         self.id_col = id_col
@@ -460,6 +475,9 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                 patience=check_window(self.patience, name="patience"),
                 callbacks=list(self.callbacks or []),
                 verbose=self.verbose,
+                resume_dir=self.resume_dir,
+                log_dir=self.log_dir,
+                seed=seed,
             )
         for dataset in (data[0], validation):  # TensorFlow keeps them alive after fit
             if isinstance(dataset, WindowDataset):
@@ -600,6 +618,12 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
     def _future_covariates(self, X, horizon: int) -> np.ndarray | None:
         n_cov = len(self.names_) - len(self.targets_)
         if n_cov == 0:
+            if X is not None:
+                raise DataError(
+                    "This Forecaster was fitted without covariates, so `X` would be ignored. "
+                    "Call forecast(horizon) without X, or refit with fit(X, y) to use "
+                    "covariates."
+                )
             return None
         if X is None:
             others = [n for j, n in enumerate(self.names_) if j not in self.targets_]
@@ -609,9 +633,8 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             )
         others = [n for j, n in enumerate(self.names_) if j not in self.targets_]
         X = _in_fitted_order(X, others, "X")
-        cov = np.asarray(X, dtype=np.float32)
-        one_d = cov.ndim == 1
-        cov = cov.reshape(len(cov), -1)
+        one_d = np.ndim(X) == 1
+        cov = check_rows(X, "X")
         if cov.shape[1] != n_cov:
             raise DataError(
                 f"X has {cov.shape[1]} features, but {type(self).__name__} is expecting "
@@ -623,8 +646,6 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                 f"`X` must have shape ({horizon}, {n_cov}) (one row per step ahead, one column "
                 f"per covariate); got {cov.shape}."
             )
-        if not np.isfinite(cov).all():
-            raise DataError("`X` contains NaN or inf; fill the future covariates first.")
         labels = getattr(X, "index", None)
         if isinstance(labels, pd.DatetimeIndex | pd.PeriodIndex):  # dated rows: the right ones?
             expected = self.time_axis_.future(horizon)
@@ -791,7 +812,12 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         if hasattr(self, "series_"):  # long-format fit: X None or a long frame
             return _long.predict_long(self, X)
         if self.has_covariates_ and X is not None:
-            return self.forecast(len(X), X=X)
+            if n_rows(X) == 0:
+                raise DataError(
+                    "`X` has no rows: pass the future covariates of the steps to predict, "
+                    "one row per step."
+                )
+            return self.forecast(n_rows(X), X=X)
         d, w = self.transform_.diff, self.window_
         if X is None:
             values, axis = self.values_, self.time_axis_
@@ -809,6 +835,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                         f"`X` must have the fitted columns {list(self.names_)}; got "
                         f"{list(checked.names)}."
                     )
+                self.time_axis_.check_same_grid(checked.axis, argname="X")
                 values, axis, start = checked.values, checked.axis, w + d
             _check_log_positive(values[start:], self.transform_, self.targets_, axis, start=start)
         positions = np.arange(start, len(values))
@@ -833,7 +860,9 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         The labels were compared with the expected ones, so the values are checked without
         their index: one or two rows need no frequency to be inferred.
         """
-        checked = check_series(_plain(data), target=self.target, name=argname)
+        checked = check_series(
+            _plain(data), target=self.target, name=argname, warn_constant=False
+        )
         if checked.values.shape[1] != len(self.names_):
             raise DataError(
                 f"`{argname}` must have the fitted columns {list(self.names_)}; got "
@@ -884,6 +913,8 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             raise DataError(
                 "This Forecaster was fitted without covariates: call update(y_new) without X."
             )
+        if isinstance(y, pd.Series | pd.DataFrame):
+            self.time_axis_.check_continued_by(y.index, argname="y")
         if self.has_covariates_:
             targets = [self.names_[j] for j in self.targets_]
             others = [n for j, n in enumerate(self.names_) if j not in self.targets_]
@@ -893,13 +924,6 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                 raise DataError("`X` and `y` must share the same index; use X.loc[y.index].")
         else:
             y = _in_fitted_order(y, self.names_, "y")
-        if isinstance(y, pd.Series | pd.DataFrame) and not self._continues(y):
-            expected = self.time_axis_.future(len(y))
-            raise DataError(
-                f"`y` must continue the fitted series: its labels should be {expected[0]!r} "
-                f"to {expected[-1]!r} at the fitted spacing; got {y.index[0]!r} to "
-                f"{y.index[-1]!r}. Pass only the steps after the fitted ones, in order."
-            )
         if self.has_covariates_:
             new = assemble(_plain(X), _plain(y))[0].values
         else:

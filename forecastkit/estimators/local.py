@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import warnings
 import zlib
@@ -120,6 +121,10 @@ class LocalForecasters(BaseEstimator):
             est = clone(template)
             if "random_state" in est.get_params():
                 est.set_params(random_state=seeds[uid])
+            resume_dir = est.get_params().get("resume_dir")
+            if resume_dir is not None:  # one backup per series: a shared one would be refused
+                digest = hashlib.sha256(repr(uid).encode()).hexdigest()[:16]
+                est.set_params(resume_dir=os.path.join(os.fspath(resume_dir), f"series-{digest}"))
             series = checked.axis.wrap(checked.values, start=0, names=[self.target_col])
             jobs.append((est, series))
         if effective_n_jobs(self.n_jobs) == 1:  # in this process: nothing to send back

@@ -283,6 +283,7 @@ class NaiveForecaster(RegressorMixin, BaseEstimator):
                 values = np.concatenate([self.values_, checked.values])
                 axis, start = self.time_axis_.extend(len(checked.values)), len(self.values_)
             else:
+                self.time_axis_.check_same_grid(checked.axis, argname="X")
                 values, axis, start = checked.values, checked.axis, need
         positions = np.arange(start, len(values))
         if len(positions) == 0:

@@ -11,6 +11,7 @@ prediction time the state carries from one ``predict`` call to the next (streami
 from __future__ import annotations
 
 import logging
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,12 @@ from forecastkit.estimators._keras import (
     history_from_manifest,
     history_to_manifest,
 )
-from forecastkit.exceptions import DataError, ModelFileError, ParameterError
+from forecastkit.exceptions import (
+    DataError,
+    DroppedStepsWarning,
+    ModelFileError,
+    ParameterError,
+)
 
 __all__ = ["SequenceRegressor"]
 
@@ -46,7 +52,9 @@ class SequenceRegressor(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
     sin -> cos tutorials). Training: the training part is cut into ``batch_size``
     contiguous streams; batch ``k + 1``, row ``j`` continues batch ``k``, row ``j`` (see
     :func:`~forecastkit.data.windows.make_stream_batches`; the last steps that do not fill a
-    whole batch, fewer than ``batch_size * time_steps``, are not used). Batches are never
+    whole batch, fewer than ``batch_size * time_steps``, are not used, and a
+    :class:`~forecastkit.exceptions.DroppedStepsWarning` says how many and how to avoid it).
+    Batches are never
     shuffled; one :class:`~forecastkit.training.callbacks.ResetStatesCallback` zeroes the
     state at the start of every epoch and around every validation pass. Prediction: a
     batch-1 twin of the trained network (same builder, weights copied) reads X in one pass
@@ -98,8 +106,19 @@ class SequenceRegressor(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         Seeds the weights, shuffling and dropout; equal seeds give identical predictions.
     verbose : {0, 1, 2, "auto"}, default=0
     callbacks : list of keras callbacks or None
-        Added to the defaults (early stopping, checkpoint, plateau, TerminateOnNaN and, when
+        Added to the defaults (early stopping, checkpoint, plateau, stop on NaN and, when
         stateful, the state reset).
+    resume_dir : str or path, optional
+        Folder where the training state is backed up after every epoch (Keras's
+        ``BackupAndRestore``, extended): a fit killed at epoch k and started again with the
+        same ``resume_dir`` continues from epoch k and, with a set ``random_state``, ends
+        with the weights of an uninterrupted fit. The backup (a ``forecastkit-backup``
+        subfolder) is deleted when the fit completes; use one folder per fit. Not saved
+        with the model. See "Resumable training" in the user guide.
+    log_dir : str or path, optional
+        Write TensorBoard logs (training and validation loss, learning rate, the model
+        graph) of every fit into a fresh ``run-YYYYmmdd-HHMMSS-N`` folder under it; needs
+        ``pip install "forecastkit[tensorboard]"``. Not saved with the model.
 
     Attributes
     ----------
@@ -129,7 +148,9 @@ class SequenceRegressor(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
     --------
     >>> from forecastkit import SequenceRegressor, datasets
     >>> x, y = datasets.make_sin_cos(n=1000, stop=100.0)
-    >>> m = SequenceRegressor(units=(4,), batch_size=8, epochs=1, random_state=0).fit(x, y)
+    >>> # 800 training steps: whole batches of 8 streams x 20 steps (nothing left out)
+    >>> m = SequenceRegressor(units=(4,), batch_size=8, val_size=200, epochs=1, random_state=0)
+    >>> m = m.fit(x, y)
     >>> pred = m.predict(x[:30])                  # the state now carries on to step 30
     >>> pred.name, len(pred), len(m.predict(x[30:60]))
     ('cos', 30, 30)
@@ -154,6 +175,8 @@ class SequenceRegressor(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         random_state: int | None = None,
         verbose=0,
         callbacks=None,
+        resume_dir=None,
+        log_dir=None,
     ):
         self.units = units
         self.cell = cell
@@ -170,6 +193,8 @@ class SequenceRegressor(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self.resume_dir = resume_dir
+        self.log_dir = log_dir
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y):
@@ -185,6 +210,12 @@ class SequenceRegressor(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         Returns
         -------
         self
+
+        Warns
+        -----
+        DroppedStepsWarning
+            Stateful only: when the training part is not a multiple of
+            ``batch_size * time_steps``, with the number of steps left out and the fix.
         """
         from forecastkit.models.builders import build_sequence_regressor
         from forecastkit.training.callbacks import ResetStatesCallback
@@ -237,7 +268,18 @@ class SequenceRegressor(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         X_train = _samples(x_scaled[:n_train], streams, time_steps)
         Y_train = _samples(y_scaled[:n_train], streams, time_steps)
         n_dropped = n_train - len(X_train) * time_steps
-        if n_dropped:
+        if n_dropped and stateful:
+            warnings.warn(
+                f"{n_dropped} of the {n_train} training steps (the last ones before the "
+                f"validation part) do not fill a whole stateful batch of batch_size={batch_size}"
+                f" x time_steps={time_steps} = {need} steps and are not trained on. To train on "
+                f"every step, make the training part a multiple of {need} steps: e.g. "
+                f"val_size={n_val + n_dropped} (those steps then validate), or a batch_size "
+                f"or time_steps that divides {n_train}.",
+                DroppedStepsWarning,
+                stacklevel=2,
+            )
+        elif n_dropped:
             logger.info(
                 "%d of the %d training steps do not fill a whole %s and are not used.",
                 n_dropped,
@@ -280,6 +322,9 @@ class SequenceRegressor(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             patience=patience,
             callbacks=[*callbacks, *(self.callbacks or [])],
             verbose=self.verbose,
+            resume_dir=self.resume_dir,
+            log_dir=self.log_dir,
+            seed=seed,
             shuffle=not stateful,
         )
         history = history_frame(result)
@@ -373,7 +418,7 @@ class SequenceRegressor(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         --------
         >>> from forecastkit import SequenceRegressor, datasets
         >>> x, y = datasets.make_sin_cos(n=400, stop=40.0)
-        >>> m = SequenceRegressor(units=(4,), batch_size=4, epochs=1).fit(x, y)
+        >>> m = SequenceRegressor(units=(4,), batch_size=4, val_size=80, epochs=1).fit(x, y)
         >>> first = m.predict(x[:50])
         >>> m.reset_state().predict(x[:50]).equals(first)
         True
@@ -411,7 +456,7 @@ class SequenceRegressor(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         >>> import tempfile, os
         >>> from forecastkit import SequenceRegressor, datasets
         >>> x, y = datasets.make_sin_cos(n=400, stop=40.0)
-        >>> m = SequenceRegressor(units=(4,), batch_size=4, epochs=1).fit(x, y)
+        >>> m = SequenceRegressor(units=(4,), batch_size=4, val_size=80, epochs=1).fit(x, y)
         >>> path = os.path.join(tempfile.mkdtemp(), "sin_cos.keras")
         >>> m.save(path)
         >>> SequenceRegressor.load(path).predict(x).equals(m.predict(x))
@@ -517,6 +562,11 @@ def _check_input(data, name: str, names: tuple[str, ...] | None = None) -> Check
     """Check one series (every column is used); for predict, match the fitted ``names``."""
     if data is None:
         raise DataError(f"`{name}` is required: pass a series, DataFrame or array.")
+    if not isinstance(data, pd.Series | pd.DataFrame | np.ndarray | list | tuple):
+        raise DataError(
+            f"`{name}` must be a pandas Series or DataFrame, or a NumPy array; got "
+            f"{type(data).__name__}. Convert it, e.g. `np.asarray(values, dtype=float)`."
+        )
     if isinstance(data, np.ndarray | list | tuple) and np.ndim(data) > 2:
         raise DataError(
             f"`{name}` must be 1-D (n_steps,) or 2-D (n_steps, n_columns); got shape "

@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 from forecastkit.data.seasonality import season_length
 from forecastkit.data.validation import check_horizon, check_series, check_window
 from forecastkit.data.windows import last_window, make_windows
+from forecastkit.estimators._inputs import refuse_long_frame
 from forecastkit.exceptions import DataError, NotFittedError
 from forecastkit.strategies.recursive import recursive
 
@@ -193,6 +194,7 @@ class WindowRegressor(RegressorMixin, BaseEstimator):
         series = X if y is None else y
         if series is None:
             raise DataError("`fit` needs a series: call fit(y).")
+        refuse_long_frame(series)
         checked = check_series(series, freq=self.freq)
         if checked.values.shape[1] != 1:
             raise DataError(
@@ -280,6 +282,7 @@ class WindowRegressor(RegressorMixin, BaseEstimator):
                 values = np.concatenate([self.values_, new])
                 axis, start = self.time_axis_.extend(len(new)), len(self.values_)
             else:
+                self.time_axis_.check_same_grid(checked.axis, argname="X")
                 values, axis, start = new, checked.axis, w
         if len(values) <= start:
             raise DataError(

@@ -1,25 +1,38 @@
 """Training callbacks: the defaults every forecastkit fit uses, plus atomic checkpoints.
 
 Defaults (``default_callbacks``): EarlyStopping with the best weights restored,
-:class:`AtomicCheckpoint` of the best model, ReduceLROnPlateau, TerminateOnNaN and
-:class:`LearningRateLogger`. User callbacks are added after them, never instead of them.
+:class:`AtomicCheckpoint` of the best model, ReduceLROnPlateau, :class:`StopOnNonFinite`
+and :class:`LearningRateLogger`; on request :class:`TrainingBackup` (resumable training)
+and a TensorBoard writer (:func:`tensorboard_callback`). User callbacks are added after
+them, never instead of them.
 """
 
 from __future__ import annotations
 
+import datetime
+import hashlib
+import json
 import os
+from collections.abc import Sequence
 
 import keras
 import numpy as np
 
+from forecastkit.exceptions import MissingDependencyError, ResumeError
 from forecastkit.persistence import atomic_path
 
 __all__ = [
     "AtomicCheckpoint",
     "LearningRateLogger",
     "ResetStatesCallback",
+    "StopOnNonFinite",
+    "TrainingBackup",
     "default_callbacks",
+    "fit_fingerprint",
+    "learning_rate",
+    "new_run_dir",
     "reset_states",
+    "tensorboard_callback",
 ]
 
 
@@ -60,14 +73,377 @@ class AtomicCheckpoint(keras.callbacks.Callback):
             self.model.save(tmp)
 
 
+def learning_rate(model: keras.Model) -> float:
+    """Return the current learning rate of ``model``'s optimizer as a float.
+
+    ``Variable.numpy()`` rather than ``keras.ops.convert_to_numpy``: the latter goes
+    through ``numpy.array``, which warns (DeprecationWarning, NumPy 2) for some optimizers'
+    learning-rate variables, e.g. SGD's.
+
+    Examples
+    --------
+    >>> from forecastkit.models.builders import build_regressor
+    >>> m = build_regressor(window=3, n_features=1, horizon=1, n_targets=1, units=(2,))
+    >>> m.compile(optimizer=keras.optimizers.SGD(0.5), loss="mse")
+    >>> learning_rate(m)
+    0.5
+    """
+    value = model.optimizer.learning_rate
+    return float(value.numpy() if hasattr(value, "numpy") else value)
+
+
 class LearningRateLogger(keras.callbacks.Callback):
     """Record the optimizer's learning rate of every epoch in ``logs["learning_rate"]``."""
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
-            logs["learning_rate"] = float(
-                keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)
+            logs["learning_rate"] = learning_rate(self.model)
+
+
+class StopOnNonFinite(keras.callbacks.Callback):
+    """Stop training (quietly) at the first batch or epoch whose loss is NaN or inf.
+
+    Keras's ``TerminateOnNaN`` does the same but prints to stdout even with ``verbose=0``;
+    here :func:`~forecastkit.training.fit.train` reports the divergence instead (a
+    :class:`~forecastkit.exceptions.TrainingDivergedWarning` or error). ``epoch`` is the
+    1-based epoch where the loss stopped being finite (None: it never did).
+
+    Examples
+    --------
+    >>> cb = StopOnNonFinite()
+    >>> cb.epoch is None
+    True
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.epoch: int | None = None
+        self._current = 0
+
+    def on_train_begin(self, logs=None):
+        self.epoch = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current = epoch + 1
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._check((logs or {}).get("loss"))
+
+    def on_epoch_end(self, epoch, logs=None):
+        for name, value in (logs or {}).items():
+            if name in ("loss", "val_loss"):
+                self._check(value)
+
+    def _check(self, value) -> None:
+        if value is not None and not np.all(np.isfinite(keras.ops.convert_to_numpy(value))):
+            if self.epoch is None:
+                self.epoch = self._current
+            self.model.stop_training = True
+
+
+def new_run_dir(log_dir) -> str:
+    """Create and return a fresh run folder ``log_dir/run-YYYYmmdd-HHMMSS-N``.
+
+    The folder is made with an exclusive ``mkdir``, so two fits (even in two processes)
+    never share one and an earlier run is never overwritten; ``N`` counts up from 1.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = tempfile.mkdtemp()
+    >>> a, b = new_run_dir(root), new_run_dir(root)
+    >>> a != b and os.path.basename(a).startswith("run-")
+    True
+    """
+    root = os.fspath(log_dir)
+    os.makedirs(root, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    n = 1
+    while True:
+        path = os.path.join(root, f"run-{stamp}-{n}")
+        try:
+            os.mkdir(path)
+        except FileExistsError:
+            n += 1
+            continue
+        return path
+
+
+def tensorboard_callback(log_dir) -> keras.callbacks.TensorBoard:
+    """Return a TensorBoard callback writing into a fresh run folder under ``log_dir``.
+
+    Losses (training and validation), the learning rate (``epoch_learning_rate``) and the
+    model graph are written per epoch; the run folder is the callback's ``log_dir``.
+
+    Raises
+    ------
+    MissingDependencyError
+        When the ``tensorboard`` package is not installed (it names the extra).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> tensorboard_callback(tempfile.mkdtemp()).log_dir.split(os.sep)[-1][:4]
+    'run-'
+    """
+    try:
+        import tensorboard  # noqa: F401  (tf.summary needs it; the tensorflow wheel lacks it)
+    except ImportError as err:
+        raise MissingDependencyError(
+            "log_dir= writes TensorBoard logs, which needs the `tensorboard` package: "
+            'pip install "forecastkit[tensorboard]" (or pip install tensorboard), or leave '
+            "log_dir=None."
+        ) from err
+    return _TensorBoard(log_dir=new_run_dir(log_dir), write_graph=True)
+
+
+class _TensorBoard(keras.callbacks.TensorBoard):
+    """Keras's TensorBoard, also writing the op graph of the network's forward pass.
+
+    Keras writes the conceptual graph (the layers, tag ``keras``) and the op graph of the
+    train function only when that function exposes one, which a Keras 3 train function
+    compiled with XLA does not; the forward pass is traced instead (tracing runs nothing,
+    so no weight or carried state changes).
+    """
+
+    def _collect_learning_rate(self, logs):
+        logs["learning_rate"] = learning_rate(self.model)  # no NumPy 2 DeprecationWarning
+        return logs
+
+    def _write_keras_model_train_graph(self):
+        import tensorflow as tf
+
+        model = self.model
+        specs = [tf.TensorSpec(t.shape, t.dtype) for t in model.inputs]
+        graph = (
+            tf.function(lambda *x: model(list(x) if len(x) > 1 else x[0], training=False))
+            .get_concrete_function(*specs)
+            .graph
+        )
+        with self._train_writer.as_default():
+            self.summary.graph(graph)
+
+
+def fit_fingerprint(model: keras.Model, **options) -> str:
+    """Return a hash of what makes a fit resumable: the network, optimizer and ``options``.
+
+    A :class:`TrainingBackup` refuses a backup whose fingerprint differs (another network,
+    other data shapes or options): loading it would resume a different fit. Seeds are left
+    out (a fit with ``random_state=None`` draws a new one each time, and the backup holds
+    the weights anyway), so is ``epochs`` (a resumed fit may run longer).
+
+    Examples
+    --------
+    >>> from forecastkit.models.builders import build_regressor
+    >>> m = build_regressor(window=3, n_features=1, horizon=1, n_targets=1, units=(2,))
+    >>> fit_fingerprint(m, epochs=2) == fit_fingerprint(m, epochs=3)
+    False
+    """
+    optimizer = getattr(model, "optimizer", None)  # None before compile
+    parts = {
+        "model": _without(_without(json.loads(model.to_json()), "seed"), "compile_config"),
+        "optimizer": None  # its name is numbered per process ("adam_1"): left out
+        if optimizer is None
+        else _without(keras.saving.serialize_keras_object(optimizer), "name"),
+        "options": options,
+    }
+    text = json.dumps(parts, sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _without(config, key: str):
+    """``config`` (nested dicts and lists) without its ``key`` entries."""
+    if isinstance(config, dict):
+        return {k: _without(v, key) for k, v in config.items() if k != key}
+    if isinstance(config, list):
+        return [_without(v, key) for v in config]
+    return config
+
+
+#: Attributes of the default callbacks that a resumed fit must restore.
+_CALLBACK_STATE = {
+    keras.callbacks.EarlyStopping: ("wait", "best", "best_epoch", "stopped_epoch"),
+    keras.callbacks.ReduceLROnPlateau: ("wait", "best", "cooldown_counter"),
+    AtomicCheckpoint: ("best", "best_epoch"),
+}
+
+
+def _plain(value):
+    """Return a JSON-safe copy of a callback attribute (NumPy scalars to Python numbers)."""
+    if isinstance(value, (np.floating, np.integer, np.bool_)):
+        return value.item()
+    return value
+
+
+class TrainingBackup(keras.callbacks.BackupAndRestore):
+    """Keras's ``BackupAndRestore``, extended so a resumed fit equals an uninterrupted one.
+
+    At the end of every epoch it writes, under ``resume_dir/forecastkit-backup``: the
+    weights and optimizer state (Keras's ``save_weights``), the random-seed states of the
+    layers (dropout), the best weights early stopping holds, the state of early stopping,
+    the learning-rate plateau and the checkpoint, the per-epoch logs and the epoch. The
+    files of an epoch are written first and ``training_metadata.json`` (which names them)
+    is replaced atomically last, so a kill at any moment leaves a complete backup. A new
+    ``fit`` with the same ``resume_dir`` restores all of it and continues at the next
+    epoch; a completed fit deletes the backup folder (never ``resume_dir`` itself).
+
+    Parameters
+    ----------
+    resume_dir : str or path
+        Folder for the backup (created when needed). Use one per fit.
+    fingerprint : str
+        :func:`fit_fingerprint` of this fit; a backup with another one is refused.
+    tracked : sequence of keras.callbacks.Callback
+        Callbacks whose state is saved and restored (the defaults).
+    dataset : keras.utils.PyDataset, optional
+        Training batches with an ``epoch`` attribute (their shuffling order), set to the
+        first epoch run after a restore.
+
+    Attributes
+    ----------
+    logs : list of dict
+        Logs of every epoch so far, restored ones included.
+    initial_epoch : int
+        Epochs restored from the backup (0 for a fresh fit).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> backup = TrainingBackup(tempfile.mkdtemp(), fingerprint="x", tracked=[])
+    >>> os.path.basename(backup.backup_dir)
+    'forecastkit-backup'
+    """
+
+    def __init__(
+        self,
+        resume_dir,
+        *,
+        fingerprint: str,
+        tracked: Sequence[keras.callbacks.Callback] = (),
+        dataset=None,
+    ):
+        super().__init__(backup_dir=os.path.join(os.fspath(resume_dir), "forecastkit-backup"))
+        self.resume_dir = os.fspath(resume_dir)
+        self.fingerprint = fingerprint
+        self.tracked = list(tracked)
+        self.dataset = dataset
+        self.logs: list[dict] = []
+        self.initial_epoch = 0
+
+    def on_train_begin(self, logs=None):
+        self.logs, self.initial_epoch = [], 0
+        self._load_model()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.logs.append({k: float(v) for k, v in (logs or {}).items()})
+        super().on_epoch_end(epoch, logs)
+
+    def _early_stopping(self):
+        for cb in self.tracked:
+            if isinstance(cb, keras.callbacks.EarlyStopping):
+                return cb
+        return None
+
+    def read_backup(self, *, move_dataset: bool = False) -> dict | None:
+        """Return the backup's metadata (None: no backup), checked against this fit.
+
+        With ``move_dataset``, also set ``dataset``'s epoch to the first epoch to run and
+        its seed to the backed-up one. :func:`~forecastkit.training.fit.train` does this
+        before ``model.fit``: Keras reads batches (and advances the dataset's epoch once)
+        before ``on_train_begin``, so a dataset at epoch k then follows the order of an
+        uninterrupted fit's epoch k.
+        """
+        meta_path = os.path.join(self.backup_dir, "training_metadata.json")
+        if not os.path.exists(meta_path):
+            return None
+        try:
+            with open(meta_path, encoding="utf-8") as f:
+                meta = json.load(f)
+            found, epoch = meta["fingerprint"], int(meta["epoch"])
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise ResumeError(
+                f"resume_dir={self.resume_dir!r} holds an unreadable backup ({err!r}); delete "
+                f"{self.backup_dir!r} to start afresh."
+            ) from err
+        if found != self.fingerprint:
+            raise ResumeError(
+                f"resume_dir={self.resume_dir!r} holds the backup of a different fit (another "
+                "network, data shape or training option); resuming it would mix two fits. "
+                f"Use another resume_dir, or delete {self.backup_dir!r} to start afresh."
             )
+        if move_dataset and self.dataset is not None:
+            self.dataset.epoch = epoch
+            if meta.get("shuffle_seed") is not None:
+                self.dataset.seed = int(meta["shuffle_seed"])
+        return meta
+
+    def _load_model(self):
+        meta = self.read_backup()
+        if meta is None:
+            return
+        model = self.model
+        if model.optimizer is not None and not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
+        model.load_weights(os.path.join(self.backup_dir, meta["weights"]))
+        with np.load(os.path.join(self.backup_dir, meta["state"])) as arrays:
+            for i, variable in enumerate(_seed_states(model)):
+                variable.assign(arrays[f"seed_{i}"])
+            stopping = self._early_stopping()
+            if stopping is not None and meta.get("n_best_weights") is not None:
+                stopping.best_weights = [arrays[f"best_{i}"] for i in range(meta["n_best_weights"])]
+        for cb, state in zip(self.tracked, meta["callbacks"], strict=True):
+            for name, value in state.items():
+                setattr(cb, name, value)
+        self.logs = [dict(entry) for entry in meta["logs"]]
+        self.initial_epoch = self._current_epoch = int(meta["epoch"])
+        model._initial_epoch = self.initial_epoch
+
+    def _save_model(self):
+        os.makedirs(self.backup_dir, exist_ok=True)
+        epoch = self._current_epoch
+        weights, state = f"epoch-{epoch}.weights.h5", f"epoch-{epoch}.npz"
+        self.model.save_weights(os.path.join(self.backup_dir, weights), overwrite=True)
+        arrays = {
+            f"seed_{i}": keras.ops.convert_to_numpy(v)
+            for i, v in enumerate(_seed_states(self.model))
+        }
+        stopping = self._early_stopping()
+        best = None if stopping is None else stopping.best_weights
+        if best is not None:
+            arrays.update({f"best_{i}": np.asarray(w) for i, w in enumerate(best)})
+        with open(os.path.join(self.backup_dir, state), "wb") as f:
+            np.savez(f, **arrays)
+        meta = {
+            "fingerprint": self.fingerprint,
+            "epoch": epoch,
+            "batch": 0,
+            "weights": weights,
+            "state": state,
+            "n_best_weights": None if best is None else len(best),
+            "shuffle_seed": getattr(self.dataset, "seed", None),
+            "callbacks": [
+                {
+                    name: _plain(getattr(cb, name))
+                    for kind, names in _CALLBACK_STATE.items()
+                    if isinstance(cb, kind)
+                    for name in names
+                }
+                for cb in self.tracked
+            ],
+            "logs": self.logs,
+        }
+        with atomic_path(os.path.join(self.backup_dir, "training_metadata.json")) as tmp:
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(meta, f)
+        for name in os.listdir(self.backup_dir):  # the files of earlier epochs
+            if name.startswith("epoch-") and name not in (weights, state):
+                os.remove(os.path.join(self.backup_dir, name))
+
+
+def _seed_states(model: keras.Model) -> list:
+    """Return the state variables of the random-seed generators of ``model``'s layers (dropout)."""
+    weights = {id(v) for v in model.weights}
+    return [v for v in model.variables if id(v) not in weights]
 
 
 def reset_states(model: keras.Model) -> None:
@@ -132,7 +508,7 @@ def default_callbacks(
     --------
     >>> [type(cb).__name__ for cb in default_callbacks(monitor="loss", patience=4,
     ...                                               checkpoint_path=None)]
-    ['LearningRateLogger', 'EarlyStopping', 'ReduceLROnPlateau', 'TerminateOnNaN']
+    ['LearningRateLogger', 'EarlyStopping', 'ReduceLROnPlateau', 'StopOnNonFinite']
     """
     callbacks: list[keras.callbacks.Callback] = [
         LearningRateLogger(),
@@ -142,7 +518,7 @@ def default_callbacks(
         keras.callbacks.ReduceLROnPlateau(
             monitor=monitor, factor=0.5, patience=max(1, patience // 2), min_lr=1e-5
         ),
-        keras.callbacks.TerminateOnNaN(),
+        StopOnNonFinite(),
     ]
     if checkpoint_path is not None:
         callbacks.insert(1, AtomicCheckpoint(checkpoint_path, monitor=monitor))

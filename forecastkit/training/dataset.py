@@ -42,7 +42,13 @@ from forecastkit.data.validation import check_horizon, check_window
 from forecastkit.data.windows import make_windows
 from forecastkit.exceptions import DataError, ParameterError
 
-__all__ = ["STREAM_BYTES", "WindowDataset", "make_training_data", "windows_nbytes"]
+__all__ = [
+    "STREAM_BYTES",
+    "ArrayBatches",
+    "WindowDataset",
+    "make_training_data",
+    "windows_nbytes",
+]
 
 #: Training windows (inputs plus targets, float32) larger than this are streamed by
 #: :func:`make_training_data`. Keras turns array inputs into one tensor, a copy of every
@@ -437,6 +443,78 @@ class WindowDataset(keras.utils.PyDataset):
         if self._targets is not None:
             Y = Y[:, :, self._targets]
         return np.ascontiguousarray(out[:, : self.window]), np.ascontiguousarray(Y)
+
+
+class ArrayBatches(keras.utils.PyDataset):
+    """Shuffled batches of in-memory samples whose order depends on ``(seed, epoch)`` only.
+
+    Keras shuffles array inputs with TensorFlow's global random state, which a restarted
+    process cannot bring back to where an interrupted fit was; with this dataset (used by
+    :func:`~forecastkit.training.fit.train` when ``resume_dir`` is given) epoch ``e``'s
+    order is ``numpy.random.default_rng([seed, e]).permutation(n_samples)``, so a resumed
+    fit sees the same batches as an uninterrupted one. The arrays are not copied.
+
+    Parameters
+    ----------
+    X, Y : ndarray
+        Inputs and targets, one sample per row.
+    batch_size : int
+    seed : int
+    shuffle : bool, default=True
+
+    Examples
+    --------
+    >>> X, Y = np.arange(5.0).reshape(5, 1), np.zeros((5, 1))
+    >>> ds = ArrayBatches(X, Y, batch_size=2, seed=0)
+    >>> len(ds), ds[2][0].shape
+    (3, (1, 1))
+    >>> first = ds[0][0].ravel().tolist()
+    >>> ds.on_epoch_end()
+    >>> ds.epoch
+    1
+    """
+
+    def __init__(self, X, Y, *, batch_size: int, seed: int, shuffle: bool = True, **kwargs):
+        super().__init__(**kwargs)
+        if len(X) != len(Y):
+            raise DataError(f"X and Y must hold as many samples; got {len(X)} and {len(Y)}.")
+        if len(X) == 0:
+            raise DataError("No training samples; pass at least one.")
+        self.X, self.Y = X, Y
+        self.batch_size = check_window(batch_size, name="batch_size")
+        self.seed = int(seed)
+        self.shuffle = bool(shuffle)
+        self.epoch = 0
+        self._order: tuple[tuple[int, int], np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        """Return the number of batches per epoch (the last may be partial)."""
+        return math.ceil(len(self.X) / self.batch_size)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """Batch ``index`` of this epoch's order."""
+        n_batches = len(self)
+        if not -n_batches <= index < n_batches:
+            raise IndexError(f"Batch index {index} out of range for {n_batches} batches.")
+        low = (index % n_batches) * self.batch_size
+        ids = self.order()[low : low + self.batch_size]
+        return self.X[ids], self.Y[ids]
+
+    def order(self) -> np.ndarray:
+        """Return the sample order of the current epoch."""
+        if self._order is None or self._order[0] != (self.seed, self.epoch):
+            n = len(self.X)
+            ids = (
+                np.random.default_rng([self.seed, self.epoch]).permutation(n)
+                if self.shuffle
+                else np.arange(n)
+            )
+            self._order = ((self.seed, self.epoch), ids)
+        return self._order[1]
+
+    def on_epoch_end(self) -> None:
+        """Advance to the next epoch's order."""
+        self.epoch += 1
 
 
 def _check_starts(starts, n_windows: int, i: int, window: int, horizon: int) -> range | np.ndarray:

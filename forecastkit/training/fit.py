@@ -6,13 +6,25 @@ import logging
 import os
 import sys
 import tempfile
+import warnings
 from collections.abc import Sequence
 
 import keras
 import numpy as np
 
-from forecastkit.exceptions import ParameterError
-from forecastkit.training.callbacks import default_callbacks
+from forecastkit.exceptions import (
+    ParameterError,
+    TrainingDivergedError,
+    TrainingDivergedWarning,
+)
+from forecastkit.training.callbacks import (
+    StopOnNonFinite,
+    TrainingBackup,
+    default_callbacks,
+    fit_fingerprint,
+    reset_states,
+    tensorboard_callback,
+)
 
 __all__ = ["TrainingResult", "make_optimizer", "release_freed_memory", "resolve_verbose", "train"]
 
@@ -24,6 +36,7 @@ class TrainingResult(dict):
 
     best_epoch: int | None = None
     monitor: str = "val_loss"
+    log_run: str | None = None
 
 
 def make_optimizer(optimizer, learning_rate: float | None) -> keras.optimizers.Optimizer:
@@ -60,12 +73,37 @@ def make_optimizer(optimizer, learning_rate: float | None) -> keras.optimizers.O
 
 
 def resolve_verbose(verbose) -> int:
-    """Map ``verbose`` to Keras: "auto" is the bar on a terminal, one line per epoch otherwise."""
+    """Map ``verbose`` to Keras: "auto" is the bar on a terminal, one line per epoch otherwise.
+
+    The terminal test looks at the stream Keras writes its progress to: ``sys.stdout`` at
+    the time of the call (``keras.utils.io_utils.print_msg``), or the ``logging`` module
+    (never a terminal bar) when Keras's interactive logging is off. So ``python fit.py >
+    log`` gets one plain line per epoch, without the bar's control characters.
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()):  # stdout to a file, not a terminal
+    ...     choice = resolve_verbose("auto")
+    >>> choice
+    2
+    """
     if verbose == "auto":
-        return 1 if sys.stderr.isatty() else 2
+        return 1 if _progress_is_terminal() else 2
     if verbose in (0, 1, 2) and not isinstance(verbose, bool):
         return int(verbose)
     raise ParameterError(f"`verbose` must be 0, 1, 2 or 'auto'; got verbose={verbose!r}.")
+
+
+def _progress_is_terminal() -> bool:
+    """Whether Keras's progress output (stdout, when interactive logging is on) is a terminal."""
+    if not keras.config.is_interactive_logging_enabled():
+        return False
+    isatty = getattr(sys.stdout, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except (OSError, ValueError):  # a closed or detached stream
+        return False
 
 
 def train(
@@ -85,8 +123,17 @@ def train(
     checkpoint_path: str | None = None,
     shuffle: bool = True,
     metrics: Sequence | None = None,
+    resume_dir=None,
+    log_dir=None,
+    seed: int | None = None,
 ) -> TrainingResult:
     """Compile and fit ``model`` with the default callbacks; the best weights are restored.
+
+    The fitted weights are always finite: when the loss becomes NaN or inf, training stops,
+    the weights of the best earlier epoch are kept and a
+    :class:`~forecastkit.exceptions.TrainingDivergedWarning` names both epochs; when no
+    earlier epoch was finite and better than the untrained network,
+    :class:`~forecastkit.exceptions.TrainingDivergedError` is raised.
 
     Parameters
     ----------
@@ -112,11 +159,34 @@ def train(
     shuffle : bool, default=True
     metrics : sequence or None
         Extra Keras metrics to compile with.
+    resume_dir : str or path, optional
+        Back the training state up there after every epoch
+        (:class:`~forecastkit.training.callbacks.TrainingBackup`); a fit interrupted at
+        epoch k and run again with the same ``resume_dir`` continues from epoch k and ends
+        with the weights of an uninterrupted fit. Shuffled arrays are then batched by
+        :class:`~forecastkit.training.dataset.ArrayBatches` (an order per ``(seed,
+        epoch)``), so the batches differ from a fit without ``resume_dir``.
+    log_dir : str or path, optional
+        Write TensorBoard logs (losses, learning rate, graph) into a fresh run folder
+        under it (:func:`~forecastkit.training.callbacks.tensorboard_callback`).
+    seed : int, optional
+        Shuffling seed of :class:`~forecastkit.training.dataset.ArrayBatches` (with
+        ``resume_dir``); None draws one.
 
     Returns
     -------
     TrainingResult
-        Dict of per-epoch lists, with ``best_epoch`` (1-based) and ``monitor``.
+        Dict of per-epoch lists (restored epochs included), with ``best_epoch`` (1-based),
+        ``monitor`` and ``log_run`` (the TensorBoard run folder, or None).
+
+    Raises
+    ------
+    TrainingDivergedError
+        The loss became NaN or inf and no epoch gave usable weights.
+    ResumeError
+        ``resume_dir`` holds the backup of a different fit.
+    MissingDependencyError
+        ``log_dir`` is given and ``tensorboard`` is not installed.
 
     Examples
     --------
@@ -140,9 +210,45 @@ def train(
     if validation is None:
         logger.info("No validation data: early stopping and checkpoints monitor the training loss.")
     model.compile(optimizer=make_optimizer(optimizer, learning_rate), loss=loss, metrics=metrics)
+    board = None if log_dir is None else tensorboard_callback(log_dir)  # fails before training
+    fingerprint = None
+    if resume_dir is not None:
+        fingerprint = fit_fingerprint(
+            model,
+            loss=loss if isinstance(loss, str) else type(loss).__name__,
+            metrics=[m if isinstance(m, str) else type(m).__name__ for m in metrics or ()],
+            monitor=monitor,
+            patience=patience,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            data=_digest(X) if streamed else _digest(X, Y),
+            validation=None
+            if validation is None
+            else _digest(*((validation,) if _is_dataset(validation) else validation)),
+        )
+    if resume_dir is not None and not streamed and shuffle:
+        from forecastkit.training.dataset import ArrayBatches
+
+        if seed is None:
+            seed = int(np.random.SeedSequence().generate_state(1)[0] % (2**31 - 1))
+        X, Y, streamed = ArrayBatches(X, Y, batch_size=batch_size, seed=seed), None, True
+    initial = model.get_weights()  # the untrained network: the yardstick of a divergence
     with tempfile.TemporaryDirectory(prefix="forecastkit-") as tmp:
         path = checkpoint_path or os.path.join(tmp, "best.keras")
         cbs = default_callbacks(monitor=monitor, patience=patience, checkpoint_path=path)
+        extra: list[keras.callbacks.Callback] = [] if board is None else [board]
+        backup = None
+        if resume_dir is not None:
+            backup = TrainingBackup(
+                resume_dir,
+                fingerprint=fingerprint,
+                tracked=cbs,
+                dataset=X if hasattr(X, "epoch") else None,
+            )
+            extra.append(backup)
+            backup.read_backup(move_dataset=True)  # before Keras reads the first batches
+        if board is not None:
+            logger.info("TensorBoard logs of this fit: %s", board.log_dir)
         history = model.fit(
             *((X,) if streamed else (X, Y)),
             validation_data=validation,
@@ -150,14 +256,121 @@ def train(
             batch_size=None if streamed else batch_size,
             shuffle=False if streamed else shuffle,
             verbose=resolve_verbose(verbose),
-            callbacks=[*cbs, *callbacks],
+            callbacks=[*cbs, *extra, *callbacks],
         )
     release_freed_memory()
-    result = TrainingResult({k: [float(v) for v in vals] for k, vals in history.history.items()})
+    if backup is not None and backup.logs:
+        logs = {k: [entry.get(k, np.nan) for entry in backup.logs] for k in backup.logs[0]}
+    else:
+        logs = history.history
+    result = TrainingResult({k: [float(v) for v in vals] for k, vals in logs.items()})
     values = np.asarray(result[monitor], dtype=float)
+    values[~np.isfinite(values)] = np.nan
     result.best_epoch = int(np.nanargmin(values)) + 1 if np.isfinite(values).any() else None
     result.monitor = monitor
+    result.log_run = None if board is None else board.log_dir
+    stopper = next(cb for cb in cbs if isinstance(cb, StopOnNonFinite))
+    _check_finite(
+        model,
+        result,
+        diverged=stopper.epoch,
+        initial=initial,
+        data=validation if validation is not None else ((X,) if streamed else (X, Y)),
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+    )
     return result
+
+
+def _digest(*arrays) -> list:
+    """Shapes and the first and last samples of the data, for the fit fingerprint.
+
+    Enough to tell two series (or two parts) apart without hashing every window; a
+    dataset contributes its length and its first and last samples in sample order (not
+    the shuffled order, which depends on the seed).
+    """
+    if len(arrays) == 1 and isinstance(arrays[0], keras.utils.PyDataset):
+        data = arrays[0]
+        n = getattr(data, "n_samples", None)
+        if n is None or not hasattr(data, "take"):
+            return [len(data)]
+        return [len(data), n, *_digest(*data.take(np.array([0, n - 1], dtype=np.int64)))]
+    return [
+        None if a is None else [list(a.shape), *(np.asarray(a[k]).tolist() for k in (0, -1))]
+        for a in arrays
+    ]
+
+
+def _is_dataset(data) -> bool:
+    return isinstance(data, keras.utils.PyDataset)
+
+
+def _weights_finite(model: keras.Model) -> bool:
+    return all(np.isfinite(w).all() for w in model.get_weights())
+
+
+def _check_finite(model, result, *, diverged, initial, data, batch_size, learning_rate) -> None:
+    """Leave ``model`` with finite weights that beat the untrained network, or raise.
+
+    Early stopping has restored the weights of the best finite epoch (if any). After a
+    divergence, those are kept only when their monitored loss is below the untrained
+    network's (weights ``initial``), evaluated on the same data; a fit that diverged from
+    its first epoch, or whose finite epochs were already blowing up, raises instead.
+    """
+    monitor = result.monitor
+    finite = _weights_finite(model)
+    if diverged is None and finite:
+        return
+    rate = "" if learning_rate is None else f" (now {learning_rate:g})"
+    where = f"at epoch {diverged}" if diverged is not None else "(non-finite weights)"
+    best = result.best_epoch
+    if best is None or not finite:
+        raise TrainingDivergedError(
+            f"Training diverged {where}: the loss became NaN or inf before any epoch ended "
+            f"with a finite {monitor}, so there are no usable weights. Lower learning_rate"
+            f"{rate}, e.g. by a factor of 10, or scale the data."
+        )
+    best_value = result[monitor][best - 1]
+    trained = model.get_weights()
+    model.set_weights(initial)
+    baseline = _evaluate(model, data, batch_size)
+    model.set_weights(trained)
+    if not best_value < baseline:
+        raise TrainingDivergedError(
+            f"Training diverged {where}, and the best finite epoch ({best}, {monitor}="
+            f"{best_value:.4g}) is no better than the untrained network ({monitor}="
+            f"{baseline:.4g}). Lower learning_rate{rate}, e.g. by a factor of 10."
+        )
+    warnings.warn(
+        TrainingDivergedWarning(
+            f"Training diverged {where} (the loss became NaN or inf); the weights of epoch "
+            f"{best} ({monitor}={best_value:.4g}) were restored. Lower learning_rate{rate} "
+            "for a fit that does not diverge."
+        ),
+        stacklevel=4,
+    )
+
+
+def _evaluate(model, data, batch_size: int) -> float:
+    """Return the compiled loss of ``model`` on ``data`` (arrays or a dataset), states reset."""
+    reset_states(model)
+    if isinstance(data, keras.utils.PyDataset):
+        data = (data,)
+    if isinstance(data[0], keras.utils.PyDataset):
+        logs = model.evaluate(data[0], verbose=0, return_dict=True)
+    else:  # (X, Y) or (X, Y, sample_weight)
+        weights = data[2] if len(data) > 2 else None
+        logs = model.evaluate(
+            data[0],
+            data[1],
+            sample_weight=weights,
+            batch_size=batch_size,
+            verbose=0,
+            return_dict=True,
+        )
+    reset_states(model)
+    value = float(logs["loss"])
+    return value if np.isfinite(value) else np.inf
 
 
 def _n_items(validation) -> int:

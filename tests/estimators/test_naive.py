@@ -73,8 +73,11 @@ def test_rows_at_another_spacing_are_not_a_continuation():
     quarterly = pd.Series(
         [1.0, 2.0, 4.0], index=pd.date_range(f.time_axis_.future(1)[0], periods=3, freq="QS")
     )
-    # its first label is the next month, but the rest are not: read as a series of its own
-    assert f.predict(quarterly).tolist() == [1.0, 2.0]
+    # its first label is the next month, but the rest are not: not a continuation, and a
+    # quarterly series is not predicted with a monthly model
+    assert not f.time_axis_.continued_by(quarterly.index)
+    with pytest.raises(DataError, match="freq 'QS"):
+        f.predict(quarterly)
 
 
 def test_predict_on_another_series_starts_after_min_history():

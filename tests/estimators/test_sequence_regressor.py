@@ -190,7 +190,7 @@ def test_several_columns_and_a_datetime_index():
     t = np.arange(300) / 6.0
     X = pd.DataFrame({"a": np.sin(t), "b": np.cos(t) * 2}, index=index)
     Y = pd.DataFrame({"p": X["a"] * X["b"], "q": X["a"] - 1}, index=index)
-    m = SequenceRegressor(**TINY, time_steps=5, batch_size=4).fit(X, Y)
+    m = SequenceRegressor(**TINY, time_steps=5, batch_size=4, val_size=20).fit(X, Y)
     assert m.n_features_in_ == 2 and m.feature_names_ == ("a", "b")
     pred = m.reset_state().predict(X.iloc[200:])
     assert isinstance(pred, pd.DataFrame) and list(pred.columns) == ["p", "q"]

@@ -114,7 +114,6 @@ FORECASTER_EXPECTED = {
     "check_regressor_data_not_an_array": SERIES_ONLY,
     "check_regressors_train": SERIES_ONLY,  # predict(X) forecasts the steps after the fit
     "check_regressor_multioutput": PANDAS_OUT,
-    "check_supervised_y_2d": PANDAS_OUT,
 }
 
 

@@ -76,7 +76,7 @@ def test_default_callbacks_are_complete():
         "AtomicCheckpoint",
         "EarlyStopping",
         "ReduceLROnPlateau",
-        "TerminateOnNaN",
+        "StopOnNonFinite",
     ]
 
 

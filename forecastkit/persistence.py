@@ -20,8 +20,12 @@ its compressed size). Members are then read a chunk at a time, counting bytes ag
 same limits while their SHA-256 is checked. Every class named anywhere is looked up in an
 explicit allow-list, never imported by name: the scikit-learn transformers of
 :func:`transformer_classes` in the manifest, and the Keras layers, initializers, optimizers
-and losses of :data:`KERAS_CLASSES` in Keras's ``config.json``. Keras then rebuilds the
-network from a private copy of the checked Keras members, with ``safe_mode=True``. Every
+and losses of :data:`KERAS_CLASSES` in Keras's ``config.json``, whose network must also be
+small enough for its weights member. The HDF5 weights may hold only groups and numeric
+datasets reached by hard links, stored in the member itself, declaring no more bytes than it
+holds; the npz only uncompressed numeric arrays whose headers match their bytes. Keras then
+rebuilds the network from a private copy of the checked Keras members, with
+``safe_mode=True``. Every
 refusal is a :class:`~forecastkit.exceptions.ModelFileError` (a subclass per kind).
 
 Several saved models (one per series of :class:`~forecastkit.LocalForecasters`) travel as
@@ -657,6 +661,9 @@ def _keras_config_problem(config: Any) -> str | None:
                 return
             module, name = value.get("module"), value["class_name"]
             registered = value.get("registered_name")
+            if not isinstance(name, str):
+                problems.append(f"a class name that is not a string ({name!r:.80}) at {where}")
+                return
             if name in _KERAS_MARKERS and module is None and registered is None:
                 return
             if (
@@ -671,7 +678,7 @@ def _keras_config_problem(config: Any) -> str | None:
                 f" at {where or '/'}"
             )
         elif key in ("activation", "recurrent_activation") and not (
-            value is None or value in _KERAS_ACTIVATIONS
+            value is None or (isinstance(value, str) and value in _KERAS_ACTIVATIONS)
         ):
             problems.append(f"activation {value!r:.80} at {where}")
 
@@ -683,6 +690,103 @@ def _keras_config_problem(config: Any) -> str | None:
     if not problems and not (isinstance(config, dict) and config.get("class_name") == "Functional"):
         problems.append("a top-level object other than a Keras Functional model")
     return problems[0] if problems else None
+
+
+# Gates of each recurrent layer: its recurrent kernel alone holds gates x units^2 weights.
+_GATES = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}
+_SHAPE_KEYS = frozenset({"batch_shape", "input_shape", "shape", "target_shape"})
+#: Fewest bytes a weight takes in ``model.weights.h5`` (float16; forecastkit writes float32).
+_MIN_WEIGHT_BYTES = 2
+_H5_MAX_OBJECTS = 100_000  # HDF5 groups and datasets a weights member may hold
+#: Most layers a network may have (forecastkit's have about two per recurrent layer; Keras
+#: takes seconds to wire thousands, then overflows the stack).
+_MAX_LAYERS = 256
+
+
+def _keras_size_problem(config: Any, weights_bytes: int) -> str | None:
+    """Describe a network too large for its weights member, or None.
+
+    Keras allocates (and initialises) every variable before it reads the weights, so a
+    ``config.json`` saying ``units=100000`` costs gigabytes and minutes from a tiny file. A
+    lower bound of the weights ``config`` builds (gates x units^2 per recurrent layer, units
+    per other layer, the widest feature axis) must fit in the weights member's bytes.
+    """
+    inner = config.get("config") if isinstance(config, dict) else None
+    layers = inner.get("layers") if isinstance(inner, dict) else None
+    if isinstance(layers, list) and len(layers) > _MAX_LAYERS:
+        return f"a network of {len(layers):,} layers (at most {_MAX_LAYERS} are loaded)"
+    count, widest = 0, 0
+
+    def visit(value, key, where):
+        nonlocal count, widest
+        if isinstance(value, dict) and isinstance(value.get("config"), dict):
+            units = value["config"].get("units")
+            if isinstance(units, int) and units > 0:
+                gates = _GATES.get(value.get("class_name"), 0)
+                count += gates * units * units if gates else units
+        elif key in _SHAPE_KEYS and isinstance(value, list) and value:
+            if isinstance(value[-1], int) and value[-1] > 0:
+                widest = max(widest, value[-1])
+
+    try:
+        _walk(config, visit)
+    except ValueError as err:
+        return str(err)
+    count += widest
+    if count * _MIN_WEIGHT_BYTES > weights_bytes:
+        return (
+            f"a network of at least {count:,} weights (from its units and shapes), which "
+            f"cannot fit in the {weights_bytes:,} bytes of {KERAS_WEIGHTS!r}: building it "
+            "would cost memory and time for nothing"
+        )
+    return None
+
+
+def _h5_problem(fileobj, size: int) -> str | None:
+    """Describe what in the HDF5 weights forecastkit never writes, or None; nothing is read.
+
+    Only groups and numeric datasets, each reached by one hard link (no soft, external or
+    repeated links, no external or virtual storage), whose declared bytes add up to at most
+    the member's ``size`` (Keras stores its weights uncompressed): a tiny member declaring
+    a 10 GB dataset would otherwise be filled in memory when Keras reads it.
+    """
+    import h5py
+
+    declared, seen = 0, set()
+    try:
+        with h5py.File(fileobj, "r") as h5:
+            if h5.userblock_size:
+                return f"a user block of {h5.userblock_size:,} bytes"
+            stack = [("", h5)]
+            while stack:
+                where, group = stack.pop()
+                for name in group:
+                    at = f"{where}/{name}"
+                    link = group.get(name, getlink=True)
+                    if not isinstance(link, h5py.HardLink):
+                        return f"a link of type {type(link).__name__} at {at!r:.200}"
+                    obj = group[name]
+                    if obj.id in seen or len(seen) >= _H5_MAX_OBJECTS:
+                        return f"an object linked twice or past {_H5_MAX_OBJECTS:,} at {at!r:.200}"
+                    seen.add(obj.id)
+                    if isinstance(obj, h5py.Group):
+                        stack.append((at, obj))
+                        continue
+                    if not isinstance(obj, h5py.Dataset):
+                        return f"a {type(obj).__name__} at {at!r:.200}"
+                    if obj.is_virtual or obj.external:
+                        return f"a dataset stored in other files at {at!r:.200}"
+                    if obj.dtype.kind not in _ARRAY_KINDS:
+                        return f"a dataset of dtype {obj.dtype} at {at!r:.200}"
+                    declared += obj.size * obj.dtype.itemsize
+                    if declared > size:
+                        return (
+                            f"datasets declaring over {declared:,} bytes in {size:,} (a shape "
+                            f"bomb?), up to {at!r:.200}"
+                        )
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
+        return f"an unreadable HDF5 structure ({err})"
+    return None
 
 
 def _check_classes(obj: Any, path: str, member: str, allowed: dict[str, Any]) -> None:
@@ -715,8 +819,10 @@ def load_archive(path, *, estimator: str) -> tuple[Any, dict[str, Any], dict[str
     (read with a bounded streaming read) names the forecastkit format, a format version this
     forecastkit reads and ``estimator``, and only allowed scikit-learn classes; each other
     member is streamed against its limit and its SHA-256 checked; ``config.json`` names only
-    allowed Keras classes; then Keras rebuilds the network (``safe_mode=True``) from a private
-    copy of the checked Keras members.
+    allowed Keras classes and a network that fits in the weights member; the weights and
+    the arrays hold only what forecastkit writes (headers only are read for that); then
+    Keras rebuilds the network (``safe_mode=True``) from a private copy of the checked Keras
+    members.
 
     Returns
     -------
@@ -768,18 +874,39 @@ def load_archive(path, *, estimator: str) -> tuple[Any, dict[str, Any], dict[str
                             "forecastkit.persistence.KERAS_CLASSES). Nothing was built or run;"
                             " do not use this file."
                         )
+                    problem = _keras_size_problem(document, infos[KERAS_WEIGHTS].file_size)
+                    if problem is not None:
+                        raise UnsafeModelFileError(
+                            f"{path!r}: member {name!r} names {problem}. forecastkit never saves"
+                            " such a network; nothing was built or run: do not use this file."
+                        )
                 else:
                     reasons += _keras_version_reasons(document)
                 copy.writestr(name, data)
             with copy.open(KERAS_WEIGHTS, "w", force_zip64=True) as out:
                 digest = _stream(archive, infos[KERAS_WEIGHTS], path, "model", out.write)
             _check_checksum(path, KERAS_WEIGHTS, digest, expected, "model")
+        with zipfile.ZipFile(keras_copy) as copy, copy.open(KERAS_WEIGHTS) as weights:
+            problem = _h5_problem(weights, infos[KERAS_WEIGHTS].file_size)
+        if problem is not None:
+            raise UnsafeModelFileError(
+                f"{path!r}: member {KERAS_WEIGHTS!r} holds {problem}, which forecastkit never "
+                "writes. Nothing was built or run; do not use this file."
+            )
         data, digest = _read(archive, infos[ARRAYS], path, "model")
         _check_checksum(path, ARRAYS, digest, expected, "model")
         try:
+            problem = _npz_problem(data)
+            if problem is not None:
+                raise UnsafeModelFileError(
+                    f"{path!r}: member {ARRAYS!r} holds {problem}, which forecastkit never "
+                    "writes. Nothing was read; do not use this file."
+                )
             with np.load(io.BytesIO(data), allow_pickle=False) as npz:
                 arrays = {k: npz[k] for k in npz.files}
         except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
+            if isinstance(err, ModelFileError):
+                raise
             raise TamperedModelFileError(
                 f"{path!r}: member {ARRAYS!r} is not a plain NumPy archive ({err}). Save the "
                 "model again."
@@ -788,6 +915,32 @@ def load_archive(path, *, estimator: str) -> tuple[Any, dict[str, Any], dict[str
         _warn_versions(path, reasons)
         model = _keras_load(keras_copy, path)
     return model, manifest, arrays
+
+
+def _npz_problem(data: bytes) -> str | None:
+    """Describe an array of ``forecastkit.npz`` forecastkit never writes, or None.
+
+    ``np.savez`` stores each array uncompressed as a ``.npy`` of numbers whose header shape
+    matches its bytes: a deflated member could inflate a 1 MB file to gigabytes, and a
+    header declaring a huge shape makes NumPy allocate it before reading. Only headers are
+    read.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as inner:
+        for info in inner.infolist():
+            name = f"{info.filename!r:.100}"
+            if info.compress_type != zipfile.ZIP_STORED:
+                return f"the compressed array {name} (a decompression bomb?)"
+            with inner.open(info) as f:
+                version = np.lib.format.read_magic(f)
+                if version not in ((1, 0), (2, 0)):
+                    return f"the array {name} in .npy format {version}"
+                read = getattr(np.lib.format, f"read_array_header_{version[0]}_0")
+                shape, _, dtype = read(f)
+            if dtype.kind not in _ARRAY_KINDS:
+                return f"the array {name} of dtype {dtype}"
+            if int(np.prod(shape, dtype=object)) * dtype.itemsize > info.file_size:
+                return f"the array {name} declaring shape {shape} in {info.file_size:,} bytes"
+    return None
 
 
 def _keras_version_reasons(metadata: Any) -> list[str]:
@@ -980,7 +1133,10 @@ def _decode_array(value) -> np.ndarray:
     dtype = np.dtype(value["dtype"]) if isinstance(value.get("dtype"), str) else None
     if dtype is None or dtype.kind not in _ARRAY_KINDS:
         raise ValueError(f"an array of dtype {value.get('dtype')!r:.40}, not a number type")
-    return np.asarray(value["__ndarray__"], dtype=dtype)
+    try:
+        return np.asarray(value["__ndarray__"], dtype=dtype)
+    except OverflowError as err:  # e.g. 10**30 as int64: a ValueError like the others
+        raise ValueError(f"an array of dtype {dtype} with an out-of-range value ({err})") from err
 
 
 def _decode(value):

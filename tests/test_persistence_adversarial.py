@@ -15,6 +15,7 @@ import tracemalloc
 import warnings
 import zipfile
 
+import h5py
 import numpy as np
 import pandas as pd
 import pytest
@@ -393,6 +394,14 @@ def _first_layer(config) -> dict:
             lambda c: c.update(module="keras.layers", class_name="Dense", registered_name=None),
             "top-level object other than a Keras Functional model",
         ),
+        (  # unhashable names must be refused, not crash the check with a raw TypeError
+            lambda c: _first_layer(c).update(class_name=["LSTM"]),
+            r"a class name that is not a string \(\['LSTM'\]\)",
+        ),
+        (
+            lambda c: _first_layer(c)["config"].update(activation=["tanh"]),
+            r"activation \['tanh'\]",
+        ),
     ],
 )
 def test_keras_config_naming_a_class_outside_the_allow_list_is_refused(
@@ -445,6 +454,213 @@ def test_the_allow_list_admits_every_network_forecastkit_builds():
             "compile_config": json.loads(json.dumps(model.get_compile_config())),
         }
         assert persistence._keras_config_problem(full) is None
+        # the size bound is a lower bound: each network fits in its own weights, at 2 bytes
+        weights = persistence._MIN_WEIGHT_BYTES * model.count_params()
+        assert persistence._keras_size_problem(full, weights) is None
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda c: _first_layer(c)["config"].update(units=6000),  # 4 x 6000^2 float32: 576 MB
+        lambda c: c["config"]["layers"][0]["config"].update(batch_shape=[None, 4, 10**7]),
+        lambda c: _first_layer(c).update(build_config={"input_shape": [None, 4, 10**7]}),
+        # thousands of layers: seconds of Keras wiring, then a RecursionError
+        lambda c: c["config"]["layers"].extend([dict(_first_layer(c), class_name="Dropout")] * 300),
+    ],
+    ids=["units", "input-features", "build-config", "layers"],
+)
+def test_a_network_too_large_for_its_weights_is_refused_unbuilt(
+    saved, tmp_path, edit, no_keras_load
+):
+    # Keras allocates and initialises every variable before reading the weights: without
+    # this check a 30 KB file with units=6000 took minutes and gigabytes to refuse
+    bad = rewrite(
+        saved[1], tmp_path / "big.keras", members={CONFIG: _edit_config(edit)}, rechecksum=True
+    )
+    with pytest.raises(UnsafeModelFileError, match=r"'config.json' names a network of"):
+        Forecaster.load(bad)
+
+
+def test_a_time_zone_naming_a_file_is_refused_unopened(saved, tmp_path, monkeypatch):
+    # pandas resolves "dateutil/<name>" with dateutil.tz.gettz, which opens a path as a zone
+    # file: an edited manifest made loading open any file on disk (and trust its contents)
+    import dateutil.tz
+
+    opened = []
+    real = dateutil.tz.gettz
+    monkeypatch.setattr(dateutil.tz, "gettz", lambda name=None: opened.append(name) or real(name))
+    zone = tmp_path / "planted-zone"
+    zone.write_bytes(b"TZif" + bytes(60))  # any file: its name alone must be refused
+    for tz in (f"dateutil/{zone}", "dateutil/../../../../etc/passwd"):
+        bad = rewrite(
+            saved[1],
+            tmp_path / "tz.keras",
+            manifest=lambda d, tz=tz: d["fitted"]["time_axis"].update(tz=tz),
+        )
+        with pytest.raises(ModelFileError, match="is not a zone name"):
+            Forecaster.load(bad)
+    assert opened == []
+
+
+def _scaler_fitted(doc) -> dict:
+    return doc["fitted"]["scaler_target"]["fitted"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [  # each loaded before, then failed at forecast() with a raw error or wrong dates
+        (lambda d: d["fitted"].update(targets=[7]), r"targets.*range\(n_features=1\)"),
+        (lambda d: d["fitted"].update(window=40), r"network input of shape \(4, 1\)"),
+        (lambda d: d["fitted"].update(names=["y", "x"]), r"values of shape \(1,\)"),
+        (lambda d: d["fitted"]["time_axis"].update(n_steps=10**12), "time axis of shape"),
+        (lambda d: d["fitted"]["transform"].update(log=[True, True]), "log flags of shape"),
+        (
+            lambda d: _scaler_fitted(d).update(mean_={"__ndarray__": [1.0, 2.0], "dtype": "f8"}),
+            "the saved scaler does not fit the saved columns",
+        ),
+        (
+            lambda d: _scaler_fitted(d).update(mean_=[1.0]),  # a list, not an array
+            "the saved scaler does not fit the saved columns",
+        ),
+    ],
+    ids=["targets", "window", "names", "n-steps", "log", "scaler-shape", "scaler-list"],
+)
+def test_a_manifest_disagreeing_with_its_arrays_or_network_is_refused(saved, tmp_path, edit, match):
+    bad = rewrite(saved[1], tmp_path / "odd.keras", manifest=edit)
+    with pytest.raises(ModelFileError, match=match):
+        Forecaster.load(bad)
+
+
+# ------------------------------------------------------------------ HDF5 and npz members
+def _edit_h5(tmp_path, edit):
+    """A function of the weights member's bytes that edits it with h5py (in a file)."""
+
+    def member(data: bytes) -> bytes:
+        work = tmp_path / "work.h5"
+        work.write_bytes(data)
+        with h5py.File(work, "r+") as h5:
+            edit(h5, h5["layers/dense/vars"])
+        return work.read_bytes()
+
+    return member
+
+
+def _replace(group, name, **dataset):
+    del group[name]
+    group.create_dataset(name, **dataset)
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (
+            lambda h5, g, o: (
+                g.pop("1"),
+                g.__setitem__("1", h5py.ExternalLink(o, "/x")),
+            ),
+            "a link of type ExternalLink at '/layers/dense/vars/1'",
+        ),
+        (
+            lambda h5, g, o: (g.pop("1"), g.__setitem__("1", h5py.SoftLink("/vars"))),
+            "a link of type SoftLink",
+        ),
+        (
+            lambda h5, g, o: _replace(g, "1", shape=(1,), dtype="f4", external=[(o, 0, 4)]),
+            "a dataset stored in other files at '/layers/dense/vars/1'",
+        ),
+        (  # a 600 MB dataset of unwritten chunks: a few bytes in the file
+            lambda h5, g, o: _replace(g, "0", shape=(12000, 12000), dtype="f4", chunks=(500, 500)),
+            r"datasets declaring over 576,\d{3},\d{3} bytes in",
+        ),
+        (
+            lambda h5, g, o: _replace(g, "1", data=["a"], dtype=h5py.string_dtype()),
+            "a dataset of dtype object",
+        ),
+        (
+            lambda h5, g, o: g.__setitem__("loop", h5["layers"]),  # a cycle of hard links
+            "an object linked twice",
+        ),
+    ],
+    ids=["external-link", "soft-link", "external-storage", "shape-bomb", "strings", "cycle"],
+)
+def test_weights_reaching_other_files_or_declaring_huge_shapes_are_refused(
+    saved, tmp_path, edit, match, no_keras_load
+):
+    other = tmp_path / "other.h5"  # a file elsewhere on the disk the weights could point to
+    other.write_bytes(bytes(64))
+    member = _edit_h5(tmp_path, lambda h5, g: edit(h5, g, str(other)))
+    bad = rewrite(saved[1], tmp_path / "h5.keras", members={WEIGHTS: member}, rechecksum=True)
+    with pytest.raises(UnsafeModelFileError, match=match) as info:
+        Forecaster.load(bad)
+    assert "'model.weights.h5'" in str(info.value)
+
+
+def _npz(values=None, *, header_shape=None, compression=zipfile.ZIP_STORED) -> bytes:
+    """An npz holding ``values.npy``: the array, or a header declaring ``header_shape``."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=compression) as z:
+        with z.open("values.npy", "w", force_zip64=True) as f:
+            if header_shape is None:
+                np.lib.format.write_array(f, values, allow_pickle=False)
+            else:
+                header = {"descr": "<f4", "fortran_order": False, "shape": header_shape}
+                np.lib.format.write_array_header_1_0(f, header)
+                f.write(bytes(64))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "match"),
+    [
+        (  # 256 MiB of zeros deflated inside a stored npz: about 256 KB on disk
+            lambda: _npz(np.zeros(2**26, "f4"), compression=zipfile.ZIP_DEFLATED),
+            r"the compressed array 'values.npy' \(a decompression bomb\?\)",
+        ),
+        (  # NumPy would allocate the declared 4 TiB before reading 64 bytes
+            lambda: _npz(header_shape=(2**40,)),
+            r"declaring shape \(1099511627776,\) in",
+        ),
+        (lambda: _npz(np.array(["1.0"] * 40)), "of dtype <U3"),
+    ],
+    ids=["deflated", "huge-header", "strings"],
+)
+def test_npz_arrays_that_inflate_or_are_not_numbers_are_refused(
+    saved, tmp_path, data, match, no_keras_load
+):
+    bad = rewrite(
+        saved[1],
+        tmp_path / "npz.keras",
+        members={"forecastkit.npz": lambda _: data()},
+        rechecksum=True,
+    )
+    tracemalloc.start()
+    try:
+        with pytest.raises(UnsafeModelFileError, match=match) as info:
+            Forecaster.load(bad)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "'forecastkit.npz'" in str(info.value)
+    assert peak < 32 * 2**20  # only headers were read
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda d: d["fitted"]["scaler_target"]["fitted"].update(
+            mean_={"__ndarray__": [10**30], "dtype": "int64"}
+        ),
+        lambda d: d["fitted"]["time_axis"].update(freq="10000000000000000000D"),
+    ],
+    ids=["int64-overflow", "frequency-overflow"],
+)
+def test_out_of_range_numbers_in_the_manifest_are_a_model_file_error(saved, tmp_path, edit):
+    bad = rewrite(saved[1], tmp_path / "num.keras", manifest=edit)
+    with pytest.raises(
+        ModelFileError, match=r"invalid forecastkit manifest.*(OverflowError|out-of-range)"
+    ):
+        Forecaster.load(bad)
 
 
 # --------------------------------------------------------------------------- versions
@@ -617,6 +833,21 @@ def test_bundle_refusals(bundle, tmp_path):
         with pytest.raises(error, match=match):
             LocalForecasters.load(bad)
     assert LocalForecasters.load(bundle).forecast(1).shape == (2, 3)
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [  # a file listed twice raised a raw FileNotFoundError; an id twice lost a series
+        (lambda d: d["series"][1].update(file=d["series"][0]["file"]), "listed twice"),
+        (lambda d: d["series"][1].update(id=d["series"][0]["id"]), "listed twice"),
+        (lambda d: d["series"][0].update(seed=float("inf")), "OverflowError"),
+    ],
+    ids=["file-twice", "id-twice", "infinite-seed"],
+)
+def test_a_bundle_listing_a_series_twice_or_out_of_range_is_refused(bundle, tmp_path, edit, match):
+    bad = _rewrite_bundle(bundle, tmp_path / "bad.zip", manifest=edit)
+    with pytest.raises(ModelFileError, match=match):
+        LocalForecasters.load(bad)
 
 
 def test_a_newer_bundle_and_newer_members_give_one_warning(bundle, tmp_path):

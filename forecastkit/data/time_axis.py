@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import operator
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -462,9 +463,12 @@ class TimeAxis:
                 return cls("period", start, start.freq, n_steps, name)
             start = pd.Timestamp(d["start"]).as_unit(d.get("unit", "ns"))
             if d.get("tz") and str(start.tz) != d["tz"]:
+                if not (isinstance(d["tz"], str) and _ZONE_NAME.fullmatch(d["tz"])):
+                    # pandas opens "dateutil//any/path" (or "dateutil/../..") as a zone file
+                    raise ValueError(f"time zone {d['tz']!r:.80} is not a zone name")
                 start = start.tz_convert(d["tz"])
             return cls(kind, start, to_offset(d["freq"]), n_steps, name)
-        except (KeyError, TypeError, ValueError) as err:
+        except (KeyError, TypeError, ValueError, OverflowError) as err:
             raise ParameterError(
                 f"`d` is not a TimeAxis description ({type(err).__name__}: {err}); got "
                 f"d={d!r}. Pass the output of TimeAxis.to_dict()."
@@ -553,6 +557,10 @@ def _label_mismatch(axis: TimeAxis, labels: pd.Index, argname: str) -> str | Non
         if given != _zone(axis.start):
             return _zone_message(argname, given, _zone(axis.start))
     return None
+
+
+# A time-zone name ("Asia/Tokyo", "Etc/GMT+9", "dateutil/Europe/Paris"): never a file path.
+_ZONE_NAME = re.compile(r"(dateutil/)?[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*")
 
 
 def _check_count(n, argname: str) -> int:

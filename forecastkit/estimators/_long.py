@@ -526,6 +526,8 @@ def load_long(est, model, manifest: dict, arrays: dict, path):
         bounds = np.concatenate([[0], np.cumsum(lengths)])
         states: dict[Hashable, SeriesState] = {}
         for k, entry in enumerate(fitted["series"]):
+            if entry["id"] in states:
+                raise ValueError(f"series id {entry['id']!r:.40} is listed twice")
             scaler = SeriesScaler(est.scaler, targets=_TARGETS, n_features=1)
             scaler.target_ = transformer_from_dict(entry["scaler_target"])
             scaler.features_ = None
@@ -550,7 +552,7 @@ def load_long(est, model, manifest: dict, arrays: dict, path):
         )
     except ModelFileError:
         raise
-    except (KeyError, TypeError, ValueError) as err:
+    except (KeyError, TypeError, ValueError, OverflowError) as err:
         raise ModelFileError(
             f"{path!r} has an incomplete or invalid forecastkit manifest for a long-format "
             f"fit ({err!r}). Save the model again."

@@ -333,15 +333,24 @@ class SequenceClassifier(KerasEstimatorMixin, ClassifierMixin, BaseEstimator):
             dtype = np.dtype(fitted["classes_dtype"])
             if dtype.kind not in "biufUO":
                 raise ValueError(f"unexpected label dtype {dtype}")
-            classes = np.empty(len(fitted["classes"]), dtype=dtype)
-            classes[:] = fitted["classes"]
+            labels = fitted["classes"]
+            if len(labels) != model.outputs[0].shape[-1]:
+                raise ValueError(
+                    f"{len(labels)} classes for a network of {model.outputs[0].shape[-1]} outputs"
+                )
+            widest = max((len(str(c)) for c in labels), default=0)
+            if dtype.kind == "U" and dtype.itemsize > 4 * max(widest, 256):
+                # "<U50000000" for 10 labels would fill gigabytes with padding
+                raise ValueError(f"label dtype {dtype} is far wider than the saved labels")
+            classes = np.empty(len(labels), dtype=dtype)
+            classes[:] = labels
             history = history_from_manifest(fitted)
             est._set_fitted(
                 model=model, classes=classes, history=history, best_epoch=fitted["best_epoch"]
             )
         except ModelFileError:
             raise
-        except (KeyError, TypeError, ValueError) as err:
+        except (KeyError, TypeError, ValueError, OverflowError) as err:
             raise ModelFileError(
                 f"{path!r} has an incomplete or invalid forecastkit manifest ({err!r}). "
                 "Save the model again."

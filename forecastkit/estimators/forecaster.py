@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import warnings
 from functools import partial
 
 import numpy as np
@@ -89,6 +90,36 @@ def _in_fitted_order(data, names, argname: str):
             f"them by name, e.g. {argname}[{list(names)}]."
         )
     return data.set_axis(columns, axis=1)[list(names)]
+
+
+def _check_loaded(est: Forecaster) -> None:
+    """Raise ValueError where a loaded manifest disagrees with its arrays or its network.
+
+    Each piece is valid alone, but an edited file can pair them wrongly (targets outside
+    the columns, a window the network does not take, a scaler fitted on other columns):
+    such a model would load and then fail with a raw IndexError, or forecast from the wrong
+    dates, at its first use.
+    """
+    names, targets = est.names_, est.targets_
+    est.scaler_._columns()  # targets: distinct positions in range(len(names))
+    shapes = {
+        "values": (est.values_.shape[1:], (len(names),)),
+        "time axis": ((est.time_axis_.n_steps,), (len(est.values_),)),
+        "log flags": ((len(est.transform_.log),), (len(targets),)),
+        "network input": (tuple(est.model_.inputs[0].shape[1:]), (est.window_, len(names))),
+        "network output": (tuple(est.model_.outputs[0].shape[1:]), (est.out_steps_, len(targets))),
+    }
+    for what, (got, expected) in shapes.items():
+        if est.values_.ndim != 2 or got != expected:
+            raise ValueError(f"{what} of shape {got} where the manifest implies {expected}")
+    try:  # the scalers' fitted attributes must fit the columns (a DataError is data's, not ours)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est.scaler_.transform(est.values_[-1:])
+    except DataError:
+        pass
+    except (AttributeError, IndexError, TypeError, ValueError) as err:
+        raise ValueError(f"the saved scaler does not fit the saved columns ({err})") from err
 
 
 class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
@@ -1145,6 +1176,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                 best_epoch=fitted["best_epoch"],
                 n_calibration=fitted.get("n_calibration", 0),
             )
+            _check_loaded(est)
             if "calibration_residuals" in arrays:
                 residuals = np.asarray(arrays["calibration_residuals"], dtype=np.float64)
                 if residuals.ndim != 3 or residuals.shape[2] != len(est.targets_):
@@ -1152,7 +1184,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                 est._calibration = residuals
         except ModelFileError:
             raise
-        except (KeyError, TypeError, ValueError) as err:
+        except (KeyError, TypeError, ValueError, OverflowError) as err:
             raise ModelFileError(
                 f"{path!r} has an incomplete or invalid forecastkit manifest ({err!r}). "
                 "Save the model again."

@@ -289,18 +289,21 @@ class LocalForecasters(BaseEstimator):
                 ):
                     raise ValueError("LocalForecasters parameters must be plain values")
                 out = cls(template, **params)
-                estimators, seeds = {}, {}
+                estimators, seeds, used = {}, {}, set()
                 for member in manifest["series"]:
                     uid = member["id"]
                     if isinstance(uid, bool) or not isinstance(uid, str | int):
                         raise ValueError(f"series id {uid!r:.40} is not a string or an integer")
+                    if uid in estimators or member["file"] + ".keras" in used:
+                        raise ValueError(f"series id {uid!r:.40} or its file is listed twice")
+                    used.add(member["file"] + ".keras")
                     keras_path = paths[member["file"]] + ".keras"  # Keras needs the suffix
                     os.replace(paths[member["file"]], keras_path)
                     estimators[uid] = kind.load(keras_path)
                     seeds[uid] = int(member["seed"])
             except ModelFileError:
                 raise
-            except (KeyError, TypeError, AttributeError, ValueError) as err:
+            except (KeyError, TypeError, AttributeError, ValueError, OverflowError) as err:
                 raise ModelFileError(
                     f"{path!r} has an incomplete or invalid LocalForecasters manifest "
                     f"({type(err).__name__}: {err}). Save the model again."

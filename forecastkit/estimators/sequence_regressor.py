@@ -506,6 +506,21 @@ class SequenceRegressor(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                 scaler.features_ = None
                 scalers.append(scaler)
             history = history_from_manifest(fitted)
+            # the inference twin is built from the parameters: they must describe the saved
+            # network, or units=(100000,) in the manifest would allocate gigabytes
+            units = (est.units,) if isinstance(est.units, int) else tuple(est.units)
+            saved = tuple(
+                layer.units
+                for layer in model.layers
+                if type(layer).__name__ in ("LSTM", "GRU", "SimpleRNN")
+            )
+            shapes = (model.inputs[0].shape[-1], model.outputs[0].shape[-1])
+            names = (len(fitted["feature_names"]), len(fitted["target_names"]))
+            if units != saved or shapes != names:
+                raise ValueError(
+                    f"parameters units={est.units!r:.60} and {names} feature/target names for a "
+                    f"network of units {saved} and {shapes} inputs/outputs"
+                )
             est._set_fitted(
                 model=model,
                 x_scaler=scalers[0],
@@ -528,7 +543,7 @@ class SequenceRegressor(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                 variable.assign(np.asarray(arrays[f"state_{i}"], dtype=np.float32))
         except ModelFileError:
             raise
-        except (KeyError, TypeError, ValueError) as err:
+        except (KeyError, TypeError, ValueError, OverflowError) as err:
             raise ModelFileError(
                 f"{path!r} has an incomplete or invalid forecastkit manifest ({err!r}). "
                 "Save the model again."

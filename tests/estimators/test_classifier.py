@@ -268,3 +268,35 @@ def test_load_refuses_other_estimator_file(tmp_path):
     keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]).save(path)
     with pytest.raises(ModelFileError, match="not a forecastkit model"):
         SequenceClassifier.load(path)
+
+
+def _edit_manifest(path, dst, edit):
+    """Copy the saved file with its manifest edited (the manifest carries no checksum)."""
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        contents = {n: z.read(n) for n in z.namelist()}
+    doc = json.loads(contents["forecastkit.json"])
+    edit(doc["fitted"])
+    contents["forecastkit.json"] = json.dumps(doc).encode()
+    with zipfile.ZipFile(dst, "w") as out:
+        for name, data in contents.items():
+            out.writestr(name, data)
+    return dst
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        # 10 labels of 200 MB each: the padding alone took 2 GB and 12 s before
+        (lambda f: f.update(classes_dtype="<U50000000"), "far wider than the saved labels"),
+        (lambda f: f.update(classes=f["classes"][:2]), "2 classes for a network of 10 outputs"),
+    ],
+    ids=["huge-label-dtype", "fewer-classes"],
+)
+def test_load_refuses_labels_that_do_not_fit_the_network(fitted, tmp_path, edit, match):
+    fitted.save(tmp_path / "m.keras")
+    bad = _edit_manifest(tmp_path / "m.keras", tmp_path / "bad.keras", edit)
+    with pytest.raises(ModelFileError, match=match):
+        SequenceClassifier.load(bad)

@@ -325,3 +325,32 @@ def test_batched_scaling_equals_each_series_own_scaler(scaler):
     for uid, expected in _one_by_one(f, H).items():
         got = out.loc[out["unique_id"] == uid, "Forecaster"].to_numpy()
         np.testing.assert_allclose(got, expected, rtol=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (lambda f: f["series"][1].update(id=f["series"][0]["id"]), "is listed twice"),
+        (lambda f: f["series"][0].update(season_length=float("inf")), "OverflowError"),
+    ],
+    ids=["duplicate-id", "infinite-season"],
+)
+def test_load_refuses_a_manifest_listing_a_series_twice_or_out_of_range(
+    fitted, tmp_path, edit, match
+):
+    import json
+    import zipfile
+
+    from forecastkit.exceptions import ModelFileError
+
+    fitted[0].save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as z:
+        contents = {n: z.read(n) for n in z.namelist()}
+    doc = json.loads(contents["forecastkit.json"])
+    edit(doc["fitted"]["long"])  # the manifest carries no checksum: an attacker edits it
+    contents["forecastkit.json"] = json.dumps(doc).encode()
+    with zipfile.ZipFile(tmp_path / "bad.keras", "w") as out:
+        for name, data in contents.items():
+            out.writestr(name, data)
+    with pytest.raises(ModelFileError, match=match):
+        Forecaster.load(tmp_path / "bad.keras")

@@ -277,3 +277,30 @@ def test_score_is_r2(fitted, sin_cos):
     x, y = sin_cos
     fitted.reset_state()
     assert fitted.score(x, y) <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [  # units=(100000,) asked TensorFlow for 160 GB before: a raw ResourceExhaustedError
+        (lambda d: d["params"].update(units={"__tuple__": [100000]}), r"units=\(100000,\)"),
+        (lambda d: d["fitted"].update(feature_names=["a", "b", "c"]), r"\(3, 1\) feature"),
+    ],
+    ids=["units", "feature-names"],
+)
+def test_load_refuses_parameters_that_do_not_describe_the_saved_network(
+    fitted, tmp_path, edit, match
+):
+    import json
+    import zipfile
+
+    fitted.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as z:
+        contents = {n: z.read(n) for n in z.namelist()}
+    doc = json.loads(contents["forecastkit.json"])
+    edit(doc)  # the manifest carries no checksum: an attacker edits it freely
+    contents["forecastkit.json"] = json.dumps(doc).encode()
+    with zipfile.ZipFile(tmp_path / "bad.keras", "w") as out:
+        for name, data in contents.items():
+            out.writestr(name, data)
+    with pytest.raises(ModelFileError, match=match):
+        SequenceRegressor.load(tmp_path / "bad.keras")

@@ -47,8 +47,8 @@ import pandas as pd
 # Measure the checkout this script lives in, not an installed forecastkit.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from forecastkit import Forecaster, datasets  # noqa: E402
-from forecastkit.data.transforms import choose_transform  # noqa: E402
+from forecastkit import Forecaster, datasets
+from forecastkit.data.transforms import choose_transform
 
 REPO = Path(__file__).resolve().parent.parent
 # ../shared/data/dev next to the checkout; a git worktree one level deeper finds it too.
@@ -244,6 +244,8 @@ def report(runs: pd.DataFrame, names: list[str], methods: list[str]) -> str:
         if method not in complete:
             continue
         sub = runs[(runs["method"] == method) & runs["series"].isin(complete.index)]
+        if sub.empty:
+            continue
         seeds = sorted(sub["seed"].unique())
         per = sub.groupby("series")["mase"]
         ratio = (per.max() / per.min()).replace([np.inf], np.nan)

@@ -292,7 +292,9 @@ def main(argv=None) -> None:
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 (default 3)")
     parser.add_argument("--seed-start", type=int, default=0)
     parser.add_argument("--series", nargs="+", help="only these series (names)")
-    parser.add_argument("--config", nargs="+", default=["default"], choices=sorted(CONFIGS))
+    parser.add_argument(
+        "--config", nargs="*", default=["default"], choices=sorted(CONFIGS), help="presets"
+    )
     parser.add_argument("--no-classical", action="store_true", help="skip AutoARIMA/AutoETS")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--report-only", action="store_true", help="print tables from cache")

@@ -79,8 +79,8 @@ CONFIGS: dict[str, dict] = {
     "default": {},
     # The defaults before the seasonal adjustment (the network sees the season itself).
     "no-adjustment": {"seasonal_adjustment": "none"},
-    # (a) with the seasonal adjustment, whatever the default is.
-    "adjusted": {"seasonal_adjustment": "auto"},
+    # (a) the seasonal adjustment of every seasonal series (also daily and hourly ones).
+    "always": {"seasonal_adjustment": "always"},
     # (c) one multi-output (MIMO) head for the whole horizon.
     "direct": {"strategy": "direct"},
     # (d) a smaller network, fewer epochs, earlier stopping.
@@ -89,6 +89,7 @@ CONFIGS: dict[str, dict] = {
     # `seasonal_adjustment="auto"`: classical decomposition of the (logged) training part,
     # the network forecasts the seasonally adjusted series, the season is added back.
     "deseason-prototype": {"_deseason": True, "seasonal_adjustment": "none"},
+    "adjusted": {"seasonal_adjustment": "auto"},
     "small-direct": {"units": (32,), "epochs": 100, "patience": 10, "strategy": "direct"},
     # --quick smoke preset.
     "quick": {"units": (8,), "epochs": 5, "patience": 2},

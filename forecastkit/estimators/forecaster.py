@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 
 from forecastkit.data.long import is_long_frame
 from forecastkit.data.scaling import SeriesScaler, fit_transformed, transform_and_scale
-from forecastkit.data.seasonality import season_length
+from forecastkit.data.seasonality import season_cycle, season_length
 from forecastkit.data.splits import split_sizes
 from forecastkit.data.time_axis import TimeAxis
 from forecastkit.data.transforms import (
@@ -126,14 +126,17 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
     target_transform : {"auto", "none", "diff", "log", "log-diff"}, default="auto"
         Target transform; "auto" takes logs when the spread grows with the level (Guerrero)
         and first differences when the KPSS test rejects stationarity, from training data.
-    seasonal_adjustment : {"auto", "none"}, default="auto"
-        "auto": for a series with a season (``season_length_ >= 2``) and at least two
+    seasonal_adjustment : {"auto", "always", "none"}, default="auto"
+        "always": for a series with a season (``season_length_ >= 2``) and at least two
         seasons (+1 step) of training data, remove the classical seasonal indices of the
         training part (multiplicative where the transform takes logs, additive otherwise)
         before the network sees the series, and put them back on its predictions
         (:class:`~forecastkit.data.transforms.SeasonalAdjustment`; the KPSS choice of
-        differences is then made on the adjusted series). Single-series fits only; a
-        long-format fit ignores it. "none": the network sees the season itself.
+        differences is then made on the adjusted series). "auto": the same for yearly
+        seasons (quarterly, monthly, weekly data); daily and hourly series keep their weekly
+        and daily cycles, which the network learns itself (on the real-series benchmark,
+        docs/benchmarks.md, adjusting them doubled the error). "none": never. Single-series
+        fits only; a long-format fit ignores it.
     epochs : int, default=200
         Upper bound; early stopping usually ends training sooner.
     batch_size : int, default=32
@@ -330,7 +333,9 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             values[: sizes.n_train], targets, season_length=m, mode=self.target_transform
         )
         _check_log_positive(values, transform, targets, axis, start=0)
-        adjustment, adjusted = self._adjust_season(values, targets, m, sizes.n_train, transform)
+        adjustment, adjusted = self._adjust_season(
+            values, targets, m, sizes.n_train, transform, cycle=season_cycle(axis.freq)
+        )
         if adjustment is not None and self.target_transform == "auto":
             transform = redecide_diff(adjusted[: sizes.n_train], targets, transform)
         d = transform.diff
@@ -384,18 +389,21 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         )
         return self
 
-    def _adjust_season(self, values, targets, season, n_train, transform):
+    def _adjust_season(self, values, targets, season, n_train, transform, *, cycle=None):
         """Fit the seasonal adjustment on the training rows; return it and the adjusted rows.
 
-        ``(None, values)`` when ``seasonal_adjustment="none"`` or the series has no season
-        or too short a training part.
+        ``(None, values)`` when ``seasonal_adjustment`` rules it out (``cycle``: that of the
+        season, from :func:`~forecastkit.data.seasonality.season_cycle`) or the series has no
+        season or too short a training part.
         """
-        if self.seasonal_adjustment not in ("auto", "none"):
+        if self.seasonal_adjustment not in ("auto", "always", "none"):
             raise ParameterError(
-                "`seasonal_adjustment` must be 'auto' or 'none'; got "
+                "`seasonal_adjustment` must be 'auto', 'always' or 'none'; got "
                 f"seasonal_adjustment={self.seasonal_adjustment!r}."
             )
-        if self.seasonal_adjustment == "none":
+        if self.seasonal_adjustment == "none" or (
+            self.seasonal_adjustment == "auto" and cycle != "year"
+        ):
             return None, values
         adjustment = fit_seasonal_adjustment(
             values[:n_train], targets, season_length=season, multiplicative=transform.log

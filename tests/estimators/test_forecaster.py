@@ -261,3 +261,15 @@ def test_seasonal_adjustment_phase_of_other_series_and_save_load(adjusted_fit, t
 def test_seasonal_adjustment_parameter_checked():
     with pytest.raises(ParameterError, match="seasonal_adjustment"):
         Forecaster(seasonal_adjustment="stl", **TINY).fit(_series())
+
+
+def test_seasonal_adjustment_auto_only_for_yearly_seasons():
+    t = np.arange(70)
+    daily = pd.Series(
+        20 + 5 * np.sin(2 * np.pi * t / 7) + 0.1 * t,
+        index=pd.date_range("2024-01-01", periods=70, freq="D"),
+    )
+    assert Forecaster(**TINY).fit(daily).adjustment_ is None  # weekly cycle: the network's
+    always = Forecaster(seasonal_adjustment="always", **TINY).fit(daily)
+    assert always.adjustment_ is not None and always.adjustment_.period == 7
+    assert Forecaster(**TINY).fit(_series()).adjustment_.period == 12  # monthly: adjusted

@@ -228,8 +228,12 @@ def append_row(path: Path, row: dict) -> None:
 
 
 # ---------------------------------------------------------------------------- report
-def report(runs: pd.DataFrame, names: list[str], methods: list[str]) -> str:
+def report(runs: pd.DataFrame, names: list[str], methods: list[str], seeds=None) -> str:
+    """Tables of the cached fits of ``methods`` on ``names`` (forecastkit: ``seeds`` only)."""
     runs = runs[runs["series"].isin(names) & runs["method"].isin(methods)]
+    runs = runs.drop_duplicates(["series", "method", "seed"])
+    if seeds is not None:
+        runs = runs[runs["method"].isin(CLASSICAL) | runs["seed"].isin(list(seeds))]
     if runs.empty:
         return "(no results yet)"
     med = runs.groupby(["series", "method"])["mase"].median().unstack("method")
@@ -250,10 +254,12 @@ def report(runs: pd.DataFrame, names: list[str], methods: list[str]) -> str:
         seeds = sorted(sub["seed"].unique())
         per = sub.groupby("series")["mase"]
         ratio = (per.max() / per.min()).replace([np.inf], np.nan)
+        own = med[method].dropna()
         rows.append(
             {
                 "method": method,
                 "gmean MASE": float(np.exp(np.log(complete[method]).mean())),
+                "gmean, all its series (n)": f"{np.exp(np.log(own).mean()):.3f} ({len(own)})",
                 "beats snaive": f"{int((complete[method] < complete['seasonal_naive']).sum())}/"
                 f"{len(complete)}"
                 if "seasonal_naive" in complete
@@ -264,6 +270,7 @@ def report(runs: pd.DataFrame, names: list[str], methods: list[str]) -> str:
                 "total fit s (one seed)": float(
                     sub.groupby("series")["fit_seconds"].median().sum()
                 ),
+                "epochs run (sum)": float(sub.groupby("series")["epochs_run"].median().sum()),
             }
         )
     lines.append(pd.DataFrame(rows).to_string(index=False, float_format="{:.3f}".format))
@@ -348,7 +355,7 @@ def main(argv=None) -> None:
                 )
         done = read_cache(args.cache)
     print()
-    print(report(done, names, methods))
+    print(report(done, names, methods, seeds))
     print(f"\n(cache: {args.cache})")
 
 

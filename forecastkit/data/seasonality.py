@@ -36,7 +36,7 @@ from pandas.tseries.offsets import BaseOffset
 
 from forecastkit.exceptions import ParameterError
 
-__all__ = ["season_length"]
+__all__ = ["season_cycle", "season_length"]
 
 # Seasonal period per pandas 3 base rule code (the rule code without its "-ANCHOR" suffix).
 _PERIODS: dict[str, int] = {
@@ -50,6 +50,15 @@ _PERIODS: dict[str, int] = {
     "h": 24,
     "min": 60,
     "s": 60,
+}  # fmt: skip
+
+# The cycle that the season of each base rule code spans (see the module table).
+_CYCLES: dict[str, str] = {
+    "QE": "year", "QS": "year", "BQE": "year", "BQS": "year",
+    "ME": "year", "MS": "year", "BME": "year", "BMS": "year", "CBME": "year", "CBMS": "year",
+    "SME": "year", "SMS": "year", "W": "year",
+    "D": "week", "B": "week", "C": "week",
+    "h": "day", "min": "hour", "s": "minute",
 }  # fmt: skip
 
 # Older aliases that pandas 3 no longer parses (or warns about), mapped to the current ones.
@@ -115,6 +124,26 @@ def season_length(freq: str | BaseOffset | None) -> int:
     if multiple < 1 or period % multiple != 0:
         return 1
     return period // multiple
+
+
+def season_cycle(freq: str | BaseOffset | None) -> str | None:
+    """Return the cycle that :func:`season_length` spans: "year", "week", "day", ... or None.
+
+    None when the frequency has no season (yearly data, unknown or irregular frequencies, or
+    a multiple that does not divide the period).
+
+    Examples
+    --------
+    >>> from forecastkit.data.seasonality import season_cycle
+    >>> season_cycle("MS"), season_cycle("QS-OCT"), season_cycle("D"), season_cycle("2h")
+    ('year', 'year', 'week', 'day')
+    >>> season_cycle("YS") is None, season_cycle(None) is None
+    (True, True)
+    """
+    if season_length(freq) < 2:
+        return None
+    offset = freq if isinstance(freq, BaseOffset) else _parse(freq)
+    return _CYCLES.get(offset.rule_code.split("-", 1)[0])
 
 
 def _parse(freq: str) -> BaseOffset:

@@ -12,6 +12,12 @@ this and are chosen automatically from the training part only:
 
 Invariants: ``forward`` drops the first ``diff`` rows; row ``j`` of the transformed values
 is row ``j + diff`` of the original ones; covariate columns are never transformed.
+
+A third, position-dependent step comes before these: :class:`SeasonalAdjustment` divides
+(multiplicative season, where the log is taken) or subtracts (additive) the classical
+seasonal indices of the training part, so the network sees a seasonally adjusted series and
+the season is put back on its forecasts (Hewamalage, Bergmeir and Bandara, 2021:
+deseasonalised input is what made recurrent networks competitive on seasonal series).
 """
 
 from __future__ import annotations
@@ -23,7 +29,14 @@ import numpy as np
 
 from forecastkit.exceptions import ParameterError
 
-__all__ = ["TargetTransform", "choose_transform", "kpss_statistic"]
+__all__ = [
+    "SeasonalAdjustment",
+    "TargetTransform",
+    "choose_transform",
+    "fit_seasonal_adjustment",
+    "kpss_statistic",
+    "redecide_diff",
+]
 
 #: KPSS critical value for level stationarity at the 5% level (Kwiatkowski et al., 1992).
 KPSS_CRITICAL_5PCT = 0.463
@@ -218,3 +231,181 @@ def choose_transform(
         del column
         diff = diff or int(kpss_statistic(level) > KPSS_CRITICAL_5PCT)
     return TargetTransform(log=tuple(log), diff=diff)
+
+
+@dataclass(frozen=True)
+class SeasonalAdjustment:
+    """Seasonal indices removed from the target columns before the target transform.
+
+    Row ``t`` of a series whose first row has absolute position ``start`` (counted from the
+    start of the fitted series) gets the index ``(start + t) % period`` of each target:
+    divided by a multiplicative factor, or minus an additive index.
+
+    Parameters
+    ----------
+    indices : tuple of tuple of float
+        One tuple of ``period`` values per target column (factors or additive indices).
+    multiplicative : tuple of bool
+        Per target column: divide by the factors (True) or subtract the indices (False).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> adj = SeasonalAdjustment(indices=((1.0, -1.0),), multiplicative=(False,))
+    >>> adj.remove(np.array([[5.0], [5.0], [5.0]]), targets=(0,), start=1)[:, 0]
+    array([6., 4., 6.], dtype=float32)
+    >>> adj.restore(np.array([[[6.0], [4.0]]]), targets_start=np.array([1]))[0, :, 0]
+    array([5., 5.])
+    """
+
+    indices: tuple[tuple[float, ...], ...]
+    multiplicative: tuple[bool, ...]
+
+    def __post_init__(self) -> None:
+        periods = {len(i) for i in self.indices}
+        if len(periods) != 1 or min(periods) < 1 or len(self.indices) != len(self.multiplicative):
+            raise ParameterError(
+                "`indices` must hold one non-empty tuple per target column, all of the same "
+                f"length (the period), and match `multiplicative`; got {len(self.indices)} "
+                f"tuple(s) of lengths {sorted(periods)} for {len(self.multiplicative)} flags."
+            )
+
+    @property
+    def period(self) -> int:
+        """Steps per season."""
+        return len(self.indices[0])
+
+    def _table(self, positions: np.ndarray) -> np.ndarray:
+        """Return the indices (len(positions), n_targets) at absolute positions."""
+        table = np.asarray(self.indices, dtype=np.float64).T  # (period, n_targets)
+        return table[np.asarray(positions) % self.period]
+
+    def remove(self, values: np.ndarray, targets: Sequence[int], start: int = 0) -> np.ndarray:
+        """Seasonally adjusted copy of ``values`` (n_steps, n_features), float32.
+
+        ``start`` is the absolute position of ``values[0]``; covariates are unchanged.
+        """
+        values = np.asarray(values)
+        out = values.astype(np.float32)
+        index = self._table(int(start) + np.arange(len(values)))
+        level = values[:, list(targets)].astype(np.float64)
+        mult = np.asarray(self.multiplicative, dtype=bool)
+        level = np.where(mult, level / np.where(mult, index, 1.0), level - np.where(mult, 0, index))
+        out[:, list(targets)] = level
+        return out
+
+    def restore(self, z: np.ndarray, targets_start: np.ndarray) -> np.ndarray:
+        """Put the season back on forecasts ``z`` (n_samples, horizon, n_targets).
+
+        ``targets_start`` holds the absolute position of each sample's first step.
+        """
+        z = np.asarray(z, dtype=np.float64)
+        steps = np.asarray(targets_start)[:, None] + np.arange(z.shape[1])[None, :]
+        index = self._table(steps.ravel()).reshape(z.shape)
+        mult = np.asarray(self.multiplicative, dtype=bool)
+        return np.where(mult, z * np.where(mult, index, 1.0), z + np.where(mult, 0, index))
+
+    def to_dict(self) -> dict:
+        """JSON-serialisable description."""
+        return {
+            "indices": [[float(v) for v in i] for i in self.indices],
+            "multiplicative": [bool(v) for v in self.multiplicative],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> SeasonalAdjustment | None:
+        """Inverse of :meth:`to_dict` (None stays None)."""
+        if d is None:
+            return None
+        return cls(
+            indices=tuple(tuple(float(v) for v in i) for i in d["indices"]),
+            multiplicative=tuple(bool(v) for v in d["multiplicative"]),
+        )
+
+
+def fit_seasonal_adjustment(
+    train: np.ndarray,
+    targets: Sequence[int],
+    *,
+    season_length: int,
+    multiplicative: Sequence[bool],
+) -> SeasonalAdjustment | None:
+    """Classical decomposition of the training rows: the seasonal indices of each target.
+
+    Each target (logged where ``multiplicative``) minus its centred moving average of
+    ``season_length`` steps (2 x m for an even m) gives the detrended series; its mean per
+    position in the season, centred to sum to zero, is the index (``exp`` of it for a
+    multiplicative season). Returns None when there is no season (``season_length < 2``) or
+    fewer than ``2 * season_length + 1`` training rows.
+
+    Parameters
+    ----------
+    train : ndarray of shape (n_train, n_features)
+        Training rows in original units (position 0 is the start of the fitted series).
+    targets : sequence of int
+        Target columns.
+    season_length : int
+        Steps per season.
+    multiplicative : sequence of bool
+        Per target: fit the season on the logarithm (needs positive values), e.g. the
+        ``log`` flags of :func:`choose_transform`.
+
+    Returns
+    -------
+    SeasonalAdjustment or None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.arange(48)
+    >>> y = 10 + 0.1 * t + np.tile([1.0, -1.0, 2.0, -2.0], 12)
+    >>> adj = fit_seasonal_adjustment(y[:, None], [0], season_length=4, multiplicative=[False])
+    >>> np.round(adj.indices[0], 6)
+    array([ 1., -1.,  2., -2.])
+    """
+    m = int(season_length)
+    train = np.asarray(train)
+    if m < 2 or len(train) < 2 * m + 1:
+        return None
+    kernel = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
+    half = (len(kernel) - 1) // 2
+    indices = []
+    for t, mult in zip(targets, multiplicative, strict=True):
+        z = np.asarray(train[:, t], dtype=np.float64)
+        if mult:
+            if not (z > 0).all():
+                raise ParameterError(
+                    "A multiplicative season needs positive training values; fit it with "
+                    "multiplicative=False for a series that reaches zero."
+                )
+            z = np.log(z)
+        trend = np.convolve(z, kernel, mode="valid")
+        detrended = z[half : half + len(trend)] - trend
+        phase = (np.arange(len(trend)) + half) % m
+        index = np.array([detrended[phase == k].mean() for k in range(m)])
+        index -= index.mean()
+        indices.append(tuple(float(v) for v in (np.exp(index) if mult else index)))
+    return SeasonalAdjustment(
+        indices=tuple(indices), multiplicative=tuple(bool(v) for v in multiplicative)
+    )
+
+
+def redecide_diff(
+    adjusted: np.ndarray, targets: Sequence[int], transform: TargetTransform
+) -> TargetTransform:
+    """Repeat the KPSS choice of differences on seasonally adjusted training rows.
+
+    The log flags of ``transform`` are kept (chosen on the unadjusted series, where the
+    season shows whether the spread grows with the level).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> noise = np.random.default_rng(0).normal(size=(200, 1))
+    >>> redecide_diff(noise, [0], TargetTransform(log=(False,), diff=1))
+    TargetTransform(log=(False,), diff=0)
+    """
+    levels = TargetTransform(log=transform.log).levels(adjusted, targets)
+    stats = [kpss_statistic(levels[:, j]) for j in range(levels.shape[1])]
+    diff = int(any(stat > KPSS_CRITICAL_5PCT for stat in stats))
+    return TargetTransform(log=transform.log, diff=diff)

@@ -12,10 +12,16 @@ from sklearn.base import BaseEstimator, RegressorMixin
 
 from forecastkit.data.long import is_long_frame
 from forecastkit.data.scaling import SeriesScaler, fit_transformed, transform_and_scale
-from forecastkit.data.seasonality import season_length
+from forecastkit.data.seasonality import season_cycle, season_length
 from forecastkit.data.splits import split_sizes
 from forecastkit.data.time_axis import TimeAxis
-from forecastkit.data.transforms import TargetTransform, choose_transform
+from forecastkit.data.transforms import (
+    SeasonalAdjustment,
+    TargetTransform,
+    choose_transform,
+    fit_seasonal_adjustment,
+    redecide_diff,
+)
 from forecastkit.data.validation import check_horizon, check_series, check_window
 from forecastkit.data.windows import make_windows
 from forecastkit.estimators import _long
@@ -125,10 +131,10 @@ def _check_loaded(est: Forecaster) -> None:
 class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
     """Forecast a pandas series with a stacked recurrent network over sliding windows.
 
-    Data flow: series -> checks -> target transform (log / differences, chosen from the
-    training part) -> scaling (fitted on the training part) -> windows -> network ->
-    early-stopped training -> one-step or recursive prediction -> original units -> pandas
-    with the input's index continued.
+    Data flow: series -> checks -> seasonal adjustment -> target transform (log /
+    differences; both chosen from the training part) -> scaling (fitted on the training
+    part) -> windows -> network -> early-stopped training -> one-step or recursive
+    prediction -> original units and season -> pandas with the input's index continued.
 
     Parameters
     ----------
@@ -151,6 +157,17 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
     target_transform : {"auto", "none", "diff", "log", "log-diff"}, default="auto"
         Target transform; "auto" takes logs when the spread grows with the level (Guerrero)
         and first differences when the KPSS test rejects stationarity, from training data.
+    seasonal_adjustment : {"auto", "always", "none"}, default="auto"
+        "always": for a series with a season (``season_length_ >= 2``) and at least two
+        seasons (+1 step) of training data, remove the classical seasonal indices of the
+        training part (multiplicative where the transform takes logs, additive otherwise)
+        before the network sees the series, and put them back on its predictions
+        (:class:`~forecastkit.data.transforms.SeasonalAdjustment`; the KPSS choice of
+        differences is then made on the adjusted series). "auto": the same for yearly
+        seasons (quarterly, monthly, weekly data); daily and hourly series keep their weekly
+        and daily cycles, which the network learns itself (on the real-series benchmark,
+        docs/benchmarks.md, adjusting them doubled the error). "none": never. Single-series
+        fits only; a long-format fit ignores it.
     epochs : int, default=200
         Upper bound; early stopping usually ends training sooner.
     batch_size : int, default=32
@@ -221,6 +238,8 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         Steps of the calibration part (0: intervals calibrate on the validation part).
     window_, season_length_ : int
     transform_ : TargetTransform
+    adjustment_ : SeasonalAdjustment or None
+        The seasonal indices removed before the transform (see ``seasonal_adjustment``).
     scaler_ : SeriesScaler
     time_axis_ : TimeAxis
     n_features_in_ : int
@@ -252,6 +271,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         dropout: float = 0.0,
         strategy: str = "recursive",
         target_transform: str = "auto",
+        seasonal_adjustment: str = "auto",
         epochs: int = 200,
         batch_size: int = 32,
         optimizer="adam",
@@ -281,6 +301,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         self.dropout = dropout
         self.strategy = strategy
         self.target_transform = target_transform
+        self.seasonal_adjustment = seasonal_adjustment
         self.epochs = epochs
         self.batch_size = batch_size
         self.optimizer = optimizer
@@ -358,6 +379,11 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             values[: sizes.n_train], targets, season_length=m, mode=self.target_transform
         )
         _check_log_positive(values, transform, targets, axis, start=0)
+        adjustment, adjusted = self._adjust_season(
+            values, targets, m, sizes.n_train, transform, cycle=season_cycle(axis.freq)
+        )
+        if adjustment is not None and self.target_transform == "auto":
+            transform = redecide_diff(adjusted[: sizes.n_train], targets, transform)
         d = transform.diff
         if sizes.n_train - d < window + out_steps:
             raise DataError(
@@ -370,11 +396,11 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         # whole when their windows fit in memory, a batch at a time when streamed (no scaled
         # copy of a long series); the rows after the validation part are never scaled.
         scaler = SeriesScaler(self.scaler, targets=targets, n_features=values.shape[1])
-        fit_transformed(scaler, values[: sizes.n_train], transform, targets)
+        fit_transformed(scaler, adjusted[: sizes.n_train], transform, targets)
         n_train, n_fit = sizes.n_train - d, sizes.n_train + sizes.n_val - d
         # Scaled row i comes from rows i..i+d: the scaled parts are [:n_train] (training)
         # and [n_train - window:n_fit] (validation windows), i.e. these rows, prepared.
-        parts = (values[: n_train + d], values[max(n_train - window, 0) : n_fit + d])
+        parts = (adjusted[: n_train + d], adjusted[max(n_train - window, 0) : n_fit + d])
         prepare = partial(transform_and_scale, transform=transform, targets=targets, scaler=scaler)
         model, history, best_epoch = self._train_network(
             *parts,
@@ -386,7 +412,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             prepare=prepare,
             lag=d,
         )
-        del parts, prepare
+        del parts, prepare, adjusted
         if not values.flags.writeable:  # a view of the caller's data: keep a copy
             values = values.copy()
         self._set_fitted(
@@ -398,6 +424,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             window=window,
             out_steps=out_steps,
             transform=transform,
+            adjustment=adjustment,
             scaler=scaler,
             sizes=(sizes.n_train, sizes.n_val, sizes.n_test),
             n_calibration=sizes.n_calibration,
@@ -407,6 +434,29 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             best_epoch=best_epoch,
         )
         return self
+
+    def _adjust_season(self, values, targets, season, n_train, transform, *, cycle=None):
+        """Fit the seasonal adjustment on the training rows; return it and the adjusted rows.
+
+        ``(None, values)`` when ``seasonal_adjustment`` rules it out (``cycle``: that of the
+        season, from :func:`~forecastkit.data.seasonality.season_cycle`) or the series has no
+        season or too short a training part.
+        """
+        if self.seasonal_adjustment not in ("auto", "always", "none"):
+            raise ParameterError(
+                "`seasonal_adjustment` must be 'auto', 'always' or 'none'; got "
+                f"seasonal_adjustment={self.seasonal_adjustment!r}."
+            )
+        if self.seasonal_adjustment == "none" or (
+            self.seasonal_adjustment == "auto" and cycle != "year"
+        ):
+            return None, values
+        adjustment = fit_seasonal_adjustment(
+            values[:n_train], targets, season_length=season, multiplicative=transform.log
+        )
+        if adjustment is None:
+            return None, values
+        return adjustment, adjustment.remove(values, targets)
 
     def _train_network(
         self,
@@ -499,6 +549,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         scaler,
         sizes,
         season,
+        adjustment=None,
         has_covariates,
         history,
         best_epoch,
@@ -517,6 +568,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         self.window_ = int(window)
         self.out_steps_ = int(out_steps)
         self.transform_ = transform
+        self.adjustment_ = adjustment
         self.scaler_ = scaler
         self.sizes_ = tuple(int(s) for s in sizes)
         self.n_calibration_ = int(n_calibration)  # rows after the validation part, see forecast
@@ -574,32 +626,57 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         anchor = self.transform_.levels(values, self.targets_)[np.asarray(positions) - 1]
         return self.transform_.inverse(z, anchor)
 
-    def _context(self, values: np.ndarray, positions) -> tuple[np.ndarray, np.ndarray]:
+    def _context(self, values: np.ndarray, positions, phase: int = 0):
         """Return the rows that predictions at ``positions`` read, and positions within them.
 
+        Also returns the absolute position of the first row (``phase``: that of ``values[0]``).
         Forecasts read only the last ``window`` (+ ``diff``) steps before each position, so
         transforming and scaling just those rows keeps the cost of a forecast independent of
-        the history length (what makes :meth:`update` + :meth:`forecast` cheap).
+        the history length (what makes :meth:`update` + :meth:`forecast` cheap). The rows
+        come seasonally adjusted when the model has an ``adjustment_``.
         """
         positions = np.asarray(positions)
         lo = int(positions.min()) - self.transform_.diff - self.window_ if len(positions) else 0
-        if lo <= 0:
-            return values, positions
-        return values[lo : int(positions.max())], positions - lo
+        if lo > 0:
+            values, positions, phase = values[lo : int(positions.max())], positions - lo, phase + lo
+        adjustment = getattr(self, "adjustment_", None)
+        if adjustment is not None:
+            values = adjustment.remove(values, self.targets_, start=phase)
+        return values, positions, phase
 
-    def _one_step(self, values: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    def _reseason(self, pred: np.ndarray, first: np.ndarray) -> np.ndarray:
+        """Put the seasonal indices back on level forecasts whose first steps are ``first``."""
+        adjustment = getattr(self, "adjustment_", None)
+        return pred if adjustment is None else adjustment.restore(pred, first)
+
+    def _phase(self, axis: TimeAxis) -> int:
+        """Absolute position (from the fitted start) of the first row of a series on ``axis``.
+
+        0 when the model has no seasonal adjustment or the axes do not share a calendar.
+        """
+        if getattr(self, "adjustment_", None) is None or axis.kind != self.time_axis_.kind:
+            return 0
+        try:
+            return self.time_axis_.position(axis.labels(0, 1)[0])
+        except DataError:  # starts before the fitted series: count back from it
+            with contextlib.suppress(DataError):
+                return -axis.position(self.time_axis_.labels(0, 1)[0])
+            return 0
+
+    def _one_step(self, values: np.ndarray, positions: np.ndarray, phase: int = 0) -> np.ndarray:
         """Teacher-forced one-step predictions ``(len(positions), n_targets)``."""
-        values, positions = self._context(values, positions)
+        values, positions, phase = self._context(values, positions, phase)
         windows = self._windows_before(self._scaled(values), positions)
         pred = one_step(lambda x: self._predict_fn(x)[:, 0, :], windows)
-        return self._to_levels(pred, values, positions)[:, 0, :]
+        return self._reseason(self._to_levels(pred, values, positions), positions + phase)[:, 0, :]
 
-    def _multi_step(self, values, positions, horizon, covariates=None) -> np.ndarray:
+    def _multi_step(self, values, positions, horizon, covariates=None, phase=0) -> np.ndarray:
         """Forecasts ``(len(positions), horizon, n_targets)`` starting at each position.
 
-        ``covariates`` (len(positions), horizon, n_covariates) in original units.
+        ``covariates`` (len(positions), horizon, n_covariates) in original units; ``phase``
+        is the absolute position of ``values[0]`` (for the seasonal adjustment).
         """
-        values, positions = self._context(values, positions)
+        values, positions, phase = self._context(values, positions, phase)
         scaled = self._scaled(values)
         windows = self._windows_before(scaled, positions)
         n_cov = len(self.names_) - len(self.targets_)
@@ -613,7 +690,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             pred = STRATEGIES["direct"](self._predict_fn, windows, horizon)
         else:
             pred = self._recursion(windows, horizon, cov)
-        return self._to_levels(pred, values, positions)
+        return self._reseason(self._to_levels(pred, values, positions), positions + phase)
 
     def _future_covariates(self, X, horizon: int) -> np.ndarray | None:
         n_cov = len(self.names_) - len(self.targets_)
@@ -819,6 +896,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                 )
             return self.forecast(n_rows(X), X=X)
         d, w = self.transform_.diff, self.window_
+        phase = 0
         if X is None:
             values, axis = self.values_, self.time_axis_
             start = w + d
@@ -837,6 +915,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                     )
                 self.time_axis_.check_same_grid(checked.axis, argname="X")
                 values, axis, start = checked.values, checked.axis, w + d
+                phase = self._phase(axis)
             _check_log_positive(values[start:], self.transform_, self.targets_, axis, start=start)
         positions = np.arange(start, len(values))
         if len(positions) == 0:
@@ -845,7 +924,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                 f"(+{d} for differencing). Pass a longer series, or one that continues the "
                 "fitted series."
             )
-        pred = self._one_step(values, positions)
+        pred = self._one_step(values, positions, phase)
         return axis.wrap(pred, start=start, names=self.target_names_)
 
     def _continues(self, data) -> bool:
@@ -1115,6 +1194,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                 "window": self.window_,
                 "out_steps": self.out_steps_,
                 "transform": self.transform_.to_dict(),
+                "adjustment": None if self.adjustment_ is None else self.adjustment_.to_dict(),
                 "sizes": list(self.sizes_),
                 "n_calibration": self.n_calibration_,
                 "season_length": self.season_length_,
@@ -1168,6 +1248,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                 window=fitted["window"],
                 out_steps=fitted["out_steps"],
                 transform=TargetTransform.from_dict(fitted["transform"]),
+                adjustment=SeasonalAdjustment.from_dict(fitted.get("adjustment")),
                 scaler=scaler,
                 sizes=fitted["sizes"],
                 season=fitted["season_length"],

@@ -105,3 +105,13 @@ def test_import_is_light():
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_season_cycle_names_the_cycle_of_the_season():
+    from forecastkit.data.seasonality import season_cycle
+
+    assert [season_cycle(f) for f in ("MS", "ME", "QE-DEC", "W-SUN", "2W", "SMS")] == ["year"] * 6
+    assert [season_cycle(f) for f in ("D", "B", "h", "2h", "15min")] == [
+        "week", "week", "day", "day", "hour"
+    ]
+    assert [season_cycle(f) for f in ("YS", "3D", None)] == [None, None, None]

@@ -219,3 +219,57 @@ def test_sine_accuracy_floors():
     recursive = f.forecast(200)
     assert np.sqrt(np.mean((one_step - test) ** 2)) < 0.005
     assert np.sqrt(np.mean((recursive.to_numpy() - test.to_numpy()) ** 2)) < 0.03
+
+
+def _seasonal(n=120, phase=0):
+    t = np.arange(n) + phase
+    rng = np.random.default_rng(5)
+    values = 100 + 20 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.5, n)
+    return pd.Series(values, index=pd.date_range("2000-01-01", periods=n, freq="MS"), name="y")
+
+
+@pytest.fixture(scope="module")
+def adjusted_fit():
+    y = _seasonal()
+    return y, Forecaster(**TINY).fit(y.iloc[:108])
+
+
+def test_seasonal_adjustment_puts_the_season_back_on_forecasts(adjusted_fit):
+    y, f = adjusted_fit
+    assert f.adjustment_ is not None and f.adjustment_.period == 12
+    assert not f.adjustment_.multiplicative[0]  # a constant spread: additive
+    # the adjusted series is flat, so even a 2-epoch network forecasts the season
+    error = np.abs(f.forecast(12).to_numpy() - y.iloc[108:].to_numpy()).mean()
+    assert error < 4.0  # the season's amplitude is 20, its mean absolute value ~12.7
+    plain = Forecaster(seasonal_adjustment="none", **TINY).fit(y.iloc[:108])
+    assert plain.adjustment_ is None
+
+
+def test_seasonal_adjustment_phase_of_other_series_and_save_load(adjusted_fit, tmp_path):
+    y, f = adjusted_fit
+    # a series that starts 5 months later is adjusted with its own phase
+    full = f.predict()
+    late = f.predict(y.iloc[5:108])
+    pd.testing.assert_series_equal(late, full.loc[late.index], rtol=1e-5)
+    path = tmp_path / "adjusted.keras"
+    f.save(path)
+    loaded = Forecaster.load(path)
+    assert loaded.adjustment_ == f.adjustment_
+    pd.testing.assert_series_equal(loaded.forecast(5), f.forecast(5))
+
+
+def test_seasonal_adjustment_parameter_checked():
+    with pytest.raises(ParameterError, match="seasonal_adjustment"):
+        Forecaster(seasonal_adjustment="stl", **TINY).fit(_series())
+
+
+def test_seasonal_adjustment_auto_only_for_yearly_seasons():
+    t = np.arange(70)
+    daily = pd.Series(
+        20 + 5 * np.sin(2 * np.pi * t / 7) + 0.1 * t,
+        index=pd.date_range("2024-01-01", periods=70, freq="D"),
+    )
+    assert Forecaster(**TINY).fit(daily).adjustment_ is None  # weekly cycle: the network's
+    always = Forecaster(seasonal_adjustment="always", **TINY).fit(daily)
+    assert always.adjustment_ is not None and always.adjustment_.period == 7
+    assert Forecaster(**TINY).fit(_series()).adjustment_.period == 12  # monthly: adjusted

@@ -128,7 +128,13 @@ def test_forecasts_read_only_the_context_they_need(fitted, airline, monkeypatch)
     positions = np.array([40, 90, 130])
     sliced = fitted._multi_step(values, positions, 5)
     one_sliced = fitted._one_step(values, positions)
-    monkeypatch.setattr(type(fitted), "_context", lambda self, v, p: (v, np.asarray(p)))
+
+    def whole(self, v, p, phase=0):  # no slicing: every row, seasonally adjusted from `phase`
+        adjustment = self.adjustment_
+        rows = v if adjustment is None else adjustment.remove(v, self.targets_, start=phase)
+        return rows, np.asarray(p), phase
+
+    monkeypatch.setattr(type(fitted), "_context", whole)
     np.testing.assert_allclose(fitted._multi_step(values, positions, 5), sliced, rtol=1e-6)
     np.testing.assert_allclose(fitted._one_step(values, positions), one_sliced, rtol=1e-6)
 

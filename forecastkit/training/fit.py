@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -143,21 +144,75 @@ def train(
     with tempfile.TemporaryDirectory(prefix="forecastkit-") as tmp:
         path = checkpoint_path or os.path.join(tmp, "best.keras")
         cbs = default_callbacks(monitor=monitor, patience=patience, checkpoint_path=path)
-        history = model.fit(
-            *((X,) if streamed else (X, Y)),
-            validation_data=validation,
-            epochs=epochs,
-            batch_size=None if streamed else batch_size,
-            shuffle=False if streamed else shuffle,
-            verbose=resolve_verbose(verbose),
-            callbacks=[*cbs, *callbacks],
-        )
+        with _built_for_strategy(model, X[0] if streamed else (X, Y)):
+            history = model.fit(
+                *((X,) if streamed else (X, Y)),
+                validation_data=validation,
+                epochs=epochs,
+                batch_size=None if streamed else batch_size,
+                shuffle=False if streamed else shuffle,
+                verbose=resolve_verbose(verbose),
+                callbacks=[*cbs, *callbacks],
+            )
     release_freed_memory()
     result = TrainingResult({k: [float(v) for v in vals] for k, vals in history.history.items()})
     values = np.asarray(result[monitor], dtype=float)
     result.best_epoch = int(np.nanargmin(values)) + 1 if np.isfinite(values).any() else None
     result.monitor = monitor
     return result
+
+
+@contextlib.contextmanager
+def _built_for_strategy(model: keras.Model, batch):
+    """Fit a model created under a ``tf.distribute`` strategy past two Keras 3 defects.
+
+    Keras 3 (3.15, TensorFlow backend) fails every ``fit`` under a multi-worker
+    ``MultiWorkerMirroredStrategy`` (keras-team/keras#20585), twice:
+
+    1. it builds the compiled loss and metrics from the first batch of the distributed
+       dataset after averaging that ``(X, Y)`` pair across replicas with
+       ``strategy.reduce``, which cannot reduce a pair across workers ("Attempt to convert
+       a value (PerReplica...) to a Tensor"). Building needs only the shapes: the model is
+       built here from symbolic inputs shaped like ``batch``, in the strategy's scope, and
+       Keras's reducing step is skipped during ``fit``;
+    2. it averages each step's logs across workers with ``strategy.reduce("MEAN", v,
+       axis=0)``, which refuses the scalar logs ("Invalid reduction dimension 0"). With
+       several workers the train and test steps return their logs as 1-element vectors:
+       the mean along axis 0 across replicas is then the replicas' mean, a scalar. The
+       epoch logs (what callbacks and the history see) are read by Keras from the metrics
+       themselves, summed over every replica of every worker, as without the workaround.
+
+    Without a strategy nothing changes; with one worker only the build of step 1 does.
+    """
+    strategy = getattr(model, "_distribute_strategy", None)  # Keras's own condition
+    if strategy is None:
+        yield
+        return
+    shapes = tuple(
+        keras.KerasTensor((None, *np.shape(part)[1:]), "float32") for part in batch[:2]
+    )
+    with strategy.scope():
+        model._symbolic_build(data_batch=shapes)
+    patched = {"_maybe_symbolic_build": lambda iterator=None, data_batch=None: None}
+    if strategy.num_replicas_in_sync > len(strategy.extended.worker_devices):  # workers
+        for name in ("train_step", "test_step"):
+            patched[name] = _vector_logs(getattr(model, name))
+    for name, method in patched.items():
+        setattr(model, name, method)
+    try:
+        yield
+    finally:
+        for name in patched:
+            delattr(model, name)
+
+
+def _vector_logs(step):
+    """``step`` returning each log as a 1-element vector (see :func:`_built_for_strategy`)."""
+
+    def vector_step(data):
+        return {name: keras.ops.reshape(value, (1,)) for name, value in step(data).items()}
+
+    return vector_step
 
 
 def _n_items(validation) -> int:

@@ -183,6 +183,10 @@ def _built_for_strategy(model: keras.Model, batch):
        themselves, summed over every replica of every worker, as without the workaround.
 
     Without a strategy nothing changes; with one worker only the build of step 1 does.
+    With several workers, a worker that stops (or a collective that outlives the
+    strategy's ``CommunicationOptions(timeout_seconds=...)``) aborts the step on the
+    others with ``UnavailableError`` / ``DeadlineExceededError``; it is raised again,
+    same type, with what happened and what to do first.
     """
     strategy = getattr(model, "_distribute_strategy", None)  # Keras's own condition
     if strategy is None:
@@ -194,13 +198,28 @@ def _built_for_strategy(model: keras.Model, batch):
     with strategy.scope():
         model._symbolic_build(data_batch=shapes)
     patched = {"_maybe_symbolic_build": lambda iterator=None, data_batch=None: None}
-    if strategy.num_replicas_in_sync > len(strategy.extended.worker_devices):  # workers
+    workers = strategy.num_replicas_in_sync > len(strategy.extended.worker_devices)
+    if workers:
         for name in ("train_step", "test_step"):
             patched[name] = _vector_logs(getattr(model, name))
     for name, method in patched.items():
         setattr(model, name, method)
+    import tensorflow as tf
+
     try:
         yield
+    except (tf.errors.UnavailableError, tf.errors.DeadlineExceededError) as err:
+        if not workers:
+            raise
+        raise type(err)(
+            err.node_def,
+            err.op,
+            "Another worker of this multi-worker fit stopped or could not be reached, so "
+            "the collective training step was aborted on this worker too. A synchronous "
+            "fit cannot go on without every worker: restart all of them with the same "
+            "TF_CONFIG (with resume_dir=, they continue from the last completed epoch). "
+            f"TensorFlow says: {err.message}",
+        ) from err
     finally:
         for name in patched:
             delattr(model, name)

@@ -1,7 +1,13 @@
-"""One independent model per series of a long frame, fitted in parallel with joblib."""
+"""One independent model per series of a long frame, fitted in parallel with joblib.
+
+The fits run on any joblib backend: local processes (loky, the default) or a cluster engine
+through joblib's own backend for it (``backend="dask"``: the Dask cluster of the current
+``distributed.Client``). forecastkit schedules nothing itself.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import zlib
 
@@ -21,9 +27,10 @@ class LocalForecasters(BaseEstimator):
 
     The opposite of a global model (``Forecaster().fit(long_frame)``, one network for all
     series): each series gets its own model, fitted on that series only. Fits run in
-    parallel worker processes (joblib's loky backend); each clone gets a seed derived from
-    ``random_state`` and the series id, so the forecasts are identical for any ``n_jobs``
-    (and do not depend on which other series are in the frame).
+    parallel worker processes (joblib's loky backend) or on a Dask cluster
+    (``backend="dask"``); each clone gets a seed derived from ``random_state`` and the
+    series id, so the forecasts are identical for any ``n_jobs`` and backend (and do not
+    depend on which other series are in the frame).
 
     Parameters
     ----------
@@ -35,7 +42,15 @@ class LocalForecasters(BaseEstimator):
     n_jobs : int or None, default=None
         Parallel fits (joblib semantics: None means 1, -1 all cores). Each worker is a
         process that imports TensorFlow once (a few seconds), so parallel fits pay off for
-        many or long series.
+        many or long series. Ignored by ``backend="dask"`` (every worker thread of the
+        cluster).
+    backend : str or None, default=None
+        The joblib backend of the parallel fits. None: joblib's current one (loky
+        processes on this machine, unless set by ``joblib.parallel_config``).
+        ``"dask"``: the Dask cluster of the current ``distributed.Client`` (create the
+        client first, e.g. ``Client("tcp://scheduler:8786")``; needs the ``cluster`` extra,
+        ``pip install forecastkit[cluster]``); every series is fitted on one Dask worker
+        and the fitted model sent back. Any other joblib backend name is passed on.
     id_col, time_col, target_col : str, default="unique_id", "ds", "y"
         Columns of the long frame.
     random_state : int or None, default=None
@@ -70,6 +85,7 @@ class LocalForecasters(BaseEstimator):
         estimator=None,
         *,
         n_jobs: int | None = None,
+        backend: str | None = None,
         id_col: str = "unique_id",
         time_col: str = "ds",
         target_col: str = "y",
@@ -77,6 +93,7 @@ class LocalForecasters(BaseEstimator):
     ):
         self.estimator = estimator
         self.n_jobs = n_jobs
+        self.backend = backend
         self.id_col = id_col
         self.time_col = time_col
         self.target_col = target_col
@@ -120,12 +137,13 @@ class LocalForecasters(BaseEstimator):
                 est.set_params(random_state=seeds[uid])
             series = checked.axis.wrap(checked.values, start=0, names=[self.target_col])
             jobs.append((est, series))
-        if effective_n_jobs(self.n_jobs) == 1:  # in this process: nothing to send back
-            fitted = [est.fit(series) for est, series in jobs]
-        else:
-            fitted = Parallel(n_jobs=self.n_jobs, backend="loky")(
-                delayed(_fit_one)(est, series) for est, series in jobs
-            )
+        with _parallel_backend(self.backend):
+            if effective_n_jobs(self.n_jobs) == 1:  # in this process: nothing to send back
+                fitted = [est.fit(series) for est, series in jobs]
+            else:
+                fitted = Parallel(n_jobs=self.n_jobs)(
+                    delayed(_fit_one)(est, series) for est, series in jobs
+                )
         self.estimators_ = {
             uid: out for (uid, _), out in zip(parts, fitted, strict=True)
         }
@@ -322,6 +340,39 @@ def series_seed(base: int, uid) -> int:
     """
     key = zlib.crc32(repr(uid).encode())
     return int(np.random.SeedSequence([int(base), key]).generate_state(1)[0] % (2**31 - 1))
+
+
+def _parallel_backend(backend):
+    """Return joblib's ``parallel_config`` for ``backend`` (None: as configured), checked first."""
+    from joblib import parallel_config
+
+    if backend is None:
+        return contextlib.nullcontext()
+    if not isinstance(backend, str):
+        raise ParameterError(
+            f"`backend` must be a joblib backend name such as 'loky' or 'dask', or None; "
+            f"got backend={backend!r}."
+        )
+    if backend == "dask":
+        try:
+            from distributed import get_client
+        except ImportError as err:
+            raise ParameterError(
+                "backend='dask' needs Dask distributed: pip install 'forecastkit[cluster]'."
+            ) from err
+        try:
+            get_client()
+        except ValueError as err:
+            raise ParameterError(
+                "backend='dask' fits on the cluster of the current distributed.Client, and "
+                "there is none: create one first, e.g. `client = Client('tcp://scheduler:"
+                "8786')` or `Client(LocalCluster())` (from distributed import Client, "
+                "LocalCluster)."
+            ) from err
+    try:
+        return parallel_config(backend=backend)
+    except ValueError as err:
+        raise ParameterError(f"`backend`={backend!r} is not a joblib backend: {err}") from err
 
 
 def _fit_one(est, series: pd.Series):

@@ -25,13 +25,21 @@ def _frame():
     return pd.concat(pieces, ignore_index=True)
 
 
-def test_n_jobs_2_gives_exactly_the_forecasts_of_n_jobs_1():
-    frame = _frame()
+@pytest.fixture(scope="module")
+def fitted_in_process():
+    """The reference: every series fitted in this process (n_jobs=1)."""
     import keras
 
     optimizer = keras.optimizers.SGD(learning_rate=0.01, momentum=0.9)
     template = Forecaster(window=6, units=(4,), epochs=1, verbose=0, optimizer=optimizer)
-    one = LocalForecasters(template, n_jobs=1, random_state=0).fit(frame)
+    return template, LocalForecasters(template, n_jobs=1, random_state=0).fit(_frame())
+
+
+def test_n_jobs_2_gives_exactly_the_forecasts_of_n_jobs_1(fitted_in_process):
+    frame = _frame()
+    import keras
+
+    template, one = fitted_in_process
     two = LocalForecasters(template, n_jobs=2, random_state=0).fit(frame)
     assert one.seeds_ == two.seeds_ and len(set(one.seeds_.values())) == 3
     a, b = one.forecast(3), two.forecast(3)
@@ -128,3 +136,31 @@ def test_save_load_refusals(saved_pair, tmp_path):
     local.estimators_["c"].save(single)
     with pytest.raises(ModelFileError):
         LocalForecasters.load(single)
+
+
+def test_dask_cluster_gives_exactly_the_forecasts_of_n_jobs_1(fitted_in_process):
+    """Two Dask worker processes (a LocalCluster started here) fit the series."""
+    distributed = pytest.importorskip("distributed")  # the `cluster` extra
+    template, one = fitted_in_process
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        on_dask = LocalForecasters(template, backend="dask", random_state=0).fit(_frame())
+        # the fits ran as tasks of the cluster's workers (joblib may batch several)
+        ran = client.run(lambda dask_worker: dask_worker.state.executed_count)
+    assert len(ran) == 2 and sum(ran.values()) >= 1
+    pd.testing.assert_frame_equal(on_dask.forecast(3), one.forecast(3), check_exact=True)
+    assert on_dask.seeds_ == one.seeds_
+    assert isinstance(on_dask.estimators_["a"].optimizer, type(template.optimizer))
+
+
+def test_backend_refusals():
+    with pytest.raises(ParameterError, match="there is none: create one first"):
+        LocalForecasters(NaiveForecaster(), backend="dask").fit(_frame())
+    with pytest.raises(ParameterError, match="not a joblib backend"):
+        LocalForecasters(NaiveForecaster(), backend="spark-ish").fit(_frame())
+    with pytest.raises(ParameterError, match="joblib backend name"):
+        LocalForecasters(NaiveForecaster(), backend=3).fit(_frame())

@@ -67,7 +67,7 @@ def main() -> None:
                 n_workers=n_workers,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",
                 silence_logs=40,
             ) as cluster,
             distributed.Client(cluster) as client,

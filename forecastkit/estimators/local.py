@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from forecastkit.data.long import split_long, to_long
-from forecastkit.exceptions import NotFittedError, ParameterError
+from forecastkit.exceptions import DataError, NotFittedError, ParameterError
 
 __all__ = ["LocalForecasters"]
 
@@ -104,8 +104,13 @@ class LocalForecasters(BaseEstimator):
 
         Parameters
         ----------
-        X : pandas.DataFrame
-            Long format: columns ``id_col``, ``time_col``, ``target_col``.
+        X : pandas.DataFrame or iterable of pandas.DataFrame
+            Long format: columns ``id_col``, ``time_col``, ``target_col``. Or long frames
+            one group of series at a time, e.g.
+            :func:`~forecastkit.data.long.read_parquet_groups` (a Parquet folder file by
+            file): each group is split and fitted before the next is read, so the data in
+            memory at a time is one group (plus the fitted models); a series must lie in
+            one group.
         y : None
             Unused (the frame holds the targets).
 
@@ -117,36 +122,55 @@ class LocalForecasters(BaseEstimator):
 
         if y is not None:
             raise ParameterError("Call fit(frame) with a long frame; `y` is not used.")
-        if not isinstance(X, pd.DataFrame):
+        groups = [X] if isinstance(X, pd.DataFrame) else X
+        if isinstance(X, (str, bytes, os.PathLike, pd.Series, np.ndarray)) or not hasattr(
+            groups, "__iter__"
+        ):
             raise ParameterError(
                 f"`X` must be a long-format DataFrame with columns {self.id_col!r}, "
-                f"{self.time_col!r}, {self.target_col!r}; got {type(X).__name__}."
+                f"{self.time_col!r}, {self.target_col!r}, or an iterable of such frames "
+                f"(e.g. read_parquet_groups(path)); got {type(X).__name__}."
             )
-        parts = split_long(
-            X, id_col=self.id_col, time_col=self.time_col, target_col=self.target_col
-        )
         template = self._template()
         base = self.random_state
         if base is None:
             base = int(np.random.SeedSequence().generate_state(1)[0])
-        seeds = {uid: series_seed(base, uid) for uid, _ in parts}
-        jobs = []
-        for uid, checked in parts:
-            est = clone(template)
-            if "random_state" in est.get_params():
-                est.set_params(random_state=seeds[uid])
-            series = checked.axis.wrap(checked.values, start=0, names=[self.target_col])
-            jobs.append((est, series))
+        estimators, seeds = {}, {}
         with _parallel_backend(self.backend):
-            if effective_n_jobs(self.n_jobs) == 1:  # in this process: nothing to send back
-                fitted = [est.fit(series) for est, series in jobs]
-            else:
-                fitted = Parallel(n_jobs=self.n_jobs)(
-                    delayed(_fit_one)(est, series) for est, series in jobs
+            parallel = None if effective_n_jobs(self.n_jobs) == 1 else Parallel(self.n_jobs)
+            for frame in groups:
+                if not isinstance(frame, pd.DataFrame):
+                    raise ParameterError(
+                        f"Every group of `X` must be a long-format DataFrame; got "
+                        f"{type(frame).__name__}."
+                    )
+                parts = split_long(
+                    frame, id_col=self.id_col, time_col=self.time_col, target_col=self.target_col
                 )
-        self.estimators_ = {
-            uid: out for (uid, _), out in zip(parts, fitted, strict=True)
-        }
+                del frame
+                jobs = []
+                for uid, checked in parts:
+                    if uid in seeds:
+                        raise DataError(
+                            f"Series {uid!r} appears in two groups of `X`; every series must "
+                            f"lie in one group (one frame, one Parquet file)."
+                        )
+                    seeds[uid] = series_seed(base, uid)
+                    est = clone(template)
+                    if "random_state" in est.get_params():
+                        est.set_params(random_state=seeds[uid])
+                    series = checked.axis.wrap(checked.values, start=0, names=[self.target_col])
+                    jobs.append((uid, est, series))
+                del parts
+                if parallel is None:  # in this process: nothing to send back
+                    fitted = [est.fit(series) for _, est, series in jobs]
+                else:
+                    fitted = parallel(delayed(_fit_one)(est, series) for _, est, series in jobs)
+                estimators.update((job[0], out) for job, out in zip(jobs, fitted, strict=True))
+                del jobs, fitted
+        if not estimators:
+            raise DataError("`X` holds no series: pass at least one long frame with rows.")
+        self.estimators_ = estimators
         self.seeds_ = seeds
         return self
 

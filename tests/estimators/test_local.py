@@ -6,7 +6,7 @@ import pytest
 
 from forecastkit import Forecaster, LocalForecasters, NaiveForecaster
 from forecastkit.estimators.local import series_seed
-from forecastkit.exceptions import NotFittedError, ParameterError
+from forecastkit.exceptions import DataError, NotFittedError, ParameterError
 
 
 def _frame():
@@ -144,7 +144,7 @@ def test_dask_cluster_gives_exactly_the_forecasts_of_n_jobs_1(fitted_in_process)
     template, one = fitted_in_process
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
@@ -164,3 +164,49 @@ def test_backend_refusals():
         LocalForecasters(NaiveForecaster(), backend="spark-ish").fit(_frame())
     with pytest.raises(ParameterError, match="joblib backend name"):
         LocalForecasters(NaiveForecaster(), backend=3).fit(_frame())
+
+
+def test_parquet_folder_is_fitted_group_by_group_as_the_whole_frame(tmp_path):
+    pytest.importorskip("pyarrow")  # the `parquet` extra
+    from forecastkit.data.long import read_parquet_groups
+
+    frame = _frame()
+    for k, (_, part) in enumerate(frame.groupby("unique_id")):  # one file per series
+        part.to_parquet(tmp_path / f"part-{k}.parquet")
+    template = NaiveForecaster(strategy="seasonal", season_length=3)
+    whole = LocalForecasters(template, random_state=0).fit(frame)
+    seen = []
+
+    def groups():
+        for group in read_parquet_groups(tmp_path):
+            seen.append(sorted(group["unique_id"].unique()))
+            yield group
+
+    grouped = LocalForecasters(template, random_state=0).fit(groups())
+    assert seen == [["a"], ["b"], ["c"]]  # read one file at a time
+    pd.testing.assert_frame_equal(grouped.forecast(4), whole.forecast(4), check_exact=True)
+    assert grouped.seeds_ == whole.seeds_
+
+
+def test_groups_refusals(tmp_path):
+    pytest.importorskip("pyarrow")
+    from forecastkit.data.long import read_parquet_groups
+
+    frame = _frame()
+    with pytest.raises(DataError, match=r"Series 'a' appears in two groups"):
+        LocalForecasters(NaiveForecaster()).fit([frame, frame[frame["unique_id"] == "a"]])
+    with pytest.raises(DataError, match="holds no series"):
+        LocalForecasters(NaiveForecaster()).fit([])
+    with pytest.raises(ParameterError, match="iterable of such frames"):
+        LocalForecasters(NaiveForecaster()).fit(str(tmp_path))
+    with pytest.raises(ParameterError, match="Every group"):
+        LocalForecasters(NaiveForecaster()).fit([frame.to_numpy()])
+    frame.iloc[:50].to_parquet(tmp_path / "one.parquet")  # series "b" is cut in two
+    frame.iloc[50:].to_parquet(tmp_path / "two.parquet")
+    with pytest.raises(DataError, match=r"Series 'b' appears in .*one\.parquet.*two\.parquet"):
+        list(read_parquet_groups(tmp_path))
+    with pytest.raises(DataError, match=r"no column\(s\) \['sales'\]"):
+        next(read_parquet_groups(tmp_path, target_col="sales"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ParameterError, match="holds no Parquet file"):
+        next(read_parquet_groups(tmp_path / "empty"))

@@ -22,7 +22,14 @@ import pandas as pd
 from forecastkit.data.validation import CheckedSeries, check_series
 from forecastkit.exceptions import DataError
 
-__all__ = ["is_long_frame", "read_parquet_groups", "split_long", "to_long"]
+__all__ = [
+    "is_frame_groups",
+    "is_long_frame",
+    "read_parquet_groups",
+    "split_long",
+    "split_long_groups",
+    "to_long",
+]
 
 
 def is_long_frame(data, *, id_col: str = "unique_id", time_col: str = "ds") -> bool:
@@ -190,6 +197,75 @@ def to_long(
 def _plain(uid):
     """Return a NumPy scalar id as the Python scalar it holds (ids round-trip through JSON)."""
     return uid.item() if isinstance(uid, np.generic) else uid
+
+
+def is_frame_groups(data) -> bool:
+    """Whether ``data`` is long frames given group by group: a list, tuple or iterator of them.
+
+    A list or tuple counts when it is not empty and holds DataFrames only; any other
+    iterator (a generator such as :func:`read_parquet_groups`) counts without being read.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"unique_id": ["a"], "ds": [0], "y": [1.0]})
+    >>> is_frame_groups([frame, frame]), is_frame_groups(iter([])), is_frame_groups(frame)
+    (True, True, False)
+    """
+    if isinstance(data, (list, tuple)):
+        return bool(data) and all(isinstance(f, pd.DataFrame) for f in data)
+    return isinstance(data, Iterator)
+
+
+def split_long_groups(groups, **options) -> Iterator[list[tuple[Hashable, CheckedSeries]]]:
+    """:func:`split_long` of each long frame of ``groups``, one group at a time.
+
+    Each frame is split (and may be freed by the caller) before the next is read, so the
+    long frames in memory at a time are one group.
+
+    Parameters
+    ----------
+    groups : iterable of pandas.DataFrame
+        Long frames, e.g. :func:`read_parquet_groups`; every series must lie in one group.
+    **options
+        ``id_col``, ``time_col``, ``target_col``, ``freq`` of :func:`split_long`.
+
+    Yields
+    ------
+    list of (id, CheckedSeries)
+        The series of one group.
+
+    Raises
+    ------
+    DataError
+        If ``groups`` holds no series, an item is not a DataFrame, or a series id appears
+        in two groups.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"unique_id": "a", "ds": range(3), "y": [1.0, 2.0, 3.0]})
+    >>> b = a.assign(unique_id="b")
+    >>> [[uid for uid, _ in part] for part in split_long_groups([a, b])]
+    [['a'], ['b']]
+    """
+    seen: set = set()
+    for k, frame in enumerate(groups):
+        if not isinstance(frame, pd.DataFrame):
+            raise DataError(
+                f"Every group must be a long-format DataFrame; group {k} is a "
+                f"{type(frame).__name__}."
+            )
+        parts = split_long(frame, **options)
+        del frame
+        for uid, _ in parts:
+            if uid in seen:
+                raise DataError(
+                    f"Series {uid!r} appears in two groups (again in group {k}); every series "
+                    f"must lie in one group (one frame, one Parquet file)."
+                )
+            seen.add(uid)
+        yield parts
+    if not seen:
+        raise DataError("The groups hold no series: pass at least one long frame with rows.")
 
 
 def read_parquet_groups(

@@ -16,8 +16,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
-from forecastkit.data.long import split_long, to_long
-from forecastkit.exceptions import DataError, NotFittedError, ParameterError
+from forecastkit.data.long import is_frame_groups, split_long_groups, to_long
+from forecastkit.exceptions import NotFittedError, ParameterError
 
 __all__ = ["LocalForecasters"]
 
@@ -122,15 +122,18 @@ class LocalForecasters(BaseEstimator):
 
         if y is not None:
             raise ParameterError("Call fit(frame) with a long frame; `y` is not used.")
-        groups = [X] if isinstance(X, pd.DataFrame) else X
-        if isinstance(X, (str, bytes, os.PathLike, pd.Series, np.ndarray)) or not hasattr(
-            groups, "__iter__"
-        ):
+        if not isinstance(X, pd.DataFrame) and not is_frame_groups(X):
             raise ParameterError(
                 f"`X` must be a long-format DataFrame with columns {self.id_col!r}, "
-                f"{self.time_col!r}, {self.target_col!r}, or an iterable of such frames "
+                f"{self.time_col!r}, {self.target_col!r}, or a list or iterator of such frames "
                 f"(e.g. read_parquet_groups(path)); got {type(X).__name__}."
             )
+        groups = split_long_groups(
+            [X] if isinstance(X, pd.DataFrame) else X,
+            id_col=self.id_col,
+            time_col=self.time_col,
+            target_col=self.target_col,
+        )
         template = self._template()
         base = self.random_state
         if base is None:
@@ -138,23 +141,9 @@ class LocalForecasters(BaseEstimator):
         estimators, seeds = {}, {}
         with _parallel_backend(self.backend):
             parallel = None if effective_n_jobs(self.n_jobs) == 1 else Parallel(self.n_jobs)
-            for frame in groups:
-                if not isinstance(frame, pd.DataFrame):
-                    raise ParameterError(
-                        f"Every group of `X` must be a long-format DataFrame; got "
-                        f"{type(frame).__name__}."
-                    )
-                parts = split_long(
-                    frame, id_col=self.id_col, time_col=self.time_col, target_col=self.target_col
-                )
-                del frame
+            for parts in groups:  # one group's series in memory at a time (and the models)
                 jobs = []
                 for uid, checked in parts:
-                    if uid in seeds:
-                        raise DataError(
-                            f"Series {uid!r} appears in two groups of `X`; every series must "
-                            f"lie in one group (one frame, one Parquet file)."
-                        )
                     seeds[uid] = series_seed(base, uid)
                     est = clone(template)
                     if "random_state" in est.get_params():
@@ -168,8 +157,6 @@ class LocalForecasters(BaseEstimator):
                     fitted = parallel(delayed(_fit_one)(est, series) for _, est, series in jobs)
                 estimators.update((job[0], out) for job, out in zip(jobs, fitted, strict=True))
                 del jobs, fitted
-        if not estimators:
-            raise DataError("`X` holds no series: pass at least one long frame with rows.")
         self.estimators_ = estimators
         self.seeds_ = seeds
         return self

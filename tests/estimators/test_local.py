@@ -193,14 +193,16 @@ def test_groups_refusals(tmp_path):
     from forecastkit.data.long import read_parquet_groups
 
     frame = _frame()
-    with pytest.raises(DataError, match=r"Series 'a' appears in two groups"):
+    with pytest.raises(DataError, match=r"Series 'a' appears in two groups \(again in group 1\)"):
         LocalForecasters(NaiveForecaster()).fit([frame, frame[frame["unique_id"] == "a"]])
-    with pytest.raises(DataError, match="holds no series"):
-        LocalForecasters(NaiveForecaster()).fit([])
-    with pytest.raises(ParameterError, match="iterable of such frames"):
+    with pytest.raises(DataError, match="hold no series"):
+        LocalForecasters(NaiveForecaster()).fit(iter([]))
+    with pytest.raises(ParameterError, match="list or iterator of such frames"):
         LocalForecasters(NaiveForecaster()).fit(str(tmp_path))
-    with pytest.raises(ParameterError, match="Every group"):
+    with pytest.raises(ParameterError, match="list or iterator of such frames"):
         LocalForecasters(NaiveForecaster()).fit([frame.to_numpy()])
+    with pytest.raises(DataError, match="group 1 is a ndarray"):
+        LocalForecasters(NaiveForecaster()).fit(iter([frame, frame.to_numpy()]))
     frame.iloc[:50].to_parquet(tmp_path / "one.parquet")  # series "b" is cut in two
     frame.iloc[50:].to_parquet(tmp_path / "two.parquet")
     with pytest.raises(DataError, match=r"Series 'b' appears in .*one\.parquet.*two\.parquet"):

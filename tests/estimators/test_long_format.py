@@ -325,3 +325,32 @@ def test_batched_scaling_equals_each_series_own_scaler(scaler):
     for uid, expected in _one_by_one(f, H).items():
         got = out.loc[out["unique_id"] == uid, "Forecaster"].to_numpy()
         np.testing.assert_allclose(got, expected, rtol=1e-4)
+
+
+def test_global_fit_from_groups_equals_the_whole_frame(tmp_path):
+    """Long frames group by group (a Parquet folder, file by file) fit as the whole frame."""
+    pytest.importorskip("pyarrow")
+    from forecastkit.data.long import read_parquet_groups
+
+    t = np.arange(40)
+    frame = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "unique_id": uid,
+                    "ds": pd.date_range("2024-01-01", periods=40, freq="D"),
+                    "y": 10 + k + np.sin(t / 2 + k),
+                }
+            )
+            for k, uid in enumerate(["a", "b", "c"])
+        ],
+        ignore_index=True,
+    )
+    frame.iloc[:80].to_parquet(tmp_path / "0.parquet")  # a and b
+    frame.iloc[80:].to_parquet(tmp_path / "1.parquet")  # c
+    options = {"window": 5, "units": (2,), "epochs": 2, "random_state": 0, "verbose": 0}
+    whole = Forecaster(**options).fit(frame)
+    grouped = Forecaster(**options).fit(read_parquet_groups(tmp_path))
+    assert list(grouped.series_) == ["a", "b", "c"]
+    pd.testing.assert_frame_equal(grouped.history_, whole.history_)
+    pd.testing.assert_frame_equal(grouped.forecast(3), whole.forecast(3))

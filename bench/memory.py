@@ -21,17 +21,19 @@ Modes:
   under 3 x the raw series);
 - ``forecaster``: ``Forecaster(...).fit(series)`` end to end, which also holds the scaled
   series (train and validation parts) through training, fits the scaler on the training
-  part a chunk at a time, and copies the series (``values_``) once training is over.
-
+  part a chunk at a time, and copies the series (``values_``) once training is over;
 - ``parquet``: many series that do not fit the memory budget at once, as a long-format
   Parquet folder of ``PARQUET_FILES`` files (one group of series each).
   ``LocalForecasters(NaiveForecaster()).fit`` is measured on ``pd.read_parquet(folder)``
   (the whole frame) and on ``read_parquet_groups(folder)`` (one file at a time), each in a
-  fresh process; the figures are set beside the in-memory size of one group and of the
-  whole frame. The naive template keeps the run to seconds: what is measured is the data
-  path (reading, splitting, checking), not training, and every fitted model keeps its own
-  series (its ``float64`` values), so what stays after the fit grows with the data in both
-  cases; the peak above that is what the group-by-group reading bounds.
+  fresh process; then the same for one global ``Forecaster`` (SimpleRNN(4), window 24,
+  batch 2,048, the first ``GLOBAL_BATCHES`` batches of training: its windows are streamed
+  by a ``WindowDataset``, so the data path is what differs); the figures are set beside the
+  in-memory size of one group and of the whole frame. The naive template keeps the run to
+  seconds: what is measured is the data path (reading, splitting, checking), not
+  training, and every fitted model keeps its own series (its ``float64`` values), so what
+  stays after the fit grows with the data in both cases; the peak above that is what the
+  group-by-group reading bounds.
 
 A tiny network (one SimpleRNN layer of 4 units) and a large batch (2,048) keep one epoch at
 a few minutes on 2 CPU cores; the memory of the windows does not depend on the network.
@@ -52,6 +54,7 @@ WINDOW = 256
 BATCH = 2048
 LIMIT = 3.0  # peak increase allowed, in multiples of the raw series
 PARQUET_FILES, PARQUET_SERIES, PARQUET_STEPS = 20, 25, 20_000  # 10,000,000 rows in all
+GLOBAL_BATCHES = 20  # training batches of the global fit on the Parquet folder
 
 
 def _status() -> dict[str, float]:
@@ -260,10 +263,11 @@ def write_parquet(folder: str) -> dict:
 
 
 def child_parquet(kind: str, folder: str) -> dict:
-    """``LocalForecasters(NaiveForecaster()).fit`` on the folder, whole or group by group."""
+    """Fit local naive models or one global Forecaster on the folder, whole or by groups."""
     import pandas as pd
+    import tensorflow as tf  # noqa: F401  (imported before the baseline)
 
-    from forecastkit import LocalForecasters, NaiveForecaster
+    from forecastkit import Forecaster, LocalForecasters, NaiveForecaster
     from forecastkit.data.long import read_parquet_groups
 
     _reset_peak()
@@ -271,17 +275,37 @@ def child_parquet(kind: str, folder: str) -> dict:
     sampler = _Sampler()
     sampler.start()
     start = time.perf_counter()
-    local = LocalForecasters(NaiveForecaster("last"), random_state=0)
-    if kind == "whole":
-        local.fit(pd.read_parquet(folder))
+    data = pd.read_parquet(folder) if kind.endswith("whole") else read_parquet_groups(folder)
+    if kind.startswith("global"):
+        import keras
+
+        class StopAfter(keras.callbacks.Callback):
+            def on_train_batch_end(self, batch, logs=None):
+                if batch + 1 >= GLOBAL_BATCHES:
+                    self.model.stop_training = True
+
+        model = Forecaster(
+            window=24,
+            units=(4,),
+            cell="rnn",
+            batch_size=BATCH,
+            epochs=1,
+            target_transform="none",
+            random_state=0,
+            verbose=0,
+            callbacks=[StopAfter()],
+        ).fit(data)
+        n_series = len(model.series_)
     else:
-        local.fit(read_parquet_groups(folder))
+        local = LocalForecasters(NaiveForecaster("last"), random_state=0).fit(data)
+        n_series = len(local.estimators_)
+    del data
     seconds = time.perf_counter() - start
     sampled = sampler.stop()
     now = _status()
     return {
         "kind": kind,
-        "n_series": len(local.estimators_),
+        "n_series": n_series,
         "seconds": seconds,
         "baseline_mb": base,
         "peak_mb": now["VmHWM"],
@@ -294,7 +318,8 @@ def child_parquet(kind: str, folder: str) -> dict:
 def report_parquet(results: list[dict], sizes: dict) -> None:
     n_rows = PARQUET_FILES * PARQUET_SERIES * PARQUET_STEPS
     print(
-        f"== LocalForecasters(NaiveForecaster()) on a Parquet folder: {PARQUET_FILES} files x "
+        f"== LocalForecasters(NaiveForecaster()) and a global Forecaster (first "
+        f"{GLOBAL_BATCHES} batches) on a Parquet folder: {PARQUET_FILES} files x "
         f"{PARQUET_SERIES} series x {PARQUET_STEPS:,} steps = {n_rows:,} rows =="
     )
     print(
@@ -304,7 +329,7 @@ def report_parquet(results: list[dict], sizes: dict) -> None:
     for r in results:
         b = r["baseline_mb"]
         print(
-            f"{r['kind']:>6}: {r['n_series']} series in {r['seconds']:.0f} s (load "
+            f"{r['kind']:>13}: {r['n_series']} series in {r['seconds']:.0f} s (load "
             f"{r['load'][0]:.2f}); peak +{r['peak_mb'] - b:.0f} MB (sampled "
             f"+{r['sampled_peak_mb'] - b:.0f} MB), RSS after the fit +{r['kept_mb'] - b:.0f} MB"
             f" (models, and heap not handed back)"
@@ -318,7 +343,7 @@ def run_parquet() -> None:
     with tempfile.TemporaryDirectory(prefix="forecastkit-bench-") as folder:
         sizes = write_parquet(folder)
         results = []
-        for kind in ("whole", "groups"):
+        for kind in ("whole", "groups", "global-whole", "global-groups"):
             command = [sys.executable, __file__, "--child", "parquet", "--kind", kind, folder]
             out = subprocess.run(command, capture_output=True, text=True, check=False)
             if out.returncode != 0:
@@ -335,7 +360,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=None, help="stop after this many batches")
     children = ["train", "forecaster", "parquet"]
     parser.add_argument("--child", choices=children, help=argparse.SUPPRESS)
-    parser.add_argument("--kind", choices=["whole", "groups"], help=argparse.SUPPRESS)
+    kinds = ["whole", "groups", "global-whole", "global-groups"]
+    parser.add_argument("--kind", choices=kinds, help=argparse.SUPPRESS)
     parser.add_argument("folder", nargs="?", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child == "parquet":

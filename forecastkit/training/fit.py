@@ -141,19 +141,21 @@ def train(
     if validation is None:
         logger.info("No validation data: early stopping and checkpoints monitor the training loss.")
     model.compile(optimizer=make_optimizer(optimizer, learning_rate), loss=loss, metrics=metrics)
-    with tempfile.TemporaryDirectory(prefix="forecastkit-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="forecastkit-") as tmp,
+        _built_for_strategy(model, X, Y),
+    ):
         path = checkpoint_path or os.path.join(tmp, "best.keras")
         cbs = default_callbacks(monitor=monitor, patience=patience, checkpoint_path=path)
-        with _built_for_strategy(model, X[0] if streamed else (X, Y)):
-            history = model.fit(
-                *((X,) if streamed else (X, Y)),
-                validation_data=validation,
-                epochs=epochs,
-                batch_size=None if streamed else batch_size,
-                shuffle=False if streamed else shuffle,
-                verbose=resolve_verbose(verbose),
-                callbacks=[*cbs, *callbacks],
-            )
+        history = model.fit(
+            *((X,) if streamed else (X, Y)),
+            validation_data=validation,
+            epochs=epochs,
+            batch_size=None if streamed else batch_size,
+            shuffle=False if streamed else shuffle,
+            verbose=resolve_verbose(verbose),
+            callbacks=[*cbs, *callbacks],
+        )
     release_freed_memory()
     result = TrainingResult({k: [float(v) for v in vals] for k, vals in history.history.items()})
     values = np.asarray(result[monitor], dtype=float)
@@ -163,7 +165,7 @@ def train(
 
 
 @contextlib.contextmanager
-def _built_for_strategy(model: keras.Model, batch):
+def _built_for_strategy(model: keras.Model, X, Y):
     """Fit a model created under a ``tf.distribute`` strategy past two Keras 3 defects.
 
     Keras 3 (3.15, TensorFlow backend) fails every ``fit`` under a multi-worker
@@ -173,7 +175,8 @@ def _built_for_strategy(model: keras.Model, batch):
        dataset after averaging that ``(X, Y)`` pair across replicas with
        ``strategy.reduce``, which cannot reduce a pair across workers ("Attempt to convert
        a value (PerReplica...) to a Tensor"). Building needs only the shapes: the model is
-       built here from symbolic inputs shaped like ``batch``, in the strategy's scope, and
+       built here from symbolic inputs shaped like ``X`` and ``Y`` (or the first batch of
+       the dataset ``X`` when ``Y`` is None), in the strategy's scope, and
        Keras's reducing step is skipped during ``fit``;
     2. it averages each step's logs across workers with ``strategy.reduce("MEAN", v,
        axis=0)``, which refuses the scalar logs ("Invalid reduction dimension 0"). With
@@ -192,6 +195,7 @@ def _built_for_strategy(model: keras.Model, batch):
     if strategy is None:
         yield
         return
+    batch = X[0] if Y is None else (X, Y)
     shapes = tuple(
         keras.KerasTensor((None, *np.shape(part)[1:]), "float32") for part in batch[:2]
     )
@@ -217,8 +221,7 @@ def _built_for_strategy(model: keras.Model, batch):
             "Another worker of this multi-worker fit stopped or could not be reached, so "
             "the collective training step was aborted on this worker too. A synchronous "
             "fit cannot go on without every worker: restart all of them with the same "
-            "TF_CONFIG (with resume_dir=, they continue from the last completed epoch). "
-            f"TensorFlow says: {err.message}",
+            f"TF_CONFIG. TensorFlow says: {err.message}",
         ) from err
     finally:
         for name in patched:

@@ -2,8 +2,8 @@
 
 Synchronous data parallelism across processes or machines: every worker holds the whole long
 frame, builds the same network (same ``random_state``) and trains on its share of every
-global batch; the gradients are summed across workers after each step, so all workers hold
-the same weights. Worker 0 is the chief: only its saved model is kept; the others save into
+global batch; the gradients are averaged across workers after each step, so all workers
+hold the same weights. Worker 0 is the chief: only its saved model is kept; the others save into
 a temporary folder that is removed (saving is collective in TensorFlow's convention, so every
 worker calls ``save``).
 
@@ -24,7 +24,8 @@ Worker (what you start on every machine of a real cluster, with that machine's o
     python examples/multi_worker.py --out /shared/run1
 
 The data here is a generated long frame of 6 series (``make_frame``); put your own
-``pd.read_parquet(...)`` / ``pd.read_csv(...)`` in its place. Writes (launcher) into --out:
+``pd.read_parquet(...)``, ``pd.read_csv(...)`` or
+``forecastkit.data.long.read_parquet_groups(folder)`` in its place. Writes (launcher) into --out:
 ``model.keras`` (the chief's model), ``multi_worker_forecast.csv`` and
 ``multi_worker_forecast.png``; each worker's output in ``worker-<i>.log``.
 """

@@ -1,8 +1,8 @@
 """One independent model per series of a long frame, fitted in parallel with joblib.
 
-The fits run on any joblib backend: local processes (loky, the default) or a cluster engine
-through joblib's own backend for it (``backend="dask"``: the Dask cluster of the current
-``distributed.Client``). forecastkit schedules nothing itself.
+The fits run on any joblib backend (local loky processes by default) or on a Dask cluster
+(``backend="dask"``: one task per series on the cluster of the current
+``distributed.Client``, through ``client.map``). forecastkit schedules nothing itself.
 """
 
 from __future__ import annotations
@@ -45,12 +45,13 @@ class LocalForecasters(BaseEstimator):
         many or long series. Ignored by ``backend="dask"`` (every worker thread of the
         cluster).
     backend : str or None, default=None
-        The joblib backend of the parallel fits. None: joblib's current one (loky
-        processes on this machine, unless set by ``joblib.parallel_config``).
-        ``"dask"``: the Dask cluster of the current ``distributed.Client`` (create the
-        client first, e.g. ``Client("tcp://scheduler:8786")``; needs the ``cluster`` extra,
-        ``pip install forecastkit[cluster]``); every series is fitted on one Dask worker
-        and the fitted model sent back. Any other joblib backend name is passed on.
+        Where the fits run. None: joblib's current backend (loky processes on this
+        machine, unless set by ``joblib.parallel_config``). ``"dask"``: the Dask cluster of
+        the current ``distributed.Client`` (create the client first, e.g.
+        ``Client("tcp://scheduler:8786")``; needs the ``cluster`` extra, ``pip install
+        forecastkit[cluster]``): every series is one task (``client.map``), fitted on a
+        Dask worker and sent back. Any other name is a joblib backend
+        (``parallel_config(backend=...)``).
     id_col, time_col, target_col : str, default="unique_id", "ds", "y"
         Columns of the long frame.
     random_state : int or None, default=None
@@ -118,8 +119,6 @@ class LocalForecasters(BaseEstimator):
         -------
         self
         """
-        from joblib import Parallel, delayed, effective_n_jobs
-
         if y is not None:
             raise ParameterError("Call fit(frame) with a long frame; `y` is not used.")
         if not isinstance(X, pd.DataFrame) and not is_frame_groups(X):
@@ -140,7 +139,7 @@ class LocalForecasters(BaseEstimator):
             base = int(np.random.SeedSequence().generate_state(1)[0])
         estimators, seeds = {}, {}
         with _parallel_backend(self.backend):
-            parallel = None if effective_n_jobs(self.n_jobs) == 1 else Parallel(self.n_jobs)
+            fit_all = _fitter(self.backend, self.n_jobs)
             for parts in groups:  # one group's series in memory at a time (and the models)
                 jobs = []
                 for uid, checked in parts:
@@ -151,10 +150,7 @@ class LocalForecasters(BaseEstimator):
                     series = checked.axis.wrap(checked.values, start=0, names=[self.target_col])
                     jobs.append((uid, est, series))
                 del parts
-                if parallel is None:  # in this process: nothing to send back
-                    fitted = [est.fit(series) for _, est, series in jobs]
-                else:
-                    fitted = parallel(delayed(_fit_one)(est, series) for _, est, series in jobs)
+                fitted = fit_all([(est, series) for _, est, series in jobs])
                 estimators.update((job[0], out) for job, out in zip(jobs, fitted, strict=True))
                 del jobs, fitted
         self.estimators_ = estimators
@@ -353,6 +349,34 @@ def series_seed(base: int, uid) -> int:
     return int(np.random.SeedSequence([int(base), key]).generate_state(1)[0] % (2**31 - 1))
 
 
+def _fitter(backend, n_jobs):
+    """Return ``fit_all(pairs)``: the fitted estimator of each ``(estimator, series)``.
+
+    On Dask (``backend="dask"``) every pair is one task of the current client's cluster
+    (``client.map``), whatever its size: joblib would run the fits in this process when the
+    cluster has one worker thread. Otherwise joblib's ``Parallel`` with ``n_jobs`` under the
+    configured backend, or a loop in this process for one job (nothing to send back).
+    """
+    from joblib import Parallel, delayed, effective_n_jobs
+
+    if backend == "dask":
+        from distributed import get_client
+
+        client = get_client()
+
+        def on_dask(pairs):
+            if not pairs:
+                return []
+            futures = client.map(_fit_one, *zip(*pairs, strict=True), pure=False)
+            return client.gather(futures)
+
+        return on_dask
+    if effective_n_jobs(n_jobs) == 1:
+        return lambda pairs: [est.fit(series) for est, series in pairs]
+    parallel = Parallel(n_jobs)
+    return lambda pairs: parallel(delayed(_fit_one)(est, series) for est, series in pairs)
+
+
 def _parallel_backend(backend):
     """Return joblib's ``parallel_config`` for ``backend`` (None: as configured), checked first."""
     from joblib import parallel_config
@@ -380,6 +404,7 @@ def _parallel_backend(backend):
                 "8786')` or `Client(LocalCluster())` (from distributed import Client, "
                 "LocalCluster)."
             ) from err
+        return contextlib.nullcontext()  # the client's cluster, through client.map
     try:
         return parallel_config(backend=backend)
     except ValueError as err:

@@ -157,6 +157,20 @@ def test_dask_cluster_gives_exactly_the_forecasts_of_n_jobs_1(fitted_in_process)
     assert isinstance(on_dask.estimators_["a"].optimizer, type(template.optimizer))
 
 
+def test_dask_cluster_of_one_thread_still_fits_there():
+    """One worker thread is one job for joblib, yet the fits must run on the cluster."""
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        LocalForecasters(NaiveForecaster(), backend="dask").fit(_frame())
+        ran = client.run(lambda dask_worker: dask_worker.state.executed_count)
+    assert sum(ran.values()) >= 1
+
+
 def test_backend_refusals():
     with pytest.raises(ParameterError, match="there is none: create one first"):
         LocalForecasters(NaiveForecaster(), backend="dask").fit(_frame())

@@ -1,8 +1,9 @@
 """Peak memory of one training epoch on a 10,000,000-step series with window 256.
 
-Run: ``.venv/bin/python bench/memory.py`` (both measurements) or ``--mode train`` /
-``--mode forecaster`` (one). Each measurement runs in a fresh Python process, so nothing
-allocated by an earlier one (or by this parent) counts.
+Run: ``.venv/bin/python bench/memory.py`` (every measurement) or ``--mode train`` /
+``--mode forecaster`` / ``--mode parquet`` (one; ``--mode both``: train and forecaster).
+Each measurement runs in a fresh Python process, so nothing allocated by an earlier one (or
+by this parent) counts.
 
 How memory is measured, and why: the child imports TensorFlow and forecastkit, creates the
 series (float32, 40 MB), and then takes its baseline. It resets the kernel's peak-RSS
@@ -20,7 +21,19 @@ Modes:
   under 3 x the raw series);
 - ``forecaster``: ``Forecaster(...).fit(series)`` end to end, which also holds the scaled
   series (train and validation parts) through training, fits the scaler on the training
-  part a chunk at a time, and copies the series (``values_``) once training is over.
+  part a chunk at a time, and copies the series (``values_``) once training is over;
+- ``parquet``: many series that do not fit the memory budget at once, as a long-format
+  Parquet folder of ``PARQUET_FILES`` files (one group of series each).
+  ``LocalForecasters(NaiveForecaster()).fit`` is measured on ``pd.read_parquet(folder)``
+  (the whole frame) and on ``read_parquet_groups(folder)`` (one file at a time), each in a
+  fresh process; then the same for one global ``Forecaster`` (SimpleRNN(4), window 24,
+  batch 2,048, the first ``GLOBAL_BATCHES`` batches of training: its windows are streamed
+  by a ``WindowDataset``, so the data path is what differs); the figures are set beside the
+  in-memory size of one group and of the whole frame. The naive template keeps the run to
+  seconds: what is measured is the data path (reading, splitting, checking), not
+  training, and every fitted model keeps its own series (its ``float64`` values), so what
+  stays after the fit grows with the data in both cases; the peak above that is what the
+  group-by-group reading bounds.
 
 A tiny network (one SimpleRNN layer of 4 units) and a large batch (2,048) keep one epoch at
 a few minutes on 2 CPU cores; the memory of the windows does not depend on the network.
@@ -40,6 +53,8 @@ N_STEPS = 10_000_000
 WINDOW = 256
 BATCH = 2048
 LIMIT = 3.0  # peak increase allowed, in multiples of the raw series
+PARQUET_FILES, PARQUET_SERIES, PARQUET_STEPS = 20, 25, 20_000  # 10,000,000 rows in all
+GLOBAL_BATCHES = 20  # training batches of the global fit on the Parquet folder
 
 
 def _status() -> dict[str, float]:
@@ -226,16 +241,140 @@ def report(r: dict) -> bool:
     return ok
 
 
+def write_parquet(folder: str) -> dict:
+    """Write the Parquet folder of the ``parquet`` mode; return the in-memory sizes (MB)."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    t = np.arange(PARQUET_STEPS)
+    ds = pd.date_range("2000-01-01", periods=PARQUET_STEPS, freq="h")
+    group_mb = 0.0
+    for g in range(PARQUET_FILES):
+        pieces = []
+        for k in range(PARQUET_SERIES):
+            y = 100 + 10 * np.sin(2 * np.pi * t / 24 + rng.uniform(0, 6.3))
+            y = y + rng.normal(0, 1, PARQUET_STEPS)
+            pieces.append(pd.DataFrame({"unique_id": f"g{g:02d}-s{k:03d}", "ds": ds, "y": y}))
+        frame = pd.concat(pieces, ignore_index=True)
+        group_mb = max(group_mb, frame.memory_usage(deep=True).sum() / 1e6)
+        frame.to_parquet(os.path.join(folder, f"group-{g:02d}.parquet"), index=False)
+    return {"group_mb": group_mb, "whole_mb": group_mb * PARQUET_FILES}
+
+
+def child_parquet(kind: str, folder: str) -> dict:
+    """Fit local naive models or one global Forecaster on the folder, whole or by groups."""
+    import pandas as pd
+    import tensorflow as tf  # noqa: F401  (imported before the baseline)
+
+    from forecastkit import Forecaster, LocalForecasters, NaiveForecaster
+    from forecastkit.data.long import read_parquet_groups
+
+    _reset_peak()
+    base = _status()["VmRSS"]
+    sampler = _Sampler()
+    sampler.start()
+    start = time.perf_counter()
+    data = pd.read_parquet(folder) if kind.endswith("whole") else read_parquet_groups(folder)
+    if kind.startswith("global"):
+        import keras
+
+        class StopAfter(keras.callbacks.Callback):
+            def on_train_batch_end(self, batch, logs=None):
+                if batch + 1 >= GLOBAL_BATCHES:
+                    self.model.stop_training = True
+
+        model = Forecaster(
+            window=24,
+            units=(4,),
+            cell="rnn",
+            batch_size=BATCH,
+            epochs=1,
+            target_transform="none",
+            random_state=0,
+            verbose=0,
+            callbacks=[StopAfter()],
+        ).fit(data)
+        n_series = len(model.series_)
+    else:
+        local = LocalForecasters(NaiveForecaster("last"), random_state=0).fit(data)
+        n_series = len(local.estimators_)
+    del data
+    seconds = time.perf_counter() - start
+    sampled = sampler.stop()
+    now = _status()
+    return {
+        "kind": kind,
+        "n_series": n_series,
+        "seconds": seconds,
+        "baseline_mb": base,
+        "peak_mb": now["VmHWM"],
+        "sampled_peak_mb": sampled,
+        "kept_mb": now["VmRSS"],
+        "load": os.getloadavg(),
+    }
+
+
+def report_parquet(results: list[dict], sizes: dict) -> None:
+    n_rows = PARQUET_FILES * PARQUET_SERIES * PARQUET_STEPS
+    print(
+        f"== LocalForecasters(NaiveForecaster()) and a global Forecaster (first "
+        f"{GLOBAL_BATCHES} batches) on a Parquet folder: {PARQUET_FILES} files x "
+        f"{PARQUET_SERIES} series x {PARQUET_STEPS:,} steps = {n_rows:,} rows =="
+    )
+    print(
+        f"in memory as a pandas long frame: one group {sizes['group_mb']:.0f} MB, "
+        f"the whole {sizes['whole_mb']:.0f} MB"
+    )
+    for r in results:
+        b = r["baseline_mb"]
+        print(
+            f"{r['kind']:>13}: {r['n_series']} series in {r['seconds']:.0f} s (load "
+            f"{r['load'][0]:.2f}); peak +{r['peak_mb'] - b:.0f} MB (sampled "
+            f"+{r['sampled_peak_mb'] - b:.0f} MB), RSS after the fit +{r['kept_mb'] - b:.0f} MB"
+            f" (models, and heap not handed back)"
+        )
+    print()
+
+
+def run_parquet() -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="forecastkit-bench-") as folder:
+        sizes = write_parquet(folder)
+        results = []
+        for kind in ("whole", "groups", "global-whole", "global-groups"):
+            command = [sys.executable, __file__, "--child", "parquet", "--kind", kind, folder]
+            out = subprocess.run(command, capture_output=True, text=True, check=False)
+            if out.returncode != 0:
+                sys.exit(f"parquet {kind} measurement failed:\n{out.stderr[-3000:]}")
+            results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    report_parquet(results, sizes)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mode", choices=["train", "forecaster", "both"], default="both")
+    parser.add_argument(
+        "--mode", choices=["train", "forecaster", "parquet", "both", "all"], default="all"
+    )
     parser.add_argument("--steps", type=int, default=None, help="stop after this many batches")
-    parser.add_argument("--child", choices=["train", "forecaster"], help=argparse.SUPPRESS)
+    children = ["train", "forecaster", "parquet"]
+    parser.add_argument("--child", choices=children, help=argparse.SUPPRESS)
+    kinds = ["whole", "groups", "global-whole", "global-groups"]
+    parser.add_argument("--kind", choices=kinds, help=argparse.SUPPRESS)
+    parser.add_argument("folder", nargs="?", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child == "parquet":
+        print(json.dumps(child_parquet(args.kind, args.folder)))
+        return
     if args.child:
         print(json.dumps(child(args.child, args.steps)))
         return
-    modes = ["train", "forecaster"] if args.mode == "both" else [args.mode]
+    if args.mode in ("parquet", "all"):
+        run_parquet()
+    modes = {"both": ["train", "forecaster"], "all": ["train", "forecaster"]}.get(
+        args.mode, [args.mode] if args.mode != "parquet" else []
+    )
     for mode in modes:
         command = [sys.executable, __file__, "--child", mode]
         if args.steps is not None:

@@ -13,7 +13,8 @@ series' labels come from its own ``TimeAxis``).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+import os
+from collections.abc import Hashable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,14 @@ from forecastkit.data.time_axis import check_time_zones
 from forecastkit.data.validation import CheckedSeries, check_series
 from forecastkit.exceptions import DataError
 
-__all__ = ["is_long_frame", "split_long", "to_long"]
+__all__ = [
+    "is_frame_groups",
+    "is_long_frame",
+    "read_parquet_groups",
+    "split_long",
+    "split_long_groups",
+    "to_long",
+]
 
 
 def is_long_frame(data, *, id_col: str = "unique_id", time_col: str = "ds") -> bool:
@@ -206,3 +214,153 @@ def to_long(
 def _plain(uid):
     """Return a NumPy scalar id as the Python scalar it holds (ids round-trip through JSON)."""
     return uid.item() if isinstance(uid, np.generic) else uid
+
+
+def is_frame_groups(data) -> bool:
+    """Whether ``data`` is long frames given group by group: a list, tuple or iterator of them.
+
+    A list or tuple counts when it is not empty and holds DataFrames only; any other
+    iterator (a generator such as :func:`read_parquet_groups`) counts without being read.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"unique_id": ["a"], "ds": [0], "y": [1.0]})
+    >>> is_frame_groups([frame, frame]), is_frame_groups(iter([])), is_frame_groups(frame)
+    (True, True, False)
+    """
+    if isinstance(data, (list, tuple)):
+        return bool(data) and all(isinstance(f, pd.DataFrame) for f in data)
+    return isinstance(data, Iterator)
+
+
+def split_long_groups(groups, **options) -> Iterator[list[tuple[Hashable, CheckedSeries]]]:
+    """:func:`split_long` of each long frame of ``groups``, one group at a time.
+
+    Each frame is split (and may be freed by the caller) before the next is read, so the
+    long frames in memory at a time are one group.
+
+    Parameters
+    ----------
+    groups : iterable of pandas.DataFrame
+        Long frames, e.g. :func:`read_parquet_groups`; every series must lie in one group.
+    **options
+        ``id_col``, ``time_col``, ``target_col``, ``freq`` of :func:`split_long`.
+
+    Yields
+    ------
+    list of (id, CheckedSeries)
+        The series of one group.
+
+    Raises
+    ------
+    DataError
+        If ``groups`` holds no series, an item is not a DataFrame, or a series id appears
+        in two groups.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"unique_id": "a", "ds": range(3), "y": [1.0, 2.0, 3.0]})
+    >>> b = a.assign(unique_id="b")
+    >>> [[uid for uid, _ in part] for part in split_long_groups([a, b])]
+    [['a'], ['b']]
+    """
+    seen: set = set()
+    for k, frame in enumerate(groups):
+        if not isinstance(frame, pd.DataFrame):
+            raise DataError(
+                f"Every group must be a long-format DataFrame; group {k} is a "
+                f"{type(frame).__name__}."
+            )
+        parts = split_long(frame, **options)
+        del frame
+        for uid, _ in parts:
+            if uid in seen:
+                raise DataError(
+                    f"Series {uid!r} appears in two groups (again in group {k}); every series "
+                    f"must lie in one group (one frame, one Parquet file)."
+                )
+            seen.add(uid)
+        yield parts
+    if not seen:
+        raise DataError("The groups hold no series: pass at least one long frame with rows.")
+
+
+def read_parquet_groups(
+    path,
+    *,
+    id_col: str = "unique_id",
+    time_col: str = "ds",
+    target_col: str = "y",
+) -> Iterator[pd.DataFrame]:
+    """Yield a long-format Parquet dataset one file (one group of series) at a time.
+
+    For data too large for one process: only one file's rows (its three columns) are in
+    memory at a time, so a folder written one file per group of series is read with the
+    memory of its largest group. Every series must lie in one file; files are read in the
+    order of their sorted paths.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A Parquet file, or a folder of them (searched recursively, as pyarrow reads a
+        dataset; hive partition folders such as ``group=3/`` included).
+    id_col, time_col, target_col : str
+        Columns to read; any other column of the files is not read.
+
+    Yields
+    ------
+    pandas.DataFrame
+        The rows of one file, columns ``[id_col, time_col, target_col]``.
+
+    Raises
+    ------
+    ParameterError
+        If pyarrow is missing or ``path`` holds no Parquet file.
+    DataError
+        If a column is missing, or a series id appears in two files (raised when the
+        second file is read: write each series into one file).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> for k, uid in enumerate(["a", "b"]):
+    ...     part = pd.DataFrame({"unique_id": uid, "ds": pd.date_range("2024-01-01",
+    ...                          periods=3, freq="D"), "y": [1.0, 2.0, 3.0]})
+    ...     part.to_parquet(os.path.join(folder, f"group-{k}.parquet"))
+    >>> [sorted(g["unique_id"].unique()) for g in read_parquet_groups(folder)]
+    [['a'], ['b']]
+    """
+    from forecastkit.exceptions import ParameterError
+
+    try:
+        import pyarrow.dataset as pa_dataset
+    except ImportError as err:
+        raise ParameterError(
+            "Reading Parquet needs pyarrow: pip install 'forecastkit[parquet]'."
+        ) from err
+    columns = [id_col, time_col, target_col]
+    dataset = pa_dataset.dataset(os.fspath(path), format="parquet")
+    files = sorted(dataset.files)
+    if not files:
+        raise ParameterError(f"{os.fspath(path)!r} holds no Parquet file.")
+    missing = [c for c in columns if c not in dataset.schema.names]
+    if missing:
+        raise DataError(
+            f"The Parquet data at {os.fspath(path)!r} has no column(s) {missing}; its "
+            f"columns are {dataset.schema.names}. Name them with id_col=, time_col= and "
+            f"target_col=."
+        )
+    seen: dict = {}  # id -> the file it came from
+    for file in files:
+        frame = pa_dataset.dataset(file, format="parquet").to_table(columns=columns)
+        frame = frame.to_pandas()
+        for uid in pd.unique(frame[id_col]):
+            if uid in seen:
+                raise DataError(
+                    f"Series {uid!r} appears in {seen[uid]!r} and in {file!r}; reading "
+                    f"group by group needs each series in one file. Rewrite the data with "
+                    f"every series' rows in one file (e.g. one file per group of ids)."
+                )
+            seen[uid] = file
+        yield frame

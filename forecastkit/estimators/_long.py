@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecastkit.data.long import split_long, to_long
+from forecastkit.data.long import split_long, split_long_groups, to_long
 from forecastkit.data.scaling import SeriesScaler
 from forecastkit.data.seasonality import season_length
 from forecastkit.data.splits import split_sizes
@@ -78,8 +78,14 @@ class SeriesState:
 
 
 # ------------------------------------------------------------------------ fit
-def fit_long(est, frame: pd.DataFrame, y=None):
+def fit_long(est, frame, y=None):
     """Fit ``est`` (a Forecaster) as one global model on every series of ``frame``.
+
+    ``frame`` is a long frame, or long frames group by group (a list or iterator, e.g.
+    :func:`~forecastkit.data.long.read_parquet_groups`): each group is split into its
+    checked series (float32 values and time axis) before the next is read, so one group's
+    long frame is in memory at a time; the training windows are then streamed as for any
+    long-format fit (:class:`~forecastkit.training.dataset.WindowDataset` when large).
 
     Per series: checks and own time axis (:func:`~forecastkit.data.long.split_long`),
     chronological train / validation / test split, target transform and scaler from its
@@ -110,13 +116,16 @@ def fit_long(est, frame: pd.DataFrame, y=None):
             f"`target` applies to one series with several columns; long-format input names "
             f"its value column with target_col= (got target={est.target!r}). Drop target=."
         )
-    parts = split_long(
-        frame,
-        id_col=est.id_col,
-        time_col=est.time_col,
-        target_col=est.target_col,
-        freq=est.freq,
-    )
+    options = {
+        "id_col": est.id_col,
+        "time_col": est.time_col,
+        "target_col": est.target_col,
+        "freq": est.freq,
+    }
+    if isinstance(frame, pd.DataFrame):
+        parts = split_long(frame, **options)
+    else:  # long frames group by group (e.g. a Parquet folder): one in memory at a time
+        parts = [part for group in split_long_groups(frame, **options) for part in group]
     seasons = [season_length(checked.axis.freq) for _, checked in parts]
     counts = Counter(seasons)
     common = max(counts, key=lambda m: (counts[m], m))

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 
-from forecastkit.data.long import is_long_frame
+from forecastkit.data.long import is_frame_groups, is_long_frame
 from forecastkit.data.scaling import SeriesScaler, fit_transformed, transform_and_scale
 from forecastkit.data.seasonality import season_cycle, season_length
 from forecastkit.data.splits import split_sizes
@@ -333,7 +333,9 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             The series to forecast when ``y`` is None (``fit(series)``); otherwise exogenous
             covariates, one row per time step of ``y`` (scikit-learn's ``fit(X, y)`` order).
             A long-format DataFrame (columns ``id_col``, ``time_col``, ``target_col``) fits
-            one global network on every series it holds. ``X`` identical to a pandas ``y``
+            one global network on every series it holds; so do long frames given group
+            by group (a list or iterator of them, e.g. ``read_parquet_groups(folder)``:
+            one group's frame in memory at a time). ``X`` identical to a pandas ``y``
             is ignored: ``search.fit(y, y)`` is how scikit-learn's ``GridSearchCV`` or
             ``cross_val_score`` fit a forecaster (see the user guide, section 3).
         y : pandas Series, DataFrame or array, optional
@@ -347,7 +349,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             raise ParameterError(
                 f"`strategy` must be one of {sorted(STRATEGIES)}; got strategy={self.strategy!r}."
             )
-        if is_long_frame(X, id_col=self.id_col, time_col=self.time_col):
+        if is_long_frame(X, id_col=self.id_col, time_col=self.time_col) or is_frame_groups(X):
             return _long.fit_long(self, X, y)
         # Memory (bench/memory.py): `values` may be a read-only view of the caller's data
         # until training ends; it is copied after, once the scaled series is gone.

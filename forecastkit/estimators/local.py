@@ -1,4 +1,9 @@
-"""One independent model per series of a long frame, fitted in parallel with joblib."""
+"""One independent model per series of a long frame, fitted in parallel with joblib.
+
+The fits run on any joblib backend (local loky processes by default) or on a Dask cluster
+(``backend="dask"``: one task per series on the cluster of the current
+``distributed.Client``, through ``client.map``). forecastkit schedules nothing itself.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
-from forecastkit.data.long import split_long, to_long
+from forecastkit.data.long import is_frame_groups, split_long_groups, to_long
 from forecastkit.exceptions import NotFittedError, ParameterError
 
 __all__ = ["LocalForecasters"]
@@ -24,9 +29,10 @@ class LocalForecasters(BaseEstimator):
 
     The opposite of a global model (``Forecaster().fit(long_frame)``, one network for all
     series): each series gets its own model, fitted on that series only. Fits run in
-    parallel worker processes (joblib's loky backend); each clone gets a seed derived from
-    ``random_state`` and the series id, so the forecasts are identical for any ``n_jobs``
-    (and do not depend on which other series are in the frame).
+    parallel worker processes (joblib's loky backend) or on a Dask cluster
+    (``backend="dask"``); each clone gets a seed derived from ``random_state`` and the
+    series id, so the forecasts are identical for any ``n_jobs`` and backend (and do not
+    depend on which other series are in the frame).
 
     Parameters
     ----------
@@ -38,7 +44,16 @@ class LocalForecasters(BaseEstimator):
     n_jobs : int or None, default=None
         Parallel fits (joblib semantics: None means 1, -1 all cores). Each worker is a
         process that imports TensorFlow once (a few seconds), so parallel fits pay off for
-        many or long series.
+        many or long series. Ignored by ``backend="dask"`` (every worker thread of the
+        cluster).
+    backend : str or None, default=None
+        Where the fits run. None: joblib's current backend (loky processes on this
+        machine, unless set by ``joblib.parallel_config``). ``"dask"``: the Dask cluster of
+        the current ``distributed.Client`` (create the client first, e.g.
+        ``Client("tcp://scheduler:8786")``; needs the ``cluster`` extra, ``pip install
+        forecastkit[cluster]``): every series is one task (``client.map``), fitted on a
+        Dask worker and sent back. Any other name is a joblib backend
+        (``parallel_config(backend=...)``).
     id_col, time_col, target_col : str, default="unique_id", "ds", "y"
         Columns of the long frame.
     random_state : int or None, default=None
@@ -73,6 +88,7 @@ class LocalForecasters(BaseEstimator):
         estimator=None,
         *,
         n_jobs: int | None = None,
+        backend: str | None = None,
         id_col: str = "unique_id",
         time_col: str = "ds",
         target_col: str = "y",
@@ -80,6 +96,7 @@ class LocalForecasters(BaseEstimator):
     ):
         self.estimator = estimator
         self.n_jobs = n_jobs
+        self.backend = backend
         self.id_col = id_col
         self.time_col = time_col
         self.target_col = target_col
@@ -90,8 +107,13 @@ class LocalForecasters(BaseEstimator):
 
         Parameters
         ----------
-        X : pandas.DataFrame
-            Long format: columns ``id_col``, ``time_col``, ``target_col``.
+        X : pandas.DataFrame or iterable of pandas.DataFrame
+            Long format: columns ``id_col``, ``time_col``, ``target_col``. Or long frames
+            one group of series at a time, e.g.
+            :func:`~forecastkit.data.long.read_parquet_groups` (a Parquet folder file by
+            file): each group is split and fitted before the next is read, so the data in
+            memory at a time is one group (plus the fitted models); a series must lie in
+            one group.
         y : None
             Unused (the frame holds the targets).
 
@@ -99,43 +121,47 @@ class LocalForecasters(BaseEstimator):
         -------
         self
         """
-        from joblib import Parallel, delayed, effective_n_jobs
-
         if y is not None:
             raise ParameterError("Call fit(frame) with a long frame; `y` is not used.")
-        if not isinstance(X, pd.DataFrame):
+        if not isinstance(X, pd.DataFrame) and not is_frame_groups(X):
             raise ParameterError(
                 f"`X` must be a long-format DataFrame with columns {self.id_col!r}, "
-                f"{self.time_col!r}, {self.target_col!r}; got {type(X).__name__}."
+                f"{self.time_col!r}, {self.target_col!r}, or a list or iterator of such frames "
+                f"(e.g. read_parquet_groups(path)); got {type(X).__name__}."
             )
-        parts = split_long(
-            X, id_col=self.id_col, time_col=self.time_col, target_col=self.target_col
+        groups = split_long_groups(
+            [X] if isinstance(X, pd.DataFrame) else X,
+            id_col=self.id_col,
+            time_col=self.time_col,
+            target_col=self.target_col,
         )
         template = self._template()
         base = self.random_state
         if base is None:
             base = int(np.random.SeedSequence().generate_state(1)[0])
-        seeds = {uid: series_seed(base, uid) for uid, _ in parts}
-        jobs = []
-        for uid, checked in parts:
-            est = clone(template)
-            if "random_state" in est.get_params():
-                est.set_params(random_state=seeds[uid])
-            resume_dir = est.get_params().get("resume_dir")
-            if resume_dir is not None:  # one backup per series: a shared one would be refused
-                digest = hashlib.sha256(repr(uid).encode()).hexdigest()[:16]
-                est.set_params(resume_dir=os.path.join(os.fspath(resume_dir), f"series-{digest}"))
-            series = checked.axis.wrap(checked.values, start=0, names=[self.target_col])
-            jobs.append((est, series))
-        if effective_n_jobs(self.n_jobs) == 1:  # in this process: nothing to send back
-            fitted = [est.fit(series) for est, series in jobs]
-        else:
-            fitted = Parallel(n_jobs=self.n_jobs, backend="loky")(
-                delayed(_fit_one)(est, series) for est, series in jobs
-            )
-        self.estimators_ = {
-            uid: out for (uid, _), out in zip(parts, fitted, strict=True)
-        }
+        estimators, seeds = {}, {}
+        with _parallel_backend(self.backend):
+            fit_all = _fitter(self.backend, self.n_jobs)
+            for parts in groups:  # one group's series in memory at a time (and the models)
+                jobs = []
+                for uid, checked in parts:
+                    seeds[uid] = series_seed(base, uid)
+                    est = clone(template)
+                    if "random_state" in est.get_params():
+                        est.set_params(random_state=seeds[uid])
+                    resume_dir = est.get_params().get("resume_dir")
+                    if resume_dir is not None:  # one backup per series: a shared one is refused
+                        digest = hashlib.sha256(repr(uid).encode()).hexdigest()[:16]
+                        est.set_params(
+                            resume_dir=os.path.join(os.fspath(resume_dir), f"series-{digest}")
+                        )
+                    series = checked.axis.wrap(checked.values, start=0, names=[self.target_col])
+                    jobs.append((uid, est, series))
+                del parts
+                fitted = fit_all([(est, series) for _, est, series in jobs])
+                estimators.update((job[0], out) for job, out in zip(jobs, fitted, strict=True))
+                del jobs, fitted
+        self.estimators_ = estimators
         self.seeds_ = seeds
         return self
 
@@ -354,6 +380,68 @@ def series_seed(base: int, uid) -> int:
     """
     key = zlib.crc32(repr(uid).encode())
     return int(np.random.SeedSequence([int(base), key]).generate_state(1)[0] % (2**31 - 1))
+
+
+def _fitter(backend, n_jobs):
+    """Return ``fit_all(pairs)``: the fitted estimator of each ``(estimator, series)``.
+
+    On Dask (``backend="dask"``) every pair is one task of the current client's cluster
+    (``client.map``), whatever its size: joblib would run the fits in this process when the
+    cluster has one worker thread. Otherwise joblib's ``Parallel`` with ``n_jobs`` under the
+    configured backend, or a loop in this process for one job (nothing to send back).
+    """
+    from joblib import Parallel, delayed, effective_n_jobs
+
+    if backend == "dask":
+        from distributed import get_client
+
+        client = get_client()
+
+        def on_dask(pairs):
+            if not pairs:
+                return []
+            futures = client.map(_fit_one, *zip(*pairs, strict=True), pure=False)
+            return client.gather(futures)
+
+        return on_dask
+    if effective_n_jobs(n_jobs) == 1:
+        return lambda pairs: [est.fit(series) for est, series in pairs]
+    parallel = Parallel(n_jobs)
+    return lambda pairs: parallel(delayed(_fit_one)(est, series) for est, series in pairs)
+
+
+def _parallel_backend(backend):
+    """Return joblib's ``parallel_config`` for ``backend`` (None: as configured), checked first."""
+    from joblib import parallel_config
+
+    if backend is None:
+        return contextlib.nullcontext()
+    if not isinstance(backend, str):
+        raise ParameterError(
+            f"`backend` must be a joblib backend name such as 'loky' or 'dask', or None; "
+            f"got backend={backend!r}."
+        )
+    if backend == "dask":
+        try:
+            from distributed import get_client
+        except ImportError as err:
+            raise ParameterError(
+                "backend='dask' needs Dask distributed: pip install 'forecastkit[cluster]'."
+            ) from err
+        try:
+            get_client()
+        except ValueError as err:
+            raise ParameterError(
+                "backend='dask' fits on the cluster of the current distributed.Client, and "
+                "there is none: create one first, e.g. `client = Client('tcp://scheduler:"
+                "8786')` or `Client(LocalCluster())` (from distributed import Client, "
+                "LocalCluster)."
+            ) from err
+        return contextlib.nullcontext()  # the client's cluster, through client.map
+    try:
+        return parallel_config(backend=backend)
+    except ValueError as err:
+        raise ParameterError(f"`backend`={backend!r} is not a joblib backend: {err}") from err
 
 
 def _fit_one(est, series: pd.Series):

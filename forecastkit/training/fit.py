@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -233,7 +234,10 @@ def train(
             seed = int(np.random.SeedSequence().generate_state(1)[0] % (2**31 - 1))
         X, Y, streamed = ArrayBatches(X, Y, batch_size=batch_size, seed=seed), None, True
     initial = model.get_weights()  # the untrained network: the yardstick of a divergence
-    with tempfile.TemporaryDirectory(prefix="forecastkit-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="forecastkit-") as tmp,
+        _built_for_strategy(model, X, Y),
+    ):
         path = checkpoint_path or os.path.join(tmp, "best.keras")
         cbs = default_callbacks(monitor=monitor, patience=patience, checkpoint_path=path)
         extra: list[keras.callbacks.Callback] = [] if board is None else [board]
@@ -371,6 +375,79 @@ def _evaluate(model, data, batch_size: int) -> float:
     reset_states(model)
     value = float(logs["loss"])
     return value if np.isfinite(value) else np.inf
+
+
+@contextlib.contextmanager
+def _built_for_strategy(model: keras.Model, X, Y):
+    """Fit a model created under a ``tf.distribute`` strategy past two Keras 3 defects.
+
+    Keras 3 (3.15, TensorFlow backend) fails every ``fit`` under a multi-worker
+    ``MultiWorkerMirroredStrategy`` (keras-team/keras#20585), twice:
+
+    1. it builds the compiled loss and metrics from the first batch of the distributed
+       dataset after averaging that ``(X, Y)`` pair across replicas with
+       ``strategy.reduce``, which cannot reduce a pair across workers ("Attempt to convert
+       a value (PerReplica...) to a Tensor"). Building needs only the shapes: the model is
+       built here from symbolic inputs shaped like ``X`` and ``Y`` (or the first batch of
+       the dataset ``X`` when ``Y`` is None), in the strategy's scope, and
+       Keras's reducing step is skipped during ``fit``;
+    2. it averages each step's logs across workers with ``strategy.reduce("MEAN", v,
+       axis=0)``, which refuses the scalar logs ("Invalid reduction dimension 0"). With
+       several workers the train and test steps return their logs as 1-element vectors:
+       the mean along axis 0 across replicas is then the replicas' mean, a scalar. The
+       epoch logs (what callbacks and the history see) are read by Keras from the metrics
+       themselves, summed over every replica of every worker, as without the workaround.
+
+    Without a strategy nothing changes; with one worker only the build of step 1 does.
+    With several workers, a worker that stops (or a collective that outlives the
+    strategy's ``CommunicationOptions(timeout_seconds=...)``) aborts the step on the
+    others with ``UnavailableError`` / ``DeadlineExceededError``; it is raised again,
+    same type, with what happened and what to do first.
+    """
+    strategy = getattr(model, "_distribute_strategy", None)  # Keras's own condition
+    if strategy is None:
+        yield
+        return
+    batch = X[0] if Y is None else (X, Y)
+    shapes = tuple(
+        keras.KerasTensor((None, *np.shape(part)[1:]), "float32") for part in batch[:2]
+    )
+    with strategy.scope():
+        model._symbolic_build(data_batch=shapes)
+    patched = {"_maybe_symbolic_build": lambda iterator=None, data_batch=None: None}
+    workers = strategy.num_replicas_in_sync > len(strategy.extended.worker_devices)
+    if workers:
+        for name in ("train_step", "test_step"):
+            patched[name] = _vector_logs(getattr(model, name))
+    for name, method in patched.items():
+        setattr(model, name, method)
+    import tensorflow as tf
+
+    try:
+        yield
+    except (tf.errors.UnavailableError, tf.errors.DeadlineExceededError) as err:
+        if not workers:
+            raise
+        raise type(err)(
+            err.node_def,
+            err.op,
+            "Another worker of this multi-worker fit stopped or could not be reached, so "
+            "the collective training step was aborted on this worker too. A synchronous "
+            "fit cannot go on without every worker: restart all of them with the same "
+            f"TF_CONFIG. TensorFlow says: {err.message}",
+        ) from err
+    finally:
+        for name in patched:
+            delattr(model, name)
+
+
+def _vector_logs(step):
+    """``step`` returning each log as a 1-element vector (see :func:`_built_for_strategy`)."""
+
+    def vector_step(data):
+        return {name: keras.ops.reshape(value, (1,)) for name, value in step(data).items()}
+
+    return vector_step
 
 
 def _n_items(validation) -> int:

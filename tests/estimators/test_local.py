@@ -6,7 +6,7 @@ import pytest
 
 from forecastkit import Forecaster, LocalForecasters, NaiveForecaster
 from forecastkit.estimators.local import series_seed
-from forecastkit.exceptions import NotFittedError, ParameterError
+from forecastkit.exceptions import DataError, NotFittedError, ParameterError
 
 
 def _frame():
@@ -25,13 +25,21 @@ def _frame():
     return pd.concat(pieces, ignore_index=True)
 
 
-def test_n_jobs_2_gives_exactly_the_forecasts_of_n_jobs_1():
-    frame = _frame()
+@pytest.fixture(scope="module")
+def fitted_in_process():
+    """The reference: every series fitted in this process (n_jobs=1)."""
     import keras
 
     optimizer = keras.optimizers.SGD(learning_rate=0.01, momentum=0.9)
     template = Forecaster(window=6, units=(4,), epochs=1, verbose=0, optimizer=optimizer)
-    one = LocalForecasters(template, n_jobs=1, random_state=0).fit(frame)
+    return template, LocalForecasters(template, n_jobs=1, random_state=0).fit(_frame())
+
+
+def test_n_jobs_2_gives_exactly_the_forecasts_of_n_jobs_1(fitted_in_process):
+    frame = _frame()
+    import keras
+
+    template, one = fitted_in_process
     two = LocalForecasters(template, n_jobs=2, random_state=0).fit(frame)
     assert one.seeds_ == two.seeds_ and len(set(one.seeds_.values())) == 3
     a, b = one.forecast(3), two.forecast(3)
@@ -128,3 +136,93 @@ def test_save_load_refusals(saved_pair, tmp_path):
     local.estimators_["c"].save(single)
     with pytest.raises(ModelFileError):
         LocalForecasters.load(single)
+
+
+def test_dask_cluster_gives_exactly_the_forecasts_of_n_jobs_1(fitted_in_process):
+    """Two Dask worker processes (a LocalCluster started here) fit the series."""
+    distributed = pytest.importorskip("distributed")  # the `cluster` extra
+    template, one = fitted_in_process
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        on_dask = LocalForecasters(template, backend="dask", random_state=0).fit(_frame())
+        # the fits ran as tasks of the cluster's workers (joblib may batch several)
+        ran = client.run(lambda dask_worker: dask_worker.state.executed_count)
+    assert len(ran) == 2 and sum(ran.values()) >= 1
+    pd.testing.assert_frame_equal(on_dask.forecast(3), one.forecast(3), check_exact=True)
+    assert on_dask.seeds_ == one.seeds_
+    assert isinstance(on_dask.estimators_["a"].optimizer, type(template.optimizer))
+
+
+def test_dask_cluster_of_one_thread_still_fits_there():
+    """One worker thread is one job for joblib, yet the fits must run on the cluster."""
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        LocalForecasters(NaiveForecaster(), backend="dask").fit(_frame())
+        ran = client.run(lambda dask_worker: dask_worker.state.executed_count)
+    assert sum(ran.values()) >= 1
+
+
+def test_backend_refusals():
+    with pytest.raises(ParameterError, match="there is none: create one first"):
+        LocalForecasters(NaiveForecaster(), backend="dask").fit(_frame())
+    with pytest.raises(ParameterError, match="not a joblib backend"):
+        LocalForecasters(NaiveForecaster(), backend="spark-ish").fit(_frame())
+    with pytest.raises(ParameterError, match="joblib backend name"):
+        LocalForecasters(NaiveForecaster(), backend=3).fit(_frame())
+
+
+def test_parquet_folder_is_fitted_group_by_group_as_the_whole_frame(tmp_path):
+    pytest.importorskip("pyarrow")  # the `parquet` extra
+    from forecastkit.data.long import read_parquet_groups
+
+    frame = _frame()
+    for k, (_, part) in enumerate(frame.groupby("unique_id")):  # one file per series
+        part.to_parquet(tmp_path / f"part-{k}.parquet")
+    template = NaiveForecaster(strategy="seasonal", season_length=3)
+    whole = LocalForecasters(template, random_state=0).fit(frame)
+    seen = []
+
+    def groups():
+        for group in read_parquet_groups(tmp_path):
+            seen.append(sorted(group["unique_id"].unique()))
+            yield group
+
+    grouped = LocalForecasters(template, random_state=0).fit(groups())
+    assert seen == [["a"], ["b"], ["c"]]  # read one file at a time
+    pd.testing.assert_frame_equal(grouped.forecast(4), whole.forecast(4), check_exact=True)
+    assert grouped.seeds_ == whole.seeds_
+
+
+def test_groups_refusals(tmp_path):
+    pytest.importorskip("pyarrow")
+    from forecastkit.data.long import read_parquet_groups
+
+    frame = _frame()
+    with pytest.raises(DataError, match=r"Series 'a' appears in two groups \(again in group 1\)"):
+        LocalForecasters(NaiveForecaster()).fit([frame, frame[frame["unique_id"] == "a"]])
+    with pytest.raises(DataError, match="hold no series"):
+        LocalForecasters(NaiveForecaster()).fit(iter([]))
+    with pytest.raises(ParameterError, match="list or iterator of such frames"):
+        LocalForecasters(NaiveForecaster()).fit(str(tmp_path))
+    with pytest.raises(ParameterError, match="list or iterator of such frames"):
+        LocalForecasters(NaiveForecaster()).fit([frame.to_numpy()])
+    with pytest.raises(DataError, match="group 1 is a ndarray"):
+        LocalForecasters(NaiveForecaster()).fit(iter([frame, frame.to_numpy()]))
+    frame.iloc[:50].to_parquet(tmp_path / "one.parquet")  # series "b" is cut in two
+    frame.iloc[50:].to_parquet(tmp_path / "two.parquet")
+    with pytest.raises(DataError, match=r"Series 'b' appears in .*one\.parquet.*two\.parquet"):
+        list(read_parquet_groups(tmp_path))
+    with pytest.raises(DataError, match=r"no column\(s\) \['sales'\]"):
+        next(read_parquet_groups(tmp_path, target_col="sales"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ParameterError, match="holds no Parquet file"):
+        next(read_parquet_groups(tmp_path / "empty"))

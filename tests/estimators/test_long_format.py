@@ -354,3 +354,32 @@ def test_load_refuses_a_manifest_listing_a_series_twice_or_out_of_range(
             out.writestr(name, data)
     with pytest.raises(ModelFileError, match=match):
         Forecaster.load(tmp_path / "bad.keras")
+
+
+def test_global_fit_from_groups_equals_the_whole_frame(tmp_path):
+    """Long frames group by group (a Parquet folder, file by file) fit as the whole frame."""
+    pytest.importorskip("pyarrow")
+    from forecastkit.data.long import read_parquet_groups
+
+    t = np.arange(40)
+    frame = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "unique_id": uid,
+                    "ds": pd.date_range("2024-01-01", periods=40, freq="D"),
+                    "y": 10 + k + np.sin(t / 2 + k),
+                }
+            )
+            for k, uid in enumerate(["a", "b", "c"])
+        ],
+        ignore_index=True,
+    )
+    frame.iloc[:80].to_parquet(tmp_path / "0.parquet")  # a and b
+    frame.iloc[80:].to_parquet(tmp_path / "1.parquet")  # c
+    options = {"window": 5, "units": (2,), "epochs": 2, "random_state": 0, "verbose": 0}
+    whole = Forecaster(**options).fit(frame)
+    grouped = Forecaster(**options).fit(read_parquet_groups(tmp_path))
+    assert list(grouped.series_) == ["a", "b", "c"]
+    pd.testing.assert_frame_equal(grouped.history_, whole.history_)
+    pd.testing.assert_frame_equal(grouped.forecast(3), whole.forecast(3))

@@ -65,7 +65,14 @@ CASES = {
     ),
     "stateful-regressor": (
         lambda **kw: SequenceRegressor(
-            units=(3,), time_steps=10, batch_size=4, epochs=5, patience=2, random_state=3, **kw
+            units=(3,),
+            time_steps=10,
+            batch_size=4,
+            epochs=5,
+            patience=2,
+            val_size=40,  # 200 training steps: whole stateful batches of 4 x 10
+            random_state=3,
+            **kw,
         ),
         _sin_cos,
     ),

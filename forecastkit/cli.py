@@ -243,6 +243,13 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         help="target transform (default auto: log and/or differences from the training data)",
     )
     parser.add_argument(
+        "--seasonal-adjustment",
+        choices=("auto", "always", "none"),
+        default="auto",
+        help="remove the seasonal pattern before the network (default auto: yearly seasons "
+        "of quarterly, monthly and weekly data)",
+    )
+    parser.add_argument(
         "--epochs", type=_positive_int, default=200, help="most epochs (default 200)"
     )
     parser.add_argument("--batch-size", type=_positive_int, default=32)
@@ -698,6 +705,7 @@ def _make_forecaster(args: argparse.Namespace, *, test_size):
         dropout=args.dropout,
         strategy=args.strategy,
         target_transform=args.transform,
+        seasonal_adjustment=args.seasonal_adjustment,
         epochs=args.epochs,
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,

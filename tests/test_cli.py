@@ -281,3 +281,17 @@ def test_evaluate_and_backtest_take_log_dir(command):
 
     args = build_parser().parse_args([command, "d.csv", "--test-size", "3", "--log-dir", "L"])
     assert args.log_dir == "L" and not hasattr(args, "resume_dir")
+
+
+@pytest.mark.parametrize("choice", ["auto", "always", "none"])
+def test_seasonal_adjustment_option_reaches_the_forecaster(choice):
+    from forecastkit.cli import _make_forecaster, build_parser
+
+    args = build_parser().parse_args(
+        ["fit", "d.csv", "--out", "m.keras", "--seasonal-adjustment", choice]
+    )
+    assert _make_forecaster(args, test_size=0).seasonal_adjustment == choice
+    with pytest.raises(SystemExit):  # an unknown choice is a usage error (exit code 2)
+        build_parser().parse_args(
+            ["fit", "d.csv", "--out", "m.keras", "--seasonal-adjustment", "x"]
+        )

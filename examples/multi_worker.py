@@ -23,6 +23,12 @@ Worker (what you start on every machine of a real cluster, with that machine's o
                        "task": {"type": "worker", "index": 0}}'
     python examples/multi_worker.py --out /shared/run1
 
+With ``--resume-dir DIR`` every epoch is backed up into DIR (``Forecaster(resume_dir=...)``;
+only the chief writes, every worker reads): if a worker dies mid-fit the others stop with an
+error, and running the same command again (all workers, the same DIR; the ports may change)
+continues from the last completed epoch. On a real cluster DIR must be on a file system every
+worker can read.
+
 The data here is a generated long frame of 6 series (``make_frame``); put your own
 ``pd.read_parquet(...)``, ``pd.read_csv(...)`` or
 ``forecastkit.data.long.read_parquet_groups(folder)`` in its place. Writes (launcher) into --out:
@@ -150,7 +156,7 @@ def stop(procs: list[subprocess.Popen]) -> None:
             p.wait()
 
 
-def worker(out: Path, epochs: int, n_steps: int) -> int:
+def worker(out: Path, epochs: int, n_steps: int, resume_dir: str | None = None) -> int:
     """Train as the worker ``TF_CONFIG`` names; the chief saves ``out/model.keras``."""
     import tensorflow as tf
 
@@ -166,7 +172,9 @@ def worker(out: Path, epochs: int, n_steps: int) -> int:
     task = json.loads(os.environ["TF_CONFIG"])["task"]
     chief = task["index"] == 0
     frame = make_frame(n_steps=n_steps)  # every worker loads the whole frame
-    f = Forecaster(**SETTINGS, epochs=epochs, verbose=2, distribution=strategy)
+    f = Forecaster(
+        **SETTINGS, epochs=epochs, verbose=2, distribution=strategy, resume_dir=resume_dir
+    )
     f.fit(frame)  # batch_size per replica: each step trains on 8 x n_workers windows
     scratch = None if chief else tempfile.mkdtemp(prefix="forecastkit-worker-")
     try:
@@ -178,7 +186,14 @@ def worker(out: Path, epochs: int, n_steps: int) -> int:
     return 0
 
 
-def launch(out: Path, n_workers: int, epochs: int, n_steps: int, timeout: float) -> int:
+def launch(
+    out: Path,
+    n_workers: int,
+    epochs: int,
+    n_steps: int,
+    timeout: float,
+    resume_dir: str | None = None,
+) -> int:
     """Start the workers here, wait, then reload the chief's model and forecast."""
     import matplotlib
 
@@ -188,6 +203,8 @@ def launch(out: Path, n_workers: int, epochs: int, n_steps: int, timeout: float)
     from forecastkit import Forecaster
 
     args = ["--out", str(out), "--epochs", str(epochs), "--steps", str(n_steps)]
+    if resume_dir is not None:
+        args += ["--resume-dir", str(resume_dir)]
     procs = start_workers(n_workers, args, out)
     codes = wait_all(procs, timeout)
     if any(codes):
@@ -225,13 +242,14 @@ def main(argv=None) -> int:
     parser.add_argument("--epochs", type=int, default=None, help="training epochs")
     parser.add_argument("--steps", type=int, default=None, help="steps per series")
     parser.add_argument("--timeout", type=float, default=600, help="seconds (launcher)")
+    parser.add_argument("--resume-dir", default=None, help="back up every epoch; resume there")
     extra, rest = parser.parse_known_args(argv)
     args, out = example_args(__doc__, "2 epochs, series of 40 steps", rest)
     epochs = extra.epochs or (2 if args.quick else 50)
     n_steps = extra.steps or (QUICK_STEPS if args.quick else 365)
     if "TF_CONFIG" in os.environ:
-        return worker(out, epochs, n_steps)
-    return launch(out, extra.workers, epochs, n_steps, extra.timeout)
+        return worker(out, epochs, n_steps, extra.resume_dir)
+    return launch(out, extra.workers, epochs, n_steps, extra.timeout, extra.resume_dir)
 
 
 if __name__ == "__main__":

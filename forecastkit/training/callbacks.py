@@ -13,6 +13,8 @@ import datetime
 import hashlib
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Sequence
 
 import keras
@@ -287,6 +289,14 @@ class TrainingBackup(keras.callbacks.BackupAndRestore):
     ``fit`` with the same ``resume_dir`` restores all of it and continues at the next
     epoch; a completed fit deletes the backup folder (never ``resume_dir`` itself).
 
+    Under a multi-worker ``tf.distribute`` strategy only the chief (the worker whose
+    ``strategy.extended.should_checkpoint`` is true) writes and deletes the backup; every
+    worker restores the chief's, so all of them continue at the same epoch with the same
+    weights (``resume_dir`` must then be a folder all workers can read: a shared file
+    system on a real cluster). Saving runs collectives, so the other workers save too, as
+    TensorFlow's own convention has it, but into a scratch folder they then remove: they
+    never race the chief on the same files.
+
     Parameters
     ----------
     resume_dir : str or path
@@ -337,6 +347,15 @@ class TrainingBackup(keras.callbacks.BackupAndRestore):
     def on_epoch_end(self, epoch, logs=None):
         self.logs.append({k: float(v) for k, v in (logs or {}).items()})
         super().on_epoch_end(epoch, logs)
+
+    def on_train_end(self, logs=None):
+        if self._writes():
+            super().on_train_end(logs)
+
+    def _writes(self) -> bool:
+        """Whether this process writes the backup: always, except on a non-chief worker."""
+        strategy = getattr(self.model, "_distribute_strategy", None)
+        return bool(getattr(getattr(strategy, "extended", None), "should_checkpoint", True))
 
     def _early_stopping(self):
         for cb in self.tracked:
@@ -399,10 +418,22 @@ class TrainingBackup(keras.callbacks.BackupAndRestore):
         model._initial_epoch = self.initial_epoch
 
     def _save_model(self):
-        os.makedirs(self.backup_dir, exist_ok=True)
+        if self._writes():
+            self._save_into(self.backup_dir)
+            return
+        # A non-chief worker: saving runs collectives (every worker must take part), so it
+        # saves as the chief does, into a scratch folder that is then removed.
+        scratch = tempfile.mkdtemp(prefix="forecastkit-backup-worker-")
+        try:
+            self._save_into(scratch)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def _save_into(self, folder: str) -> None:
+        os.makedirs(folder, exist_ok=True)
         epoch = self._current_epoch
         weights, state = f"epoch-{epoch}.weights.h5", f"epoch-{epoch}.npz"
-        self.model.save_weights(os.path.join(self.backup_dir, weights), overwrite=True)
+        self.model.save_weights(os.path.join(folder, weights), overwrite=True)
         arrays = {
             f"seed_{i}": keras.ops.convert_to_numpy(v)
             for i, v in enumerate(_seed_states(self.model))
@@ -411,7 +442,7 @@ class TrainingBackup(keras.callbacks.BackupAndRestore):
         best = None if stopping is None else stopping.best_weights
         if best is not None:
             arrays.update({f"best_{i}": np.asarray(w) for i, w in enumerate(best)})
-        with open(os.path.join(self.backup_dir, state), "wb") as f:
+        with open(os.path.join(folder, state), "wb") as f:
             np.savez(f, **arrays)
         meta = {
             "fingerprint": self.fingerprint,
@@ -432,12 +463,12 @@ class TrainingBackup(keras.callbacks.BackupAndRestore):
             ],
             "logs": self.logs,
         }
-        with atomic_path(os.path.join(self.backup_dir, "training_metadata.json")) as tmp:
+        with atomic_path(os.path.join(folder, "training_metadata.json")) as tmp:
             with open(tmp, "w", encoding="utf-8") as f:
                 json.dump(meta, f)
-        for name in os.listdir(self.backup_dir):  # the files of earlier epochs
+        for name in os.listdir(folder):  # the files of earlier epochs
             if name.startswith("epoch-") and name not in (weights, state):
-                os.remove(os.path.join(self.backup_dir, name))
+                os.remove(os.path.join(folder, name))
 
 
 def _seed_states(model: keras.Model) -> list:

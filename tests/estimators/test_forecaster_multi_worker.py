@@ -6,6 +6,7 @@ ports, each with its own TF_CONFIG. Every process this module starts is stopped 
 """
 
 import importlib.util
+import json
 import os
 import time
 from pathlib import Path
@@ -127,3 +128,63 @@ def test_a_worker_killed_mid_fit_stops_the_other_with_a_clear_error(
     assert "restart all of them with the same TF_CONFIG" in text
     assert "/job:worker/replica:0/task:1" in text  # TensorFlow names the lost worker
     assert not (tmp_path / "model.keras").exists()  # the chief saved nothing
+
+
+def test_a_restart_with_the_same_resume_dir_continues_where_the_killed_fit_stopped(
+    example, worker_env, tmp_path, monkeypatch
+):
+    """Kill worker 1 once the chief has backed up epoch 2, restart both: the fit continues.
+
+    Only the chief writes the backup (``resume_dir/forecastkit-backup``); both workers
+    restore it, so both start at the next epoch with the same weights. The restarted run
+    (fresh ports) ends as an uninterrupted fit with the same global batch and seed, here
+    one process with ``batch_size`` 16, to the tolerance of the test above (the order of
+    the floating point sums across workers differs).
+    """
+    epochs, resume = 4, tmp_path / "resume"
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    meta = resume / "forecastkit-backup" / "training_metadata.json"
+    args = ["--quick", "--epochs", str(epochs), "--resume-dir", str(resume)]
+    procs = example.start_workers(2, [*args, "--out", str(first)], first, env=worker_env)
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while not (meta.exists() and json.loads(meta.read_text())["epoch"] >= 2):
+            logs = [(first / f"worker-{i}.log").read_text(errors="replace") for i in range(2)]
+            assert all(p.poll() is None for p in procs), "\n".join(t[-3000:] for t in logs)
+            assert time.monotonic() < deadline, "the chief did not back up epoch 2"
+            time.sleep(0.05)
+        procs[1].kill()
+        assert procs[0].wait(timeout=90) != 0
+    finally:
+        example.stop(procs)
+    done = json.loads(meta.read_text())["epoch"]
+    assert 2 <= done < epochs
+    assert not (first / "model.keras").exists()
+
+    for name, value in worker_env.items():
+        monkeypatch.setenv(name, value)
+    code = example.main([*args, "--out", str(second), "--timeout", str(TIMEOUT)])
+    logs = [(second / f"worker-{i}.log").read_text(errors="replace") for i in range(2)]
+    assert code == 0, "\n".join(t[-3000:] for t in logs)
+    for i, log in enumerate(logs):
+        assert "Epoch 1/" not in log
+        assert f"Epoch {done + 1}/{epochs}" in log
+        assert f"worker {i} done: {epochs} epochs" in log
+    assert not (resume / "forecastkit-backup").exists()  # a completed fit removes it
+
+    resumed = Forecaster.load(second / "model.keras")
+    assert len(resumed.history_) == epochs
+    frame = example.make_frame(n_steps=example.QUICK_STEPS)
+    settings = {**example.SETTINGS, "batch_size": 2 * example.SETTINGS["batch_size"]}
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    single = Forecaster(**settings, epochs=epochs, verbose=0, resume_dir=tmp_path / "one")
+    single.fit(frame)
+    np.testing.assert_allclose(
+        resumed.history_[["loss", "val_loss"]].to_numpy(),
+        single.history_[["loss", "val_loss"]].to_numpy(),
+        rtol=1e-5,
+    )
+    for a, b in zip(resumed.model_.get_weights(), single.model_.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)

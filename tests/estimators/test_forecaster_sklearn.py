@@ -163,6 +163,7 @@ def _scaler_state(pipeline: Pipeline) -> list[np.ndarray]:
 def test_pipeline_scaler_fitted_on_the_training_part_only(airline, tmp_path):
     scaler = Pipeline([("minmax", MinMaxScaler()), ("standard", StandardScaler())])
     settings = dict(TINY, window=12, units=(4,), val_size=12, test_size=12, scaler=scaler)
+    settings["seasonal_adjustment"] = "none"  # the scaler then sees the raw training values
     f = Forecaster(**settings).fit(airline)
     with pytest.raises(SklearnNotFittedError):
         check_is_fitted(scaler)  # the user's object is cloned, never fitted
@@ -176,6 +177,16 @@ def test_pipeline_scaler_fitted_on_the_training_part_only(airline, tmp_path):
     changed.iloc[n_train:] = 1e6  # validation and test part
     g = Forecaster(**settings).fit(changed)
     for got, want in zip(_scaler_state(g.scaler_.target_), _scaler_state(by_hand), strict=True):
+        np.testing.assert_allclose(got, want)
+
+    # With the seasonal adjustment (the default), the seasonal indices and the scaler that
+    # follows them are fitted on the training part only as well.
+    settings["seasonal_adjustment"] = "auto"
+    a, b = Forecaster(**settings).fit(airline), Forecaster(**settings).fit(changed)
+    assert a.adjustment_ is not None and a.adjustment_ == b.adjustment_
+    for got, want in zip(
+        _scaler_state(b.scaler_.target_), _scaler_state(a.scaler_.target_), strict=True
+    ):
         np.testing.assert_allclose(got, want)
 
     path = tmp_path / "pipeline_scaler.keras"

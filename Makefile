@@ -35,7 +35,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	TF_CPP_MIN_LOG_LEVEL=2 $(BIN)/python -m pytest
 
-BENCHES := recursive_speed backtest_speed update_speed accuracy stateful coverage many_series memory
+BENCHES := recursive_speed backtest_speed update_speed accuracy stateful coverage many_series memory load_bomb local_cluster
 
 # Every benchmark, one after the other (tens of minutes on 2 cores); figures: docs/benchmarks.md
 bench: $(BENCH_STAMP)

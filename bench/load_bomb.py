@@ -30,19 +30,10 @@ import tempfile
 import time
 import zipfile
 
+from _procmem import reset_peak, status  # bench/ is on sys.path (the script's folder)
+
 WEIGHTS, MANIFEST = "model.weights.h5", "forecastkit.json"
 CHUNK = 2**20
-
-
-def _status() -> dict[str, float]:
-    """VmRSS and VmHWM of this process in MB (from /proc/self/status)."""
-    out = {}
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(("VmRSS:", "VmHWM:")):
-                key, value = line.split(":")
-                out[key] = int(value.split()[0]) * 1024 / 1e6
-    return out
 
 
 def build(path: str, size_mib: int) -> None:
@@ -104,9 +95,8 @@ def child(path: str) -> dict:
     import forecastkit
     from forecastkit import Forecaster
 
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")  # VmHWM := the current RSS: the baseline
-    base = _status()["VmRSS"]
+    reset_peak()  # VmHWM := the current RSS: the baseline
+    base = status()["VmRSS"]
     start = time.perf_counter()
     try:
         Forecaster.load(path)
@@ -117,7 +107,7 @@ def child(path: str) -> dict:
     return {
         "forecastkit": os.path.dirname(forecastkit.__file__),
         "seconds": round(seconds, 3),
-        "peak_extra_mb": round(_status()["VmHWM"] - base, 1),
+        "peak_extra_mb": round(status()["VmHWM"] - base, 1),
         "outcome": outcome,
     }
 

@@ -49,6 +49,8 @@ import sys
 import threading
 import time
 
+from _procmem import reset_peak, status  # bench/ is on sys.path (the script's folder)
+
 N_STEPS = 10_000_000
 WINDOW = 256
 BATCH = 2048
@@ -57,28 +59,11 @@ PARQUET_FILES, PARQUET_SERIES, PARQUET_STEPS = 20, 25, 20_000  # 10,000,000 rows
 GLOBAL_BATCHES = 20  # training batches of the global fit on the Parquet folder
 
 
-def _status() -> dict[str, float]:
-    """VmRSS and VmHWM of this process in MB (from /proc/self/status)."""
-    out = {}
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(("VmRSS:", "VmHWM:")):
-                key, value = line.split(":")
-                out[key] = int(value.split()[0]) * 1024 / 1e6
-    return out
-
-
-def _reset_peak() -> None:
-    """Reset this process's VmHWM to its current RSS (Linux >= 4.0)."""
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
-
-
 def _phase(phases: dict, *, peak: str, rss: str) -> None:
     """Record the peak since the last reset and the RSS now, then reset the peak."""
-    now = _status()
+    now = status()
     phases[peak], phases[rss] = now["VmHWM"], now["VmRSS"]
-    _reset_peak()
+    reset_peak()
 
 
 class _Sampler(threading.Thread):
@@ -90,7 +75,7 @@ class _Sampler(threading.Thread):
 
     def run(self) -> None:
         while not self._done.is_set():
-            self.peak = max(self.peak, _status()["VmRSS"])
+            self.peak = max(self.peak, status()["VmRSS"])
             time.sleep(self.interval)
 
     def stop(self) -> float:
@@ -120,8 +105,8 @@ def child(mode: str, steps: int | None) -> dict:
 
         series = pd.Series(series[:, 0], name="y")  # the user's series (shares the array)
 
-    _reset_peak()  # VmHWM := the current RSS: the baseline
-    base = _status()["VmRSS"]
+    reset_peak()  # VmHWM := the current RSS: the baseline
+    base = status()["VmRSS"]
     sampler = _Sampler()
     sampler.start()
     phases = {}
@@ -177,7 +162,7 @@ def child(mode: str, steps: int | None) -> dict:
         n_batches, loss = -(-n_samples // BATCH), float(f.history_["loss"].iloc[-1])
     seconds = time.perf_counter() - start
     sampled = sampler.stop()
-    after = _status()["VmHWM"]
+    after = status()["VmHWM"]
     peak = max(after, phases["before_training_peak_mb"], phases["training_peak_mb"])
     return {
         **phases,
@@ -270,8 +255,8 @@ def child_parquet(kind: str, folder: str) -> dict:
     from forecastkit import Forecaster, LocalForecasters, NaiveForecaster
     from forecastkit.data.long import read_parquet_groups
 
-    _reset_peak()
-    base = _status()["VmRSS"]
+    reset_peak()
+    base = status()["VmRSS"]
     sampler = _Sampler()
     sampler.start()
     start = time.perf_counter()
@@ -302,7 +287,7 @@ def child_parquet(kind: str, folder: str) -> dict:
     del data
     seconds = time.perf_counter() - start
     sampled = sampler.stop()
-    now = _status()
+    now = status()
     return {
         "kind": kind,
         "n_series": n_series,

@@ -616,10 +616,9 @@ def _parse_times(column, path: Path, time_col: str, date_format: str | None, day
 def _reads_day_first(column, path: Path, time_col: str) -> bool:
     """Whether dates like ``31/01/2024`` are day first; DataError when it cannot be told."""
     import numpy as np
-    import pandas as pd
 
-    if not (pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)):
-        return False  # already numbers or datetimes (pandas 3 reads text as "str", not object)
+    if not _is_text(column):
+        return False  # already numbers or datetimes
     parts = column.astype(str).str.extract(_DAY_MONTH)
     if parts.isna().any(axis=None):  # not (all) day/month/year dates: pandas decides
         return False
@@ -644,6 +643,13 @@ def _reads_day_first(column, path: Path, time_col: str) -> bool:
     )
 
 
+def _is_text(column) -> bool:
+    """Whether ``read_csv`` left ``column`` as text (pandas 2: object; pandas 3: "str")."""
+    import pandas as pd
+
+    return pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
+
+
 def _date_text(day: int, month: int, year: str) -> str:
     """``"1 February 2023"`` for a day, a month number and a year (as written)."""
     import calendar
@@ -655,8 +661,8 @@ def _check_numeric(column, path: Path, *, decimal: str, thousands: str | None) -
     """Refuse a target column of text, naming the option that reads it as numbers."""
     import pandas as pd
 
-    if not (pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)):
-        return  # numbers already (pandas 3 reads text as "str", not object)
+    if not _is_text(column):
+        return  # numbers already
     numbers = pd.to_numeric(column, errors="coerce")
     bad = column[numbers.isna() & column.notna()]
     if bad.empty:

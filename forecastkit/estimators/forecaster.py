@@ -349,6 +349,11 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             raise ParameterError(
                 f"`strategy` must be one of {sorted(STRATEGIES)}; got strategy={self.strategy!r}."
             )
+        if self.seasonal_adjustment not in ("auto", "always", "none"):
+            raise ParameterError(
+                "`seasonal_adjustment` must be 'auto', 'always' or 'none'; got "
+                f"seasonal_adjustment={self.seasonal_adjustment!r}."
+            )
         if is_long_frame(X, id_col=self.id_col, time_col=self.time_col) or is_frame_groups(X):
             return _long.fit_long(self, X, y)
         # Memory (bench/memory.py): `values` may be a read-only view of the caller's data
@@ -444,11 +449,6 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         season, from :func:`~forecastkit.data.seasonality.season_cycle`) or the series has no
         season or too short a training part.
         """
-        if self.seasonal_adjustment not in ("auto", "always", "none"):
-            raise ParameterError(
-                "`seasonal_adjustment` must be 'auto', 'always' or 'none'; got "
-                f"seasonal_adjustment={self.seasonal_adjustment!r}."
-            )
         if self.seasonal_adjustment == "none" or (
             self.seasonal_adjustment == "auto" and cycle != "year"
         ):

@@ -261,6 +261,10 @@ def test_seasonal_adjustment_phase_of_other_series_and_save_load(adjusted_fit, t
 def test_seasonal_adjustment_parameter_checked():
     with pytest.raises(ParameterError, match="seasonal_adjustment"):
         Forecaster(seasonal_adjustment="stl", **TINY).fit(_series())
+    y = _series()
+    frame = pd.DataFrame({"unique_id": "a", "ds": y.index, "y": y.to_numpy()})
+    with pytest.raises(ParameterError, match="seasonal_adjustment"):  # long format too
+        Forecaster(seasonal_adjustment="stl", **TINY).fit(frame)
 
 
 def test_seasonal_adjustment_auto_only_for_yearly_seasons():

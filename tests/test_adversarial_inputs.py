@@ -227,8 +227,7 @@ def test_update_with_misfit_covariates_is_refused(with_covariates, X, match):
 def test_update_with_two_equal_values_does_not_warn(fitted):
     est = Forecaster.__new__(Forecaster)  # a shallow twin: update() must not touch `fitted`
     est.__dict__.update(fitted.__dict__)
-    est._buffer = fitted.values_.copy()
-    est.values_ = est._buffer
+    est.series_ = {k: s.copy() for k, s in fitted.series_.items()}
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         est.update(pd.Series([5.0, 5.0], index=FUTURE[:2], name="y"))
@@ -383,8 +382,7 @@ def test_junk_series_are_accepted_or_refused_with_forecastkit_errors(fitted, row
     before = fitted.forecast(2)
     est = Forecaster.__new__(Forecaster)  # updates go to a shallow twin, not the fixture
     est.__dict__.update(fitted.__dict__)
-    est._buffer = fitted.values_.copy()
-    est.values_ = est._buffer
+    est.series_ = {k: s.copy() for k, s in fitted.series_.items()}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # constant-column warnings are fine here

@@ -26,6 +26,7 @@ from forecastkit.exceptions import DataError
 __all__ = [
     "is_frame_groups",
     "is_long_frame",
+    "long_series",
     "read_parquet_groups",
     "split_long",
     "split_long_groups",
@@ -102,6 +103,37 @@ def split_long(
     >>> [(uid, s.values.shape, s.axis.freq) for uid, s in split_long(frame)]
     [('a', (3, 1), 'D'), ('b', (4, 1), 'MS')]
     """
+    out = []
+    for uid, series in long_series(
+        frame, id_col=id_col, time_col=time_col, target_col=target_col
+    ):
+        try:
+            checked = check_series(series, freq=freq, name=target_col)
+        except DataError as err:
+            raise DataError(f"Series {uid!r} ({id_col} == {uid!r}): {err}") from err
+        out.append((uid, checked))
+    return out
+
+
+def long_series(
+    frame: pd.DataFrame,
+    *,
+    id_col: str = "unique_id",
+    time_col: str = "ds",
+    target_col: str = "y",
+) -> list[tuple[Hashable, pd.Series]]:
+    """Cut a long frame into one pandas Series per id, sorted by time, values unchecked.
+
+    The columns, ids, time zones and label types are checked (as in :func:`split_long`);
+    the values and the spacing of the labels are left to the caller, who may check a few
+    new rows against a fitted series instead of inferring a frequency from them.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"unique_id": ["a", "b", "a"], "ds": [2, 0, 1], "y": [1.0, 2.0, 3.0]})
+    >>> [(uid, s.index.tolist()) for uid, s in long_series(frame)]
+    [('a', [1, 2]), ('b', [0])]
+    """
     if not isinstance(frame, pd.DataFrame):
         raise DataError(
             f"A long-format frame (columns {id_col!r}, {time_col!r}, {target_col!r}) is "
@@ -151,17 +183,13 @@ def split_long(
                 f"`frame[{time_col!r}] = pd.to_datetime(frame[{time_col!r}])`), periods or "
                 f"integers."
             ) from None
-        try:
-            checked = check_series(series, freq=freq, name=target_col)
-        except DataError as err:
-            raise DataError(f"Series {uid!r} ({id_col} == {uid!r}): {err}") from err
-        out.append((_plain(uid), checked))
+        out.append((_plain(uid), series))
     return out
 
 
 def to_long(
     ids: Sequence[Hashable],
-    pieces: Sequence[pd.Series],
+    pieces: Sequence[pd.Series | pd.DataFrame],
     *,
     id_col: str = "unique_id",
     time_col: str = "ds",
@@ -173,12 +201,13 @@ def to_long(
     ----------
     ids : sequence
         One id per piece.
-    pieces : sequence of pandas.Series
-        The results, each indexed by its series' own labels (any index kind).
+    pieces : sequence of pandas.Series or DataFrame
+        The results, each indexed by its series' own labels (any index kind). DataFrames
+        (all with the same columns) give one value column per column.
     id_col, time_col : str
         Names of the id and time columns of the result.
     name : str
-        Name of the value column.
+        Name of the value column (of Series pieces).
 
     Returns
     -------
@@ -201,13 +230,14 @@ def to_long(
         return pd.DataFrame({id_col: [], time_col: [], name: []})
     lengths = [len(p) for p in pieces]
     labels = pieces[0].index.append([p.index for p in pieces[1:]])
-    values = np.concatenate([np.asarray(p, dtype=np.float64) for p in pieces])
+    if isinstance(pieces[0], pd.DataFrame):  # several value columns, e.g. interval bounds
+        columns = list(pieces[0].columns)
+        values = np.concatenate([np.asarray(p, dtype=np.float64) for p in pieces])
+        data = {c: values[:, j] for j, c in enumerate(columns)}
+    else:
+        data = {name: np.concatenate([np.asarray(p, dtype=np.float64) for p in pieces])}
     return pd.DataFrame(
-        {
-            id_col: pd.Index(list(ids)).repeat(lengths),
-            time_col: labels.rename(None),
-            name: values,
-        }
+        {id_col: pd.Index(list(ids)).repeat(lengths), time_col: labels.rename(None), **data}
     )
 
 

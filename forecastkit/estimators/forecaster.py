@@ -1,101 +1,46 @@
-"""The Forecaster: a stacked recurrent regressor over sliding windows of a pandas series."""
+"""The Forecaster: a stacked recurrent regressor over sliding windows of pandas series.
+
+``Forecaster`` orchestrates; the work lives in modules with one responsibility each:
+:mod:`._adapters` (what the caller passes and gets back: a Series, a wide DataFrame or a
+long frame), :mod:`._state` (the fitted state of each series), :mod:`._context` (context
+windows and one batched network call for every prediction), :mod:`._calibration` (interval
+widths) and :mod:`._state_io` (that state in a model file). One series is a panel of one:
+every method runs the same code for one series and for many.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import warnings
-from functools import partial
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 
-from forecastkit.data.long import is_frame_groups, is_long_frame
-from forecastkit.data.scaling import SeriesScaler, fit_transformed, transform_and_scale
-from forecastkit.data.seasonality import season_cycle, season_length
-from forecastkit.data.splits import split_sizes
-from forecastkit.data.time_axis import TimeAxis
-from forecastkit.data.transforms import (
-    SeasonalAdjustment,
-    TargetTransform,
-    choose_transform,
-    fit_seasonal_adjustment,
-    redecide_diff,
-)
-from forecastkit.data.validation import check_horizon, check_series, check_window
-from forecastkit.data.windows import make_windows
-from forecastkit.estimators import _long
-from forecastkit.estimators._inputs import assemble, check_rows, n_rows
-from forecastkit.estimators._keras import (
-    KerasEstimatorMixin,
-    history_frame,
-    history_from_manifest,
-    history_to_manifest,
-)
-from forecastkit.exceptions import DataError, ModelFileError, ParameterError
-from forecastkit.intervals import (
-    check_levels,
-    format_level,
-    interval_columns,
-    min_calibration_size,
-    step_widths,
-)
+from forecastkit.data.validation import check_horizon, check_window
+from forecastkit.data.windows import default_window
+from forecastkit.estimators import _adapters as io
+from forecastkit.estimators._calibration import interval_widths
+from forecastkit.estimators._context import Job, multi_step, one_step_predictions
+from forecastkit.estimators._inputs import check_rows, n_rows
+from forecastkit.estimators._keras import KerasEstimatorMixin, history_frame
+from forecastkit.estimators._state import build_states, check_log_positive, training_parts
+from forecastkit.exceptions import DataError, ParameterError
+from forecastkit.intervals import check_levels, interval_columns
 from forecastkit.metrics import mae, mase, rmse, smape
-from forecastkit.strategies import STRATEGIES, one_step
+from forecastkit.strategies import STRATEGIES
 
 __all__ = ["Forecaster", "default_window"]
 
-
-def default_window(season: int, n_steps: int) -> int:
-    """Window used when ``window=None``: two seasons (10 without one), at most ``n_steps // 5``.
-
-    Two seasons let the network see the seasonal pattern twice; the cap keeps at least
-    four window-lengths of data for training windows, so weekly series (season 52) of a few
-    hundred steps do not get a 104-step window that leaves too few samples (measured on a
-    300-step weekly random walk, seed 0: MASE 0.54 with window 104, 0.32 with 52, 0.08
-    with 26).
-
-    Examples
-    --------
-    >>> default_window(12, 144), default_window(52, 300), default_window(1, 2000)
-    (24, 60, 10)
-    """
-    return max(2, min(2 * season if season > 1 else 10, n_steps // 5))
-
-
-def _check_log_positive(values, transform, targets, axis, *, start: int) -> None:
-    """Refuse non-positive values of target columns that the model takes logs of."""
-    logged = [t for t, log in zip(targets, transform.log, strict=True) if log]
-    if not logged:
-        return
-    bad = np.flatnonzero(~(np.asarray(values)[:, logged] > 0).all(axis=1))
-    if len(bad):
-        label = axis.labels(start + int(bad[0]), start + int(bad[0]) + 1)[0]
-        raise DataError(
-            f"The model takes logs of the target (its transform, chosen from the training "
-            f"part, is {transform}), but the value at {label!r} is not positive. Use "
-            "target_transform='diff' or 'none' for a series that can reach zero."
-        )
-
-
-def _plain(data):
-    """Pandas data with its index replaced by 0, 1, ... (labels checked elsewhere)."""
-    if isinstance(data, pd.Series | pd.DataFrame):
-        return data.set_axis(pd.RangeIndex(len(data)), axis=0)
-    return data
-
-
-def _in_fitted_order(data, names, argname: str):
-    """Return a DataFrame's columns in the fitted order, matched by name; others unchanged."""
-    if not isinstance(data, pd.DataFrame):
-        return data
-    columns = [str(c) for c in data.columns]
-    if sorted(columns) != sorted(names):
-        raise DataError(
-            f"`{argname}` must have the fitted columns {list(names)}; got {columns}. Select "
-            f"them by name, e.g. {argname}[{list(names)}]."
-        )
-    return data.set_axis(columns, axis=1)[list(names)]
+_ONE_SERIES = {  # attribute -> SeriesState field, for fits on one series
+    "values_": "values",
+    "time_axis_": "axis",
+    "transform_": "transform",
+    "adjustment_": "adjustment",
+    "scaler_": "scaler",
+    "sizes_": "sizes",
+    "n_calibration_": "n_calibration",
+}
 
 
 def _check_loaded(est: Forecaster) -> None:
@@ -107,25 +52,44 @@ def _check_loaded(est: Forecaster) -> None:
     dates, at its first use.
     """
     names, targets = est.names_, est.targets_
-    est.scaler_._columns()  # targets: distinct positions in range(len(names))
-    shapes = {
-        "values": (est.values_.shape[1:], (len(names),)),
-        "time axis": ((est.time_axis_.n_steps,), (len(est.values_),)),
-        "log flags": ((len(est.transform_.log),), (len(targets),)),
+    if est.input_kind_ not in (io.LONG, io.SERIES):
+        raise ValueError(f"input kind {est.input_kind_!r}")
+    if est.input_kind_ == io.SERIES and list(est.series_) != [None]:
+        raise ValueError("a one-series fit must hold exactly one series, with id None")
+    if est.input_kind_ == io.LONG and (len(names) != 1 or est.has_covariates_):
+        raise ValueError("a long-format fit has one value column and no covariates")
+    network = {
         "network input": (tuple(est.model_.inputs[0].shape[1:]), (est.window_, len(names))),
         "network output": (tuple(est.model_.outputs[0].shape[1:]), (est.out_steps_, len(targets))),
     }
-    for what, (got, expected) in shapes.items():
-        if est.values_.ndim != 2 or got != expected:
+    for what, (got, expected) in network.items():
+        if got != expected:
             raise ValueError(f"{what} of shape {got} where the manifest implies {expected}")
-    try:  # the scalers' fitted attributes must fit the columns (a DataError is data's, not ours)
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            est.scaler_.transform(est.values_[-1:])
-    except DataError:
-        pass
-    except (AttributeError, IndexError, TypeError, ValueError) as err:
-        raise ValueError(f"the saved scaler does not fit the saved columns ({err})") from err
+    for uid, state in est.series_.items():
+        state.scaler._columns()  # targets: distinct positions in range(len(names))
+        shapes = {
+            "values": (state.values.shape[1:], (len(names),)),
+            "time axis": ((state.axis.n_steps,), (len(state.values),)),
+            "log flags": ((len(state.transform.log),), (len(targets),)),
+        }
+        for what, (got, expected) in shapes.items():
+            if state.values.ndim != 2 or got != expected:
+                raise ValueError(
+                    f"series {uid!r:.40}: {what} of shape {got} where the manifest implies "
+                    f"{expected}"
+                )
+        if state.adjustment is not None and len(state.adjustment.indices) != len(targets):
+            raise ValueError(f"series {uid!r:.40}: seasonal indices do not match the targets")
+        try:  # the scalers' fitted attributes must fit the columns (a DataError is data's)
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                state.scaler.transform(state.values[-1:])
+        except DataError:
+            pass
+        except (AttributeError, IndexError, TypeError, ValueError) as err:
+            raise ValueError(
+                f"series {uid!r:.40}: the saved scaler does not fit the saved columns ({err})"
+            ) from err
 
 
 class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
@@ -166,8 +130,8 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         differences is then made on the adjusted series). "auto": the same for yearly
         seasons (quarterly, monthly, weekly data); daily and hourly series keep their weekly
         and daily cycles, which the network learns itself (on the real-series benchmark,
-        docs/benchmarks.md, adjusting them doubled the error). "none": never. Single-series
-        fits only; a long-format fit ignores it.
+        docs/benchmarks.md, adjusting them doubled the error). "none": never. Each series of a
+        long-format fit is adjusted on its own.
     epochs : int, default=200
         Upper bound; early stopping usually ends training sooner.
     batch_size : int, default=32
@@ -244,9 +208,14 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
     time_axis_ : TimeAxis
     n_features_in_ : int
     series_ : dict
-        Only after a long-format fit (which has no ``transform_``, ``scaler_``,
-        ``time_axis_``): per series id, its values, time axis, transform, scaler, split
-        sizes and season length.
+        Series id -> :class:`~forecastkit.estimators._state.SeriesState` (values, time axis,
+        split sizes, seasonal adjustment, transform, scaler, season, calibration part): one
+        entry with id None after ``fit(series)``, one per id after a long-format fit. The
+        one-series attributes above (``time_axis_``, ``transform_``, ...) read the only
+        entry; after a long-format fit they are absent (use ``series_[uid]``).
+    input_kind_ : {"series", "long"}
+        The shape of the fitted input, which the outputs mirror.
+    n_series_ : int
 
     Examples
     --------
@@ -325,7 +294,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     def fit(self, X=None, y=None):
-        """Fit the network on a series.
+        """Fit the network on a series, or one global network on many.
 
         Parameters
         ----------
@@ -344,6 +313,13 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         Returns
         -------
         self
+
+        Notes
+        -----
+        Every series gets its own split, seasonal adjustment, target transform and scaler
+        from its own training part; the window and the choice of differencing are shared
+        (:func:`~forecastkit.estimators._state.build_states`). Training windows from every
+        series train one network.
         """
         if self.strategy not in STRATEGIES:
             raise ParameterError(
@@ -354,111 +330,49 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                 "`seasonal_adjustment` must be 'auto', 'always' or 'none'; got "
                 f"seasonal_adjustment={self.seasonal_adjustment!r}."
             )
-        if is_long_frame(X, id_col=self.id_col, time_col=self.time_col) or is_frame_groups(X):
-            return _long.fit_long(self, X, y)
-        # Memory (bench/memory.py): `values` may be a read-only view of the caller's data
-        # until training ends; it is copied after, once the scaled series is gone.
-        checked, has_covariates = assemble(X, y, target=self.target, freq=self.freq, copy=False)
+        # Memory (bench/memory.py): a series' values may be a read-only view of the caller's
+        # data until training ends; it is copied after, once the scaled series is gone.
+        parts, names, targets, has_covariates, kind = io.fit_parts(self, X, y)
         if has_covariates and self.strategy == "direct":
             raise ParameterError(
                 "strategy='direct' predicts every step at once from the past window, so it "
                 "cannot use the future values of covariates; use strategy='recursive' with "
                 "fit(X, y), or fit(y) alone."
             )
-        values, axis = checked.values, checked.axis
-        targets = list(checked.targets)
-        m = season_length(axis.freq)
-        window = (
-            default_window(m, len(values)) if self.window is None else check_window(self.window)
-        )
-        horizon = check_horizon(self.horizon)
-        out_steps = horizon if self.strategy == "direct" else 1
-        sizes = split_sizes(
-            len(values),
-            window=window,
-            horizon=out_steps,
-            val_size=self.val_size,
-            test_size=self.test_size,
-            axis=axis,
-            calibration_size=0 if self.calibration_size is None else self.calibration_size,
-        )
-        transform = choose_transform(
-            values[: sizes.n_train], targets, season_length=m, mode=self.target_transform
-        )
-        _check_log_positive(values, transform, targets, axis, start=0)
-        adjustment, adjusted = self._adjust_season(
-            values, targets, m, sizes.n_train, transform, cycle=season_cycle(axis.freq)
-        )
-        if adjustment is not None and self.target_transform == "auto":
-            transform = redecide_diff(adjusted[: sizes.n_train], targets, transform)
-        d = transform.diff
-        if sizes.n_train - d < window + out_steps:
-            raise DataError(
-                f"The training part has {sizes.n_train} steps; differencing the target uses one, "
-                f"and window={window} + horizon={out_steps} need {window + out_steps} more. Use "
-                "a shorter window, a smaller val_size/test_size, or target_transform='none'."
-            )
-        # The scaler is fitted on the training part a chunk at a time (no float64 copy of a
-        # long series). The parts stay in original units: they are transformed and scaled
-        # whole when their windows fit in memory, a batch at a time when streamed (no scaled
-        # copy of a long series); the rows after the validation part are never scaled.
-        scaler = SeriesScaler(self.scaler, targets=targets, n_features=values.shape[1])
-        fit_transformed(scaler, adjusted[: sizes.n_train], transform, targets)
-        n_train, n_fit = sizes.n_train - d, sizes.n_train + sizes.n_val - d
-        # Scaled row i comes from rows i..i+d: the scaled parts are [:n_train] (training)
-        # and [n_train - window:n_fit] (validation windows), i.e. these rows, prepared.
-        parts = (adjusted[: n_train + d], adjusted[max(n_train - window, 0) : n_fit + d])
-        prepare = partial(transform_and_scale, transform=transform, targets=targets, scaler=scaler)
+        targets = list(targets)
+        states, adjusted, window, out_steps, season = build_states(self, parts, targets)
+        del parts
+        train, val, prepare, lag = training_parts(states, adjusted, window, targets)
+        del adjusted
         model, history, best_epoch = self._train_network(
-            *parts,
+            train,
+            val,
             window=window,
-            n_features=values.shape[1],
+            n_features=len(names),
             out_steps=out_steps,
             n_targets=len(targets),
             targets=targets,
             prepare=prepare,
-            lag=d,
+            lag=lag,
         )
-        del parts, prepare, adjusted
-        if not values.flags.writeable:  # a view of the caller's data: keep a copy
-            values = values.copy()
+        del train, val, prepare
+        for state in states.values():
+            if not state.values.flags.writeable:  # a view of the caller's data: keep a copy
+                state.values = state.values.copy()
         self._set_fitted(
             model=model,
-            values=values,
-            axis=axis,
-            names=checked.names,
+            states=states,
+            names=names,
             targets=targets,
             window=window,
             out_steps=out_steps,
-            transform=transform,
-            adjustment=adjustment,
-            scaler=scaler,
-            sizes=(sizes.n_train, sizes.n_val, sizes.n_test),
-            n_calibration=sizes.n_calibration,
-            season=m,
+            season=season,
             has_covariates=has_covariates,
+            input_kind=kind,
             history=history,
             best_epoch=best_epoch,
         )
         return self
-
-    def _adjust_season(self, values, targets, season, n_train, transform, *, cycle=None):
-        """Fit the seasonal adjustment on the training rows; return it and the adjusted rows.
-
-        ``(None, values)`` when ``seasonal_adjustment`` rules it out (``cycle``: that of the
-        season, from :func:`~forecastkit.data.seasonality.season_cycle`) or the series has no
-        season or too short a training part.
-        """
-        if self.seasonal_adjustment == "none" or (
-            self.seasonal_adjustment == "auto" and cycle != "year"
-        ):
-            return None, values
-        adjustment = fit_seasonal_adjustment(
-            values[:n_train], targets, season_length=season, multiplicative=transform.log
-        )
-        if adjustment is None:
-            return None, values
-        return adjustment, adjustment.remove(values, targets)
 
     def _train_network(
         self,
@@ -473,7 +387,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         prepare=None,
         lag=0,
     ):
-        """Seed, build and train the network; shared by the one-series and long-format fits.
+        """Seed, build and train the network.
 
         ``train_parts`` / ``val_parts``: the scaled series (one array, or one per series)
         whose windows are the training / validation samples, or the series before
@@ -541,40 +455,28 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         self,
         *,
         model,
-        values,
-        axis,
+        states,
         names,
         targets,
         window,
         out_steps,
-        transform,
-        scaler,
-        sizes,
         season,
-        adjustment=None,
         has_covariates,
+        input_kind,
         history,
         best_epoch,
-        n_calibration=0,
     ):
-        """Store learned state (shared by fit and load)."""
+        """Store learned state (shared by fit, load and for_series)."""
         from forecastkit.models.compiled import CompiledPredict, CompiledRecursion
 
-        vars(self).pop("series_", None)  # state of an earlier long-format fit
         self.model_ = model
-        self._buffer = values  # grows geometrically in update(); values_ is a view of it
-        self.values_ = values
-        self.time_axis_ = axis
-        self.names_ = tuple(names)
+        self.series_ = dict(states)
+        self.input_kind_ = str(input_kind)
+        self.n_series_ = len(self.series_)
+        self.names_ = tuple(str(n) for n in names)
         self.targets_ = tuple(int(t) for t in targets)
         self.window_ = int(window)
         self.out_steps_ = int(out_steps)
-        self.transform_ = transform
-        self.adjustment_ = adjustment
-        self.scaler_ = scaler
-        self.sizes_ = tuple(int(s) for s in sizes)
-        self.n_calibration_ = int(n_calibration)  # rows after the validation part, see forecast
-        self._calibration = None  # residuals for the intervals, computed at forecast(level=)
         self.season_length_ = int(season)
         self.has_covariates_ = bool(has_covariates)
         self.history_ = history
@@ -584,11 +486,25 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         self._recursion = CompiledRecursion(model, self.targets_)
 
     # ------------------------------------------------------------ helpers
+    def __getattr__(self, name):
+        """One-series attributes (``values_``, ``time_axis_``, ...) read the only series."""
+        field = _ONE_SERIES.get(name)
+        if field is None or "series_" not in vars(self):
+            raise AttributeError(
+                f"{type(self).__name__!r} object has no attribute {name!r}"
+            )
+        if self.input_kind_ != io.SERIES:
+            raise AttributeError(
+                f"{name!r} belongs to a one-series fit; this Forecaster was fitted on "
+                f"{self.n_series_} series in long format: read series_[uid].{field}, or "
+                "use for_series(uid)."
+            )
+        return getattr(self.series_[None], field)
+
     @property
     def target_names_(self) -> list[str]:
         """Names of the predicted columns."""
         return [self.names_[j] for j in self.targets_]
-
 
     def __sklearn_tags__(self):
         """Declare an optional ``y`` (``fit(series)``) and several target columns."""
@@ -606,93 +522,35 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             self._predict_fn = CompiledPredict(self.model_)
             self._recursion = CompiledRecursion(self.model_, self.targets_)
 
-    def _scaled(self, values: np.ndarray) -> np.ndarray:
-        """Return transformed and scaled values ``(n_steps - diff, n_features)``."""
-        return transform_and_scale(values, self.transform_, self.targets_, self.scaler_)
+    def _only(self):
+        """Return the state of a one-series fit (internal helpers that take one series' rows)."""
+        if self.input_kind_ != io.SERIES:
+            raise ParameterError("This helper works on one series; use for_series(uid).")
+        return self.series_[None]
 
-    def _windows_before(self, scaled: np.ndarray, positions: np.ndarray) -> np.ndarray:
-        """Input windows ending just before each position (original row numbers)."""
-        d, w = self.transform_.diff, self.window_
-        starts = np.asarray(positions) - d - w
-        if len(starts) and starts.min() < 0:
-            raise DataError(
-                f"Position {int(np.asarray(positions).min())} has fewer than window={w} "
-                f"(+{d} for differencing) earlier steps; predictions start at step {w + d}."
-            )
-        windows, _ = make_windows(scaled, w, 0)
-        return windows[starts]
+    def _multi_step(self, values, positions, horizon, covariates=None, phase=0) -> np.ndarray:
+        """Forecasts ``(len(positions), horizon, n_targets)`` of one series' ``values``."""
+        job = Job(self._only(), values, np.asarray(positions), phase, covariates)
+        return multi_step(self, [job], horizon)[0]
 
-    def _to_levels(self, pred: np.ndarray, values: np.ndarray, positions) -> np.ndarray:
-        """Scaled transformed predictions ``(n, h, t)`` -> original units, anchored before each."""
-        z = self.scaler_.inverse_transform_targets(pred)
-        anchor = self.transform_.levels(values, self.targets_)[np.asarray(positions) - 1]
-        return self.transform_.inverse(z, anchor)
+    def _one_step(self, values, positions, phase: int = 0) -> np.ndarray:
+        """Teacher-forced one-step predictions ``(len(positions), n_targets)``."""
+        job = Job(self._only(), values, np.asarray(positions), phase)
+        return one_step_predictions(self, [job])[0]
 
-    def _context(self, values: np.ndarray, positions, phase: int = 0):
-        """Return the rows that predictions at ``positions`` read, and positions within them.
-
-        Also returns the absolute position of the first row (``phase``: that of ``values[0]``).
-        Forecasts read only the last ``window`` (+ ``diff``) steps before each position, so
-        transforming and scaling just those rows keeps the cost of a forecast independent of
-        the history length (what makes :meth:`update` + :meth:`forecast` cheap). The rows
-        come seasonally adjusted when the model has an ``adjustment_``.
-        """
-        positions = np.asarray(positions)
-        lo = int(positions.min()) - self.transform_.diff - self.window_ if len(positions) else 0
-        if lo > 0:
-            values, positions, phase = values[lo : int(positions.max())], positions - lo, phase + lo
-        adjustment = getattr(self, "adjustment_", None)
-        if adjustment is not None:
-            values = adjustment.remove(values, self.targets_, start=phase)
-        return values, positions, phase
-
-    def _reseason(self, pred: np.ndarray, first: np.ndarray) -> np.ndarray:
-        """Put the seasonal indices back on level forecasts whose first steps are ``first``."""
-        adjustment = getattr(self, "adjustment_", None)
-        return pred if adjustment is None else adjustment.restore(pred, first)
-
-    def _phase(self, axis: TimeAxis) -> int:
+    def _phase(self, state, axis) -> int:
         """Absolute position (from the fitted start) of the first row of a series on ``axis``.
 
         0 when the model has no seasonal adjustment or the axes do not share a calendar.
         """
-        if getattr(self, "adjustment_", None) is None or axis.kind != self.time_axis_.kind:
+        if state.adjustment is None or axis.kind != state.axis.kind:
             return 0
         try:
-            return self.time_axis_.position(axis.labels(0, 1)[0])
+            return state.axis.position(axis.labels(0, 1)[0])
         except DataError:  # starts before the fitted series: count back from it
             with contextlib.suppress(DataError):
-                return -axis.position(self.time_axis_.labels(0, 1)[0])
+                return -axis.position(state.axis.labels(0, 1)[0])
             return 0
-
-    def _one_step(self, values: np.ndarray, positions: np.ndarray, phase: int = 0) -> np.ndarray:
-        """Teacher-forced one-step predictions ``(len(positions), n_targets)``."""
-        values, positions, phase = self._context(values, positions, phase)
-        windows = self._windows_before(self._scaled(values), positions)
-        pred = one_step(lambda x: self._predict_fn(x)[:, 0, :], windows)
-        return self._reseason(self._to_levels(pred, values, positions), positions + phase)[:, 0, :]
-
-    def _multi_step(self, values, positions, horizon, covariates=None, phase=0) -> np.ndarray:
-        """Forecasts ``(len(positions), horizon, n_targets)`` starting at each position.
-
-        ``covariates`` (len(positions), horizon, n_covariates) in original units; ``phase``
-        is the absolute position of ``values[0]`` (for the seasonal adjustment).
-        """
-        values, positions, phase = self._context(values, positions, phase)
-        scaled = self._scaled(values)
-        windows = self._windows_before(scaled, positions)
-        n_cov = len(self.names_) - len(self.targets_)
-        cov = np.zeros((len(windows), horizon, n_cov), np.float32)
-        if n_cov:
-            rows = np.zeros((len(windows) * horizon, len(self.names_)), np.float32)
-            others = [j for j in range(len(self.names_)) if j not in self.targets_]
-            rows[:, others] = np.asarray(covariates, np.float32).reshape(-1, n_cov)
-            cov = self.scaler_.transform(rows)[:, others].reshape(len(windows), horizon, n_cov)
-        if self.strategy == "direct":
-            pred = STRATEGIES["direct"](self._predict_fn, windows, horizon)
-        else:
-            pred = self._recursion(windows, horizon, cov)
-        return self._reseason(self._to_levels(pred, values, positions), positions + phase)
 
     def _future_covariates(self, X, horizon: int) -> np.ndarray | None:
         n_cov = len(self.names_) - len(self.targets_)
@@ -704,14 +562,13 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                     "covariates."
                 )
             return None
+        others = [n for j, n in enumerate(self.names_) if j not in self.targets_]
         if X is None:
-            others = [n for j, n in enumerate(self.names_) if j not in self.targets_]
             raise DataError(
                 f"This Forecaster was fitted with covariates {others}; forecasting needs their "
                 f"future values: pass X with {horizon} rows (one per step ahead)."
             )
-        others = [n for j, n in enumerate(self.names_) if j not in self.targets_]
-        X = _in_fitted_order(X, others, "X")
+        X = io.in_fitted_order(X, others, "X")
         one_d = np.ndim(X) == 1
         cov = check_rows(X, "X")
         if cov.shape[1] != n_cov:
@@ -736,70 +593,9 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                 )
         return cov[None]
 
-    # ----------------------------------------------------------- intervals
-    def _calibration_part(self) -> tuple[int, int]:
-        """Rows ``[start, stop)`` whose forecast errors calibrate the intervals."""
-        n_train, n_val = self.sizes_[0], self.sizes_[1]
-        if self.n_calibration_:
-            return n_train + n_val, n_train + n_val + self.n_calibration_
-        if n_val == 0:
-            raise ParameterError(
-                "Prediction intervals need data the network never trained on, but this "
-                "Forecaster was fitted with val_size=0 and no calibration part. Refit with "
-                "calibration_size > 0 (e.g. calibration_size=0.2) or val_size > 0."
-            )
-        return n_train, n_train + n_val
-
-    def _calibration_residuals(self, horizon: int) -> np.ndarray:
-        """``actual - forecast`` ``(n_origins, horizon, n_targets)`` over the calibration part.
-
-        A recursive forecast from every row of the part, all in one batched call (the same
-        ``_multi_step`` as the batched backtest); NaN where a step falls past the part, so
-        no later data (the test part) is used. Cached; a longer horizon recomputes.
-        """
-        if self._calibration is not None and self._calibration.shape[1] >= horizon:
-            return self._calibration[:, :horizon]
-        start, stop = self._calibration_part()
-        origins = np.arange(start, stop)
-        rows = origins[:, None] + np.arange(horizon)[None, :]  # (n_origins, horizon)
-        # Steps past the part read the part's last row instead: fillers for the masked steps
-        # (a recursive step only sees covariates of earlier steps).
-        filled = np.minimum(rows, stop - 1)
-        targets = list(self.targets_)
-        others = [j for j in range(len(self.names_)) if j not in targets]
-        cov = self.values_[:, others][filled] if others else None
-        pred = self._multi_step(self.values_, origins, horizon, cov)
-        actual = self.values_[:, targets][filled].astype(np.float64)
-        residuals = np.where((rows < stop)[..., None], actual - pred, np.nan)
-        self._calibration = residuals
-        return residuals
-
-    def _interval_widths(self, horizon: int, levels: tuple[float, ...]) -> np.ndarray:
-        """Half-widths ``(n_levels, horizon, n_targets)``, non-decreasing over steps ahead."""
-        start, stop = self._calibration_part()
-        top = levels[-1]
-        need = min_calibration_size(top) + horizon - 1
-        if stop - start < need:
-            part = (
-                f"calibration part has {stop - start} steps"
-                if self.n_calibration_
-                else f"validation part (the calibration data, as no calibration_size was set) "
-                f"has {stop - start} steps"
-            )
-            raise DataError(
-                f"The {part}; {format_level(top)}% intervals over horizon={horizon} need at "
-                f"least {need}: step {horizon} ahead has forecasts from only "
-                f"{max(stop - start - horizon + 1, 0)} origins in the part (its steps minus "
-                f"{horizon - 1}), and a {format_level(top)}% split-conformal interval needs "
-                f"{min_calibration_size(top)}. Refit with "
-                f"calibration_size={need} or more (a longer series if it is short), or use a "
-                "shorter horizon or a lower level."
-            )
-        return step_widths(self._calibration_residuals(horizon), levels)
-
     # ---------------------------------------------------------- predicting
     def forecast(self, horizon: int | None = None, X=None, level=None):
-        """Forecast the steps after the end of the fitted series, with intervals on request.
+        """Forecast the steps after the end of every fitted series, with intervals on request.
 
         Parameters
         ----------
@@ -810,18 +606,21 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             Future covariates, ``horizon`` rows, when the model was fitted with ``X``.
         level : float or tuple of float, optional
             Prediction interval coverage(s) in percent, e.g. ``95`` or ``(80, 95)``. Split
-            conformal, one width per step ahead: the ``ceil((n + 1) * level / 100)``-th
-            smallest absolute error of the forecasts from the ``n`` origins of the
-            calibration part (see ``calibration_size``) at that step, made non-decreasing
-            over the steps (:mod:`forecastkit.intervals`). Computed at the first call for a
-            horizon, then reused (and saved with the model).
+            conformal, one width per step ahead and series: the ``ceil((n + 1) * level /
+            100)``-th smallest absolute error of the forecasts from the ``n`` origins of
+            the series' calibration part (see ``calibration_size``) at that step, made
+            non-decreasing over the steps (:mod:`forecastkit.intervals`). Computed at the
+            first call for a horizon (all series in one batched call), then reused (and
+            saved with the model).
 
         Returns
         -------
         pandas.Series or DataFrame
-            Indexed by the labels that continue the fitted series, named like the target(s).
-            With ``level``: a DataFrame with the forecast column(s) first, then per target
-            and level (increasing) ``<target>-lo-<level>`` and ``<target>-hi-<level>``.
+            One series: indexed by the labels that continue the fitted series, named like
+            the target(s); with ``level``, a DataFrame with the forecast column(s) first,
+            then per target and level (increasing) ``<target>-lo-<level>`` and
+            ``<target>-hi-<level>``. Long-format fit: a long DataFrame ``[id_col,
+            time_col, "Forecaster"]`` (+ ``Forecaster-lo-<level>``, ``Forecaster-hi-<level>``).
 
         Raises
         ------
@@ -829,7 +628,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             For a level outside [1, 100), or intervals from a model fitted with
             ``val_size=0`` and no calibration part.
         DataError
-            If the calibration part is too short for this horizon and level.
+            If a calibration part is too short for this horizon and level.
 
         Examples
         --------
@@ -843,31 +642,23 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         self._check_fitted()
         horizon = check_horizon(self.horizon if horizon is None else horizon)
         levels = None if level is None else check_levels(level)
-        if hasattr(self, "series_"):  # long-format fit: a long DataFrame
+        if self.input_kind_ == io.LONG and X is not None:
+            raise ParameterError(
+                "This Forecaster was fitted on a long-format frame, which has no covariates; "
+                "call forecast(horizon) without X."
+            )
+        cov = None if self.input_kind_ == io.LONG else self._future_covariates(X, horizon)
+        jobs = [Job(s, s.values, np.array([len(s.values)]), 0, cov) for s in self.series_.values()]
+        preds = multi_step(self, jobs, horizon)
+        widths = {} if levels is None else interval_widths(self, self.series_, horizon, levels)
+        names = io.value_names(self)
+        pieces = {}
+        for (uid, state), pred in zip(self.series_.items(), preds, strict=True):
+            out = state.axis.wrap(pred[0], start=len(state.values), names=names)
             if levels is not None:
-                raise _long.unsupported(
-                    "forecast(level=...)",
-                    "Use for_series(uid).forecast(h, level=...): intervals calibrated on that "
-                    "series' validation part.",
-                )
-            return _long.forecast_long(self, horizon, X)
-        n = len(self.values_)
-        pred = self._multi_step(
-            self.values_, np.array([n]), horizon, self._future_covariates(X, horizon)
-        )
-        out = self.time_axis_.wrap(pred[0], start=n, names=self.target_names_)
-        if levels is None:
-            return out
-        widths = self._interval_widths(horizon, levels)  # (n_levels, horizon, n_targets)
-        point = np.asarray(pred[0], dtype=np.float64)  # (horizon, n_targets)
-        bounds = {}
-        for j, name in enumerate(self.target_names_):
-            names = interval_columns(name, levels)  # lo, hi of each level in turn
-            for i in range(len(levels)):
-                bounds[names[2 * i]] = point[:, j] - widths[i, :, j]
-                bounds[names[2 * i + 1]] = point[:, j] + widths[i, :, j]
-        frame = out.to_frame() if isinstance(out, pd.Series) else out
-        return frame.assign(**bounds)
+                out = _with_bounds(out, pred[0], widths[uid], names, levels)
+            pieces[uid] = out
+        return io.output(self, pieces)
 
     def predict(self, X=None):
         """Teacher-forced one-step predictions, each from the true previous ``window`` steps.
@@ -880,16 +671,15 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             per row, the fitted tail as context. Any other series: one prediction per row
             that has a full window. DataFrame columns are matched by name. For a model
             fitted with covariates (``fit(X, y)``), ``X`` holds future covariates and the
-            result is the forecast over those rows.
+            result is the forecast over those rows. After a long-format fit: a long frame
+            of fitted ids, each series continuing its fitted one or not, as above.
 
         Returns
         -------
         pandas.Series or DataFrame
-            Indexed by the labels of the predicted steps.
+            Indexed by the labels of the predicted steps (a long frame after a long fit).
         """
         self._check_fitted()
-        if hasattr(self, "series_"):  # long-format fit: X None or a long frame
-            return _long.predict_long(self, X)
         if self.has_covariates_ and X is not None:
             if n_rows(X) == 0:
                 raise DataError(
@@ -897,59 +687,48 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                     "one row per step."
                 )
             return self.forecast(n_rows(X), X=X)
-        d, w = self.transform_.diff, self.window_
-        phase = 0
         if X is None:
-            values, axis = self.values_, self.time_axis_
-            start = w + d
+            inputs = dict.fromkeys(self.series_)
         else:
-            X = _in_fitted_order(X, self.names_, "X")
-            if self._continues(X):
-                new = self._next_steps(X, "X")
-                values = np.concatenate([self.values_, new])
-                axis, start = self.time_axis_.extend(len(new)), len(self.values_)
+            inputs = io.per_series(self, X, "X", known=self.series_)
+        jobs, places = [], []
+        for uid, data in inputs.items():
+            with io.series_errors(uid, self.input_kind_):
+                job, axis, start = self._predict_job(self.series_[uid], data)
+            jobs.append(job)
+            places.append((uid, axis, start))
+        preds = one_step_predictions(self, jobs)
+        names = io.value_names(self)
+        pieces = {
+            uid: axis.wrap(pred, start=start, names=names)
+            for (uid, axis, start), pred in zip(places, preds, strict=True)
+        }
+        return io.output(self, pieces)
+
+    def _predict_job(self, state, data):
+        """Return the one-step job of a series for ``predict(data)``, and where its output goes."""
+        d, w = state.transform.diff, self.window_
+        phase = 0
+        if data is None:
+            values, axis, start = state.values, state.axis, w + d
+        else:
+            data = io.in_fitted_order(data, self.names_, "X")
+            if isinstance(data, pd.Series | pd.DataFrame) and state.axis.continued_by(data.index):
+                new = io.continued_rows(self, data, "X")
+                values = np.concatenate([state.values, new])
+                axis, start = state.axis.extend(len(new)), len(state.values)
             else:
-                checked = check_series(X, target=self.target, freq=self.freq)
-                if checked.values.shape[1] != len(self.names_):
-                    raise DataError(
-                        f"`X` must have the fitted columns {list(self.names_)}; got "
-                        f"{list(checked.names)}."
-                    )
-                self.time_axis_.check_same_grid(checked.axis, argname="X")
+                checked = io.new_series(self, state, data, "X")
                 values, axis, start = checked.values, checked.axis, w + d
-                phase = self._phase(axis)
-            _check_log_positive(values[start:], self.transform_, self.targets_, axis, start=start)
-        positions = np.arange(start, len(values))
-        if len(positions) == 0:
+                phase = self._phase(state, axis)
+            check_log_positive(values[start:], state.transform, self.targets_, axis, start=start)
+        if len(values) <= start:
             raise DataError(
                 f"`X` has {len(values)} steps; one-step prediction needs more than window={w} "
                 f"(+{d} for differencing). Pass a longer series, or one that continues the "
                 "fitted series."
             )
-        pred = self._one_step(values, positions, phase)
-        return axis.wrap(pred, start=start, names=self.target_names_)
-
-    def _continues(self, data) -> bool:
-        """Return True when pandas ``data`` carries exactly the labels after the fitted series."""
-        if not isinstance(data, pd.Series | pd.DataFrame):
-            return False
-        return self.time_axis_.continued_by(data.index)
-
-    def _next_steps(self, data, argname: str) -> np.ndarray:
-        """Check the values of steps that continue the fitted series (labels already checked).
-
-        The labels were compared with the expected ones, so the values are checked without
-        their index: one or two rows need no frequency to be inferred.
-        """
-        checked = check_series(
-            _plain(data), target=self.target, name=argname, warn_constant=False
-        )
-        if checked.values.shape[1] != len(self.names_):
-            raise DataError(
-                f"`{argname}` must have the fitted columns {list(self.names_)}; got "
-                f"{list(checked.names)}."
-            )
-        return checked.values
+        return Job(state, values, np.arange(start, len(values)), phase), axis, start
 
     def update(self, y, X=None) -> Forecaster:
         """Append new observations after the fitted series, without refitting the network.
@@ -957,8 +736,9 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         The next :meth:`forecast` (and :meth:`predict` with no argument) starts after them.
         The cost is proportional to the number of new steps, not to the history length: the
         history grows in a buffer that doubles when full, and a forecast reads only the last
-        ``window`` steps. The network's weights, the scaler and the target transform stay as
-        fitted; refit from time to time when the series drifts.
+        ``window`` steps. The network's weights, the scalers and the target transforms stay
+        as fitted; refit from time to time when the series drift. Every new piece is checked
+        before any is appended: a refused update changes nothing.
 
         Parameters
         ----------
@@ -966,7 +746,8 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             The new steps of the fitted column(s). A pandas input must continue the fitted
             index (its labels are the next expected ones, at the fitted spacing; one row is
             enough) and its columns are matched by name; an array is taken as the next
-            steps, columns in the fitted order.
+            steps, columns in the fitted order. After a long-format fit: a long frame with
+            new steps of some or all fitted series, each continuing its own series.
         X : pandas DataFrame or array, optional
             The covariates of the same steps, for a model fitted with ``fit(X, y)``.
 
@@ -983,46 +764,18 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         Timestamp('1961-01-01 00:00:00')
         """
         self._check_fitted()
-        if hasattr(self, "series_"):
-            raise _long.unsupported("update()", "Refit on the longer frame.")
-        if self.has_covariates_ and X is None:
+        if self.input_kind_ == io.LONG and X is not None:
             raise DataError(
-                "This Forecaster was fitted with covariates: pass their values for the new "
-                "steps too, update(y_new, X=X_new)."
+                "This Forecaster was fitted on a long-format frame, which has no covariates: "
+                "call update(frame) without X."
             )
-        if X is not None and not self.has_covariates_:
-            raise DataError(
-                "This Forecaster was fitted without covariates: call update(y_new) without X."
-            )
-        if isinstance(y, pd.Series | pd.DataFrame):
-            self.time_axis_.check_continued_by(y.index, argname="y")
-        if self.has_covariates_:
-            targets = [self.names_[j] for j in self.targets_]
-            others = [n for j, n in enumerate(self.names_) if j not in self.targets_]
-            y, X = _in_fitted_order(y, targets, "y"), _in_fitted_order(X, others, "X")
-            pandas = isinstance(y, pd.Series | pd.DataFrame) and isinstance(X, pd.DataFrame)
-            if pandas and not X.index.equals(y.index):
-                raise DataError("`X` and `y` must share the same index; use X.loc[y.index].")
-        else:
-            y = _in_fitted_order(y, self.names_, "y")
-        if self.has_covariates_:
-            new = assemble(_plain(X), _plain(y))[0].values
-        else:
-            new = self._next_steps(y, "y")
-        if new.shape[1] != len(self.names_):
-            raise DataError(
-                f"`y` (with `X`) must have the fitted columns {list(self.names_)}; got "
-                f"{new.shape[1]} columns."
-            )
-        n, k = len(self.values_), len(new)
-        _check_log_positive(new, self.transform_, self.targets_, self.time_axis_, start=n)
-        if n + k > len(self._buffer):
-            buffer = np.empty((max(2 * len(self._buffer), n + k), new.shape[1]), np.float32)
-            buffer[:n] = self.values_
-            self._buffer = buffer
-        self._buffer[n : n + k] = new
-        self.values_ = self._buffer[: n + k]
-        self.time_axis_ = self.time_axis_.extend(k)
+        inputs = io.per_series(self, y, "y", known=self.series_)
+        new = {}
+        for uid, data in inputs.items():
+            with io.series_errors(uid, self.input_kind_):
+                new[uid] = io.update_rows(self, self.series_[uid], data, X)
+        for uid, rows in new.items():  # all checked: now append
+            self.series_[uid].append(rows)
         return self
 
     # ---------------------------------------------------------- evaluation
@@ -1034,8 +787,9 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         seasonal-naive baseline (season from the frequency, 1 = naive) is scored the same
         two ways. MASE is scaled by the seasonal-naive in-sample error before the test part.
 
-        After a long-format fit, every series is scored on its own test part, and the
-        tables are stacked with the series id as the first index level:
+        After a long-format fit, every series is scored on its own test part (all series'
+        predictions in one batched call per kind and test length), and the tables are
+        stacked with the series id as the first index level:
         ``evaluate().groupby(level="model").mean()`` averages over series (MASE is scale
         free; MAE and RMSE are in each series' units).
 
@@ -1054,43 +808,55 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         ['mae', 'rmse', 'smape', 'mase']
         """
         self._check_fitted()
-        if hasattr(self, "series_"):
-            return _long.evaluate_long(self)
-        n_test = self.sizes_[2]
-        if n_test == 0:
+        if any(s.sizes[2] == 0 for s in self.series_.values()):
             raise ParameterError(
                 "evaluate() needs a held-out test part: fit with test_size > 0 (e.g. test_size=12)."
             )
-        # The fitted series only: steps appended later by update() are not the test part.
-        n, m = sum(self.sizes_) + self.n_calibration_, self.season_length_
-        values = self.values_[:n]
-        origin = n - n_test
         targets = list(self.targets_)
-        truth = values[origin:, targets].astype(np.float64)
-        history = values[:origin, targets].astype(np.float64)
         others = [j for j in range(len(self.names_)) if j not in targets]
-        cov = values[origin:, others][None] if others else None
-        preds = {
-            "forecaster one-step": self._one_step(values, np.arange(origin, n)),
-            "forecaster recursive": self._multi_step(values, np.array([origin]), n_test, cov)[
-                0
-            ],
-        }
-        if origin >= m:
-            preds["seasonal naive one-step"] = values[origin - m : n - m, targets]
-        preds["seasonal naive recursive"] = history[-m:][np.arange(n_test) % m]
-        rows = {
-            name: {
-                "mae": mae(truth, p),
-                "rmse": rmse(truth, p),
-                "smape": smape(truth, p),
-                "mase": mase(truth, p, y_train=history, season_length=m),
+        one_jobs, origins = [], {}
+        for uid, s in self.series_.items():
+            # The fitted series only: steps appended later by update() are not the test part.
+            n = s.n_fitted
+            origins[uid] = n - s.sizes[2]
+            one_jobs.append(Job(s, s.values[:n], np.arange(origins[uid], n)))
+        one = dict(zip(self.series_, one_step_predictions(self, one_jobs), strict=True))
+        recursive = {}
+        for n_test in sorted({s.sizes[2] for s in self.series_.values()}):
+            ids = [uid for uid, s in self.series_.items() if s.sizes[2] == n_test]
+            jobs = []
+            for uid in ids:
+                s, origin = self.series_[uid], origins[uid]
+                values = s.values[: s.n_fitted]
+                cov = values[origin:, others][None] if others else None
+                jobs.append(Job(s, values, np.array([origin]), 0, cov))
+            for uid, pred in zip(ids, multi_step(self, jobs, n_test), strict=True):
+                recursive[uid] = pred[0]
+        tables = {}
+        for uid, s in self.series_.items():
+            n, origin, m = s.n_fitted, origins[uid], s.season_length
+            values = s.values[:n]
+            truth = values[origin:, targets].astype(np.float64)
+            history = values[:origin, targets].astype(np.float64)
+            preds = {"forecaster one-step": one[uid], "forecaster recursive": recursive[uid]}
+            if origin >= m:
+                preds["seasonal naive one-step"] = values[origin - m : n - m, targets]
+            preds["seasonal naive recursive"] = history[-m:][np.arange(n - origin) % m]
+            rows = {
+                name: {
+                    "mae": mae(truth, p),
+                    "rmse": rmse(truth, p),
+                    "smape": smape(truth, p),
+                    "mase": mase(truth, p, y_train=history, season_length=m),
+                }
+                for name, p in preds.items()
             }
-            for name, p in preds.items()
-        }
-        table = pd.DataFrame.from_dict(rows, orient="index")
-        table.index.name = f"test part: {n_test} steps, season_length={m}"
-        return table
+            table = pd.DataFrame.from_dict(rows, orient="index")
+            table.index.name = f"test part: {n - origin} steps, season_length={m}"
+            tables[uid] = table
+        if self.input_kind_ != io.LONG:
+            return tables[None]
+        return pd.concat(tables, names=[self.id_col, "model"])
 
     def backtest(self, y=None, horizon=None, n_origins=None, step=1):
         """Rolling-origin evaluation beside the seasonal naive, all origins in one call.
@@ -1098,8 +864,8 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         Delegates to :func:`forecastkit.backtest.backtest` (no refitting; there, ``refit=``
         refits a clone before every origin). The model was fitted once, so early origins may
         lie in its training data: fit with ``test_size`` and backtest the held-out part, or
-        pass a newer series as ``y``. After a long-format fit every series is backtested
-        (see :func:`forecastkit.backtest.backtest`); ``y`` is then None or a long frame.
+        pass a newer series as ``y``. After a long-format fit every series is backtested,
+        all origins of all series in one batched call; ``y`` is then None or a long frame.
 
         Parameters
         ----------
@@ -1108,7 +874,8 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         horizon : int, optional
             Steps per origin; defaults to ``self.horizon``.
         n_origins : int, optional
-            Number of origins, the last at ``n_steps - horizon``; None: as many as fit.
+            Number of origins (per series), the last at ``n_steps - horizon``; None: as
+            many as fit.
         step : int, default=1
             Steps between origins.
 
@@ -1128,6 +895,42 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
 
         horizon = self.horizon if horizon is None else horizon
         return backtest(self, y, horizon, n_origins=n_origins, step=step)
+
+    # The protocol of forecastkit.backtest: the series to backtest and batched forecasts.
+    def _backtest_series(self, y) -> dict:
+        """``{id: (values, axis)}`` of the series to backtest (the fitted ones or ``y``)."""
+        from forecastkit.backtest import starting_or_continuing
+
+        if y is None:
+            return {uid: (s.values, s.axis) for uid, s in self.series_.items()}
+        out = {}
+        for uid, data in io.per_series(self, y, "y", known=self.series_).items():
+            state = self.series_[uid]
+            with io.series_errors(uid, self.input_kind_):
+                out[uid] = starting_or_continuing(self, state.values, state.axis, data)
+        return out
+
+    def _backtest_forecasts(self, series: dict, origins: dict, horizon: int) -> dict:
+        """Forecasts ``(n_origins, horizon, n_targets)`` per id, in one batched call."""
+        targets = list(self.targets_)
+        others = [j for j in range(len(self.names_)) if j not in targets]
+        jobs = []
+        for uid, (values, _) in series.items():
+            o = origins[uid]
+            cov = None
+            if others:
+                rows = o[:, None] + np.arange(horizon)[None, :]
+                cov = np.asarray(values)[:, others][rows]
+            jobs.append(Job(self.series_[uid], values, o, 0, cov))
+        return dict(zip(series, multi_step(self, jobs, horizon), strict=True))
+
+    def _min_history(self, uid) -> int:
+        """Fewest earlier steps an origin of series ``uid`` needs."""
+        return self.window_ + self.series_[uid].transform.diff
+
+    def _season_length(self, uid) -> int:
+        """Season of series ``uid`` (the naive baseline's and the MASE scale's)."""
+        return self.series_[uid].season_length
 
     def for_series(self, uid) -> Forecaster:
         """Return the one-series Forecaster of series ``uid`` of a long-format fit.
@@ -1159,13 +962,41 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         >>> f.for_series("b").forecast(2).index[0]
         Timestamp('2024-02-10 00:00:00')
         """
+        from sklearn.base import clone
+
         self._check_fitted()
-        if not hasattr(self, "series_"):
+        if self.input_kind_ != io.LONG:
             raise ParameterError(
                 "for_series() picks one series of a long-format fit; this Forecaster was "
                 "fitted on one series. Use it directly."
             )
-        return _long.one_series(self, uid)
+        try:
+            known_id = uid in self.series_
+        except TypeError:  # unhashable: a list, a frame, ...
+            known_id = False
+        if not known_id:
+            known = list(self.series_)
+            raise DataError(
+                f"No series {uid!r} in this fit; its ids are {known[:20]}"
+                f"{' ...' if len(known) > 20 else ''}. Pass one of them."
+            )
+        state = self.series_[uid]
+        view = clone(self)
+        view._set_fitted(
+            model=self.model_,
+            states={None: state.copy()},
+            names=self.names_,
+            targets=self.targets_,
+            window=self.window_,
+            out_steps=self.out_steps_,
+            season=state.season_length,
+            has_covariates=False,
+            input_kind=io.SERIES,
+            history=self.history_,
+            best_epoch=self.best_epoch_,
+        )
+        view._predict_fn, view._recursion = self._predict_fn, self._recursion  # compiled once
+        return view
 
     # --------------------------------------------------------- persistence
     def save(self, path) -> None:
@@ -1181,38 +1012,38 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         >>> Forecaster.load(path).forecast(2).equals(f.forecast(2))
         True
         """
-        from forecastkit.persistence import encode_params, save_archive, transformer_to_dict
+        from forecastkit.estimators._keras import history_to_manifest
+        from forecastkit.persistence import encode_params, save_archive
 
         self._check_fitted()
-        if hasattr(self, "series_"):
-            return _long.save_long(self, path)
+        fitted, arrays = self._fitted_state()
         manifest = {
             "estimator": type(self).__name__,
             "params": encode_params(self.get_params()),
             "fitted": {
-                "time_axis": self.time_axis_.to_dict(),
-                "names": list(self.names_),
-                "targets": list(self.targets_),
-                "window": self.window_,
-                "out_steps": self.out_steps_,
-                "transform": self.transform_.to_dict(),
-                "adjustment": None if self.adjustment_ is None else self.adjustment_.to_dict(),
-                "sizes": list(self.sizes_),
-                "n_calibration": self.n_calibration_,
-                "season_length": self.season_length_,
-                "has_covariates": self.has_covariates_,
+                **fitted,
                 "best_epoch": self.best_epoch_,
-                "scaler_target": transformer_to_dict(self.scaler_.target_),
-                "scaler_features": None
-                if self.scaler_.features_ is None
-                else transformer_to_dict(self.scaler_.features_),
                 **history_to_manifest(self.history_),
             },
         }
-        arrays = {"values": self.values_}
-        if self._calibration is not None:  # interval residuals, (n_origins, horizon, n_targets)
-            arrays["calibration_residuals"] = self._calibration
         save_archive(path, self.model_, manifest, arrays)
+
+    def _fitted_state(self) -> tuple[dict, dict]:
+        """Return the manifest's ``fitted`` entry and the arrays (see :mod:`._state_io`)."""
+        from forecastkit.estimators._state_io import states_to_manifest
+
+        entries, arrays = states_to_manifest(self.series_, self.id_col)
+        fitted = {
+            "input_kind": self.input_kind_,
+            "names": list(self.names_),
+            "targets": list(self.targets_),
+            "window": self.window_,
+            "out_steps": self.out_steps_,
+            "season_length": self.season_length_,
+            "has_covariates": self.has_covariates_,
+            "series": entries,
+        }
+        return fitted, arrays
 
     @classmethod
     def load(cls, path) -> Forecaster:
@@ -1223,48 +1054,17 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         ModelFileError
             Truncated, tampered, foreign (plain Keras) or newer-format file.
         """
-        from forecastkit.persistence import decode_params, load_archive, transformer_from_dict
+        from forecastkit.estimators._keras import history_from_manifest
+        from forecastkit.exceptions import ModelFileError
+        from forecastkit.persistence import decode_params, load_archive
 
         model, manifest, arrays = load_archive(path, estimator=cls.__name__)
         try:
             est = cls(**decode_params(manifest["params"]))
-            fitted = manifest["fitted"]
-            if "long" in fitted:
-                return _long.load_long(est, model, manifest, arrays, path)
-            scaler = SeriesScaler(
-                est.scaler, targets=fitted["targets"], n_features=len(fitted["names"])
-            )
-            scaler.target_ = transformer_from_dict(fitted["scaler_target"])
-            scaler.features_ = (
-                None
-                if fitted["scaler_features"] is None
-                else transformer_from_dict(fitted["scaler_features"])
-            )
-            history = history_from_manifest(fitted)
-            est._set_fitted(
-                model=model,
-                values=np.asarray(arrays["values"], dtype=np.float32),
-                axis=TimeAxis.from_dict(fitted["time_axis"]),
-                names=fitted["names"],
-                targets=fitted["targets"],
-                window=fitted["window"],
-                out_steps=fitted["out_steps"],
-                transform=TargetTransform.from_dict(fitted["transform"]),
-                adjustment=SeasonalAdjustment.from_dict(fitted.get("adjustment")),
-                scaler=scaler,
-                sizes=fitted["sizes"],
-                season=fitted["season_length"],
-                has_covariates=fitted["has_covariates"],
-                history=history,
-                best_epoch=fitted["best_epoch"],
-                n_calibration=fitted.get("n_calibration", 0),
-            )
+            est._restore_fitted(model, manifest["fitted"], arrays)
+            est.history_ = history_from_manifest(manifest["fitted"])
+            est.best_epoch_ = manifest["fitted"]["best_epoch"]
             _check_loaded(est)
-            if "calibration_residuals" in arrays:
-                residuals = np.asarray(arrays["calibration_residuals"], dtype=np.float64)
-                if residuals.ndim != 3 or residuals.shape[2] != len(est.targets_):
-                    raise ValueError(f"calibration_residuals of shape {residuals.shape}")
-                est._calibration = residuals
         except ModelFileError:
             raise
         except (KeyError, TypeError, ValueError, OverflowError) as err:
@@ -1274,22 +1074,81 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             ) from err
         return est
 
-    # ------------------------------------------------------------- display
-    def plot(self, horizon: int | None = None, *, level=None, ax=None):
-        """Draw the fitted series and the forecast after it; returns the matplotlib Axes.
+    def _restore_fitted(self, model, fitted: dict, arrays: dict) -> None:
+        """Inverse of :meth:`_fitted_state` (reads format-1 layouts too)."""
+        from forecastkit.estimators._state_io import states_from_manifest, upgrade_fitted
 
+        fitted, arrays = upgrade_fitted(fitted, arrays, self.get_params())
+        names, targets = list(fitted["names"]), [int(t) for t in fitted["targets"]]
+        states = states_from_manifest(
+            fitted, arrays, scaler=self.scaler, targets=targets, n_features=len(names)
+        )
+        self._set_fitted(
+            model=model,
+            states=states,
+            names=names,
+            targets=targets,
+            window=fitted["window"],
+            out_steps=fitted["out_steps"],
+            season=fitted["season_length"],
+            has_covariates=fitted["has_covariates"],
+            input_kind=fitted["input_kind"],
+            history=None,
+            best_epoch=None,
+        )
+
+    # ------------------------------------------------------------- display
+    def plot(self, horizon: int | None = None, *, level=None, ids=None, ax=None):
+        """Draw the fitted series and the forecast after it.
+
+        One series: returns the matplotlib Axes. Long-format fit: small multiples, one
+        panel per series of ``ids`` (default: the first series), returns the Axes array.
         ``level`` (e.g. ``(80, 95)``) adds the prediction intervals of
         ``forecast(horizon, level=level)`` as bands.
         """
-        from forecastkit.plotting import plot_forecast
+        from forecastkit.plotting import plot_forecast, plot_panel
 
         self._check_fitted()
-        if hasattr(self, "series_"):
-            raise _long.unsupported("plot()", "Plot one series: for_series(uid).plot(h).")
-        history = self.time_axis_.wrap(
-            self.values_[:, list(self.targets_)], start=0, names=self.target_names_
+        if self.input_kind_ != io.LONG:
+            if ids is not None:
+                raise ParameterError("`ids` selects series of a long-format fit; drop ids=.")
+            return plot_forecast(io.history(self), self.forecast(horizon, level=level), ax=ax)
+        chosen = list(self.series_) if ids is None else list(ids)
+        view = self._subset(chosen)
+        return plot_panel(
+            io.history(view),
+            view.forecast(horizon, level=level),
+            id_col=self.id_col,
+            time_col=self.time_col,
+            axes=ax,
         )
-        return plot_forecast(history, self.forecast(horizon, level=level), ax=ax)
+
+    def _subset(self, ids) -> Forecaster:
+        """Return a Forecaster over some series of a long-format fit (shares network and states)."""
+        import copy
+
+        unknown = [uid for uid in ids if uid not in self.series_]
+        if unknown:
+            raise DataError(
+                f"No series {unknown[:20]} in this fit; its ids are {list(self.series_)[:20]}."
+            )
+        view = copy.copy(self)
+        view.series_ = {uid: self.series_[uid] for uid in ids}
+        view.n_series_ = len(view.series_)
+        return view
+
+
+def _with_bounds(out, point, widths, names, levels) -> pd.DataFrame:
+    """Add ``<name>-lo-<level>`` / ``<name>-hi-<level>`` columns around point forecasts."""
+    point = np.asarray(point, dtype=np.float64)  # (horizon, n_targets)
+    bounds = {}
+    for j, name in enumerate(names):
+        columns = interval_columns(name, levels)  # lo, hi of each level in turn
+        for i in range(len(levels)):
+            bounds[columns[2 * i]] = point[:, j] - widths[i, :, j]
+            bounds[columns[2 * i + 1]] = point[:, j] + widths[i, :, j]
+    frame = out.to_frame() if isinstance(out, pd.Series) else out
+    return frame.assign(**bounds)
 
 
 def _distribution_scope(distribution):

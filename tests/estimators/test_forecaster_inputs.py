@@ -23,8 +23,7 @@ def _copy(f):
     import copy
 
     g = copy.copy(f)
-    g._buffer = f.values_.copy()
-    g.values_ = g._buffer
+    g.series_ = {k: s.copy() for k, s in f.series_.items()}
     return g
 
 

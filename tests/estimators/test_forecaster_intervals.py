@@ -61,7 +61,7 @@ def test_forecast_with_levels_columns_index_and_order(fitted):
 
 def test_residuals_come_from_every_calibration_origin_in_one_batch(fitted):
     fitted.forecast(4, level=80)
-    residuals = fitted._calibration_residuals(4)
+    residuals = fitted.series_[None].calibration[:, :4]
     assert residuals.shape == (N_CAL, 4, 1)
     start = 58 + 12
     # steps past the calibration part (into the test part) are missing, nothing else
@@ -75,11 +75,11 @@ def test_residuals_come_from_every_calibration_origin_in_one_batch(fitted):
         expected = values[origin, 0] - alone
         assert residuals[origin - start, 0, 0] == pytest.approx(expected, rel=1e-4, abs=1e-3)
     # a shorter horizon reuses the cache; a longer one recomputes
-    cached = fitted._calibration
+    cached = fitted.series_[None].calibration
     fitted.forecast(2, level=80)
-    assert fitted._calibration is cached
+    assert fitted.series_[None].calibration is cached
     fitted.forecast(7, level=80)
-    assert fitted._calibration.shape == (N_CAL, 7, 1)
+    assert fitted.series_[None].calibration.shape == (N_CAL, 7, 1)
 
 
 def test_calibration_values_never_reach_training(fitted):
@@ -122,9 +122,9 @@ def test_default_calibrates_on_the_validation_part(tmp_path):
     assert f.n_calibration_ == 0
     f.save(tmp_path / "val.keras")  # before any interval was asked for
     out = f.forecast(2, level=80)  # 80% needs 4 residuals + 1 for step 2
-    assert f._calibration.shape == (6, 2, 1)
+    assert f.series_[None].calibration.shape == (6, 2, 1)
     again = Forecaster.load(tmp_path / "val.keras")
-    assert again._calibration is None  # nothing stored: computed after loading
+    assert again.series_[None].calibration is None  # nothing stored: computed after loading
     pd.testing.assert_frame_equal(again.forecast(2, level=80), out, rtol=1e-5)
     assert (out["y-hi-80"] > out["y"]).all()
     with pytest.raises(DataError, match=r"validation part.*has 6 steps.*calibration_size=19"):
@@ -165,8 +165,8 @@ def test_intervals_survive_save_and_load(fitted, tmp_path):
         assert arrays["calibration_residuals"].shape == (N_CAL, 7, 1)  # the longest asked
     loaded = Forecaster.load(path)
     assert loaded.n_calibration_ == N_CAL
-    assert loaded._calibration is not None  # restored, not recomputed
-    np.testing.assert_array_equal(loaded._calibration, fitted._calibration)
+    assert loaded.series_[None].calibration is not None  # restored, not recomputed
+    np.testing.assert_array_equal(loaded.series_[None].calibration, fitted.series_[None].calibration)
     pd.testing.assert_frame_equal(loaded.forecast(5, level=(80, 95)), expected)
 
 

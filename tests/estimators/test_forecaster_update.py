@@ -24,8 +24,7 @@ def _fresh(fitted):
     import copy
 
     f = copy.copy(fitted)
-    f._buffer = fitted.values_.copy()
-    f.values_ = f._buffer
+    f.series_ = {k: s.copy() for k, s in fitted.series_.items()}
     return f
 
 

@@ -1,0 +1,243 @@
+"""Input and output adapters of the Forecaster: the only code that knows the caller's shape.
+
+A Forecaster fitted on a Series, a wide DataFrame (several targets, covariates) or a long
+frame (``id_col``, ``time_col``, ``target_col``) keeps the same state: one
+:class:`~forecastkit.estimators._state.SeriesState` per series (id ``None`` for a
+one-series fit). These functions turn what the caller passes into per-series pieces
+(:func:`fit_parts`, :func:`per_series`), check each piece against its series
+(:func:`continued_rows`, :func:`update_rows`, :func:`new_series`), and turn per-series
+results back into what the caller gave (:func:`output`): the same kind of pandas object
+for one series, a long frame for a long-format fit.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import numpy as np
+import pandas as pd
+
+from forecastkit.data.long import (
+    is_frame_groups,
+    is_long_frame,
+    long_series,
+    split_long,
+    split_long_groups,
+    to_long,
+)
+from forecastkit.data.validation import CheckedSeries, check_series
+from forecastkit.estimators._inputs import assemble
+from forecastkit.estimators._state import SeriesState, check_log_positive
+from forecastkit.exceptions import DataError, ParameterError
+
+__all__ = [
+    "continued_rows",
+    "fit_parts",
+    "history",
+    "in_fitted_order",
+    "new_series",
+    "output",
+    "per_series",
+    "series_errors",
+    "update_rows",
+    "value_names",
+]
+
+LONG, SERIES = "long", "series"
+
+
+def plain(data):
+    """Pandas data with its index replaced by 0, 1, ... (labels checked elsewhere)."""
+    if isinstance(data, pd.Series | pd.DataFrame):
+        return data.set_axis(pd.RangeIndex(len(data)), axis=0)
+    return data
+
+
+def in_fitted_order(data, names, argname: str):
+    """Return a DataFrame's columns in the fitted order, matched by name; others unchanged."""
+    if not isinstance(data, pd.DataFrame):
+        return data
+    columns = [str(c) for c in data.columns]
+    if sorted(columns) != sorted(names):
+        raise DataError(
+            f"`{argname}` must have the fitted columns {list(names)}; got {columns}. Select "
+            f"them by name, e.g. {argname}[{list(names)}]."
+        )
+    return data.set_axis(columns, axis=1)[list(names)]
+
+
+def _long_options(est) -> dict:
+    return {"id_col": est.id_col, "time_col": est.time_col, "target_col": est.target_col}
+
+
+def is_long_input(est, data) -> bool:
+    """Whether ``data`` is a long frame (or long frames group by group) for ``est``."""
+    return is_long_frame(data, id_col=est.id_col, time_col=est.time_col) or is_frame_groups(data)
+
+
+def fit_parts(est, X, y):
+    """Return the series of ``fit(X, y)``: ``(parts, names, targets, has_covariates, kind)``.
+
+    ``parts`` lists ``(id, CheckedSeries)``: one entry with id None for a Series or wide
+    DataFrame (``assemble``: covariates from ``X``; the values may be a read-only view of
+    the caller's data), one per id for a long frame (or long frames group by group, e.g.
+    ``read_parquet_groups(folder)``: one group's frame in memory at a time).
+    """
+    if is_long_input(est, X):
+        if y is not None:
+            raise ParameterError(
+                "A long-format frame holds the targets itself: call fit(frame) without `y` "
+                "(covariates are not supported in long format)."
+            )
+        if est.target is not None:
+            raise ParameterError(
+                f"`target` applies to one series with several columns; long-format input "
+                f"names its value column with target_col= (got target={est.target!r}). Drop "
+                "target=."
+            )
+        options = {**_long_options(est), "freq": est.freq}
+        if isinstance(X, pd.DataFrame):
+            parts = split_long(X, **options)
+        else:  # long frames group by group (e.g. a Parquet folder): one in memory at a time
+            parts = [part for group in split_long_groups(X, **options) for part in group]
+        return parts, (str(est.target_col),), (0,), False, LONG
+    checked, has_covariates = assemble(X, y, target=est.target, freq=est.freq, copy=False)
+    return [(None, checked)], checked.names, checked.targets, has_covariates, SERIES
+
+
+@contextmanager
+def series_errors(uid, kind: str):
+    """Name the series in a DataError raised for one series of a long-format fit."""
+    try:
+        yield
+    except DataError as err:
+        if kind != LONG:
+            raise
+        raise DataError(f"Series {uid!r}: {err}") from err
+
+
+def per_series(est, data, argname: str, *, known: dict) -> dict:
+    """Split new data by series: ``{id: piece}`` (a one-series fit: ``{None: data}``).
+
+    After a long-format fit, ``data`` must be a long frame of fitted ids; each piece is
+    that id's rows as a pandas Series sorted by time (values and spacing unchecked: a few
+    new rows are checked against the fitted series, not on their own).
+    """
+    if est.input_kind_ != LONG:
+        if is_long_input(est, data):
+            raise DataError(
+                f"`{argname}` is a long-format frame, but this Forecaster was fitted on one "
+                "series; pass that series' new data, or fit on a long frame."
+            )
+        return {None: data}
+    if not isinstance(data, pd.DataFrame) or not is_long_input(est, data):
+        raise DataError(
+            f"This Forecaster was fitted on a long-format frame, so `{argname}` must be one "
+            f"too (columns {est.id_col!r}, {est.time_col!r}, {est.target_col!r}); got "
+            f"{type(data).__name__}. Use for_series(uid) to work on one series."
+        )
+    pieces = dict(long_series(data, **_long_options(est)))
+    unknown = [uid for uid in pieces if uid not in known]
+    if unknown:
+        raise DataError(
+            f"`{argname}` has series that were not fitted: {unknown[:20]}. A global model "
+            "keeps a scaler per fitted series; pass fitted ids only, or refit with them."
+        )
+    return pieces
+
+
+def continued_rows(est, data, argname: str) -> np.ndarray:
+    """Check the values of steps that continue a fitted series (labels already checked).
+
+    The labels were compared with the expected ones, so the values are checked without
+    their index: one or two rows need no frequency to be inferred.
+    """
+    checked = check_series(plain(data), target=est.target, name=argname, warn_constant=False)
+    if checked.values.shape[1] != len(est.names_):
+        raise DataError(
+            f"`{argname}` must have the fitted columns {list(est.names_)}; got "
+            f"{list(checked.names)}."
+        )
+    return checked.values
+
+
+def new_series(est, state: SeriesState, data, argname: str) -> CheckedSeries:
+    """Check a series that does not continue ``state``'s (same columns, same calendar)."""
+    checked = check_series(data, target=est.target, freq=est.freq, name=argname)
+    if checked.values.shape[1] != len(est.names_):
+        raise DataError(
+            f"`{argname}` must have the fitted columns {list(est.names_)}; got "
+            f"{list(checked.names)}."
+        )
+    state.axis.check_same_grid(checked.axis, argname=argname)
+    return checked
+
+
+def update_rows(est, state: SeriesState, y, X) -> np.ndarray:
+    """Check the new steps of one series for ``update(y, X)``; return its rows, appended later."""
+    if est.has_covariates_ and X is None:
+        raise DataError(
+            "This Forecaster was fitted with covariates: pass their values for the new "
+            "steps too, update(y_new, X=X_new)."
+        )
+    if X is not None and not est.has_covariates_:
+        raise DataError(
+            "This Forecaster was fitted without covariates: call update(y_new) without X."
+        )
+    if isinstance(y, pd.Series | pd.DataFrame):
+        state.axis.check_continued_by(y.index, argname="y")
+    names, targets = est.names_, est.targets_
+    if est.has_covariates_:
+        others = [n for j, n in enumerate(names) if j not in targets]
+        y = in_fitted_order(y, [names[j] for j in targets], "y")
+        X = in_fitted_order(X, others, "X")
+        pandas = isinstance(y, pd.Series | pd.DataFrame) and isinstance(X, pd.DataFrame)
+        if pandas and not X.index.equals(y.index):
+            raise DataError("`X` and `y` must share the same index; use X.loc[y.index].")
+        new = assemble(plain(X), plain(y))[0].values
+    else:
+        new = continued_rows(est, in_fitted_order(y, names, "y"), "y")
+    if new.shape[1] != len(names):
+        raise DataError(
+            f"`y` (with `X`) must have the fitted columns {list(names)}; got "
+            f"{new.shape[1]} columns."
+        )
+    check_log_positive(new, state.transform, targets, state.axis, start=len(state.values))
+    return new
+
+
+def value_names(est) -> list[str]:
+    """Names of the predicted columns in the output: the targets, or the model's name."""
+    if est.input_kind_ == LONG:
+        return [type(est).__name__]  # the neuralforecast / statsforecast convention
+    return [est.names_[j] for j in est.targets_]
+
+
+def output(est, pieces: dict):
+    """Per-series results -> what the caller gave: the one piece, or one long frame."""
+    if est.input_kind_ != LONG:
+        return next(iter(pieces.values()))
+    return to_long(
+        list(pieces),
+        list(pieces.values()),
+        id_col=est.id_col,
+        time_col=est.time_col,
+        name=type(est).__name__,
+    )
+
+
+def history(est, ids=None):
+    """Return the fitted series (targets) in the caller's shape, e.g. for plots."""
+    states = est.series_ if ids is None else {uid: est.series_[uid] for uid in ids}
+    names = value_names(est) if est.input_kind_ != LONG else [str(est.target_col)]
+    pieces = {
+        uid: s.axis.wrap(s.values[:, list(est.targets_)], start=0, names=names)
+        for uid, s in states.items()
+    }
+    if est.input_kind_ != LONG:
+        return next(iter(pieces.values()))
+    return to_long(
+        list(pieces), list(pieces.values()), id_col=est.id_col, time_col=est.time_col,
+        name=str(est.target_col),
+    )
+

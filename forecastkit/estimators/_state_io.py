@@ -1,0 +1,159 @@
+"""The persistence of a Forecaster's per-series state: manifest entries and arrays.
+
+One layout for any number of series: ``fitted["series"]`` lists one entry per series (id,
+time axis, transform, seasonal adjustment, split sizes, calibration part, season, scalers)
+and the npz holds every series' values end to end (``values``, with ``lengths``) and their
+cached calibration errors (``calibration_residuals`` with ``calibration_lengths``). Files
+of format 1 (one layout for one series and another for long-format fits) are read through
+:func:`upgrade_fitted`. Everything read is checked by the caller's loader; here a
+malformed entry raises KeyError, TypeError or ValueError, which the loader turns into a
+``ModelFileError``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from forecastkit.data.scaling import SeriesScaler
+from forecastkit.data.time_axis import TimeAxis
+from forecastkit.data.transforms import SeasonalAdjustment, TargetTransform
+from forecastkit.estimators._state import SeriesState
+
+__all__ = ["states_from_manifest", "states_to_manifest", "upgrade_fitted"]
+
+
+def states_to_manifest(states: dict, id_col: str) -> tuple[list[dict], dict[str, np.ndarray]]:
+    """Manifest entries and arrays of every series' state (ids: strings or integers)."""
+    from forecastkit.persistence import check_ids, transformer_to_dict
+
+    ids = [None] if list(states) == [None] else check_ids(states, id_col)
+    entries = []
+    for uid, s in zip(ids, states.values(), strict=True):
+        entries.append(
+            {
+                "id": uid,
+                "time_axis": s.axis.to_dict(),
+                "transform": s.transform.to_dict(),
+                "adjustment": None if s.adjustment is None else s.adjustment.to_dict(),
+                "sizes": list(s.sizes),
+                "n_calibration": s.n_calibration,
+                "season_length": s.season_length,
+                "scaler_target": transformer_to_dict(s.scaler.target_),
+                "scaler_features": None
+                if s.scaler.features_ is None
+                else transformer_to_dict(s.scaler.features_),
+            }
+        )
+    values = list(states.values())
+    arrays = {
+        "values": np.concatenate([s.values for s in values]),
+        "lengths": np.array([len(s.values) for s in values], dtype=np.int64),
+    }
+    cached = [s.calibration for s in values]
+    if all(c is not None for c in cached) and len({c.shape[1:] for c in cached}) == 1:
+        arrays["calibration_residuals"] = np.concatenate(cached)
+        arrays["calibration_lengths"] = np.array([len(c) for c in cached], dtype=np.int64)
+    return entries, arrays
+
+
+def states_from_manifest(
+    fitted: dict, arrays: dict, *, scaler, targets, n_features: int
+) -> dict:
+    """Series id -> :class:`SeriesState` from :func:`states_to_manifest`'s output."""
+    from forecastkit.persistence import transformer_from_dict
+
+    entries = fitted["series"]
+    if not isinstance(entries, list) or not entries:
+        raise ValueError("the manifest lists no series")
+    values = np.asarray(arrays["values"], dtype=np.float32)
+    lengths = np.asarray(arrays["lengths"], dtype=np.int64)
+    if values.ndim != 2 or lengths.shape != (len(entries),) or lengths.min() < 1:
+        raise ValueError(f"values {values.shape} do not match {len(entries)} series")
+    if int(lengths.sum()) != len(values):
+        raise ValueError("the saved values do not match the saved series lengths")
+    residuals = _split_residuals(arrays, len(entries), len(targets))
+    bounds = np.concatenate([[0], np.cumsum(lengths)])
+    states: dict = {}
+    for k, entry in enumerate(entries):
+        uid = entry["id"]
+        if uid is not None and (isinstance(uid, bool) or not isinstance(uid, str | int)):
+            raise ValueError(f"series id {uid!r:.40} is not a string or an integer")
+        if uid in states:
+            raise ValueError(f"series id {uid!r:.40} is listed twice")
+        series_scaler = SeriesScaler(scaler, targets=targets, n_features=n_features)
+        series_scaler.target_ = transformer_from_dict(entry["scaler_target"])
+        features = entry.get("scaler_features")
+        series_scaler.features_ = None if features is None else transformer_from_dict(features)
+        sizes = tuple(int(v) for v in entry["sizes"])
+        if len(sizes) != 3 or min(sizes) < 0:
+            raise ValueError(f"split sizes {sizes} of series {uid!r:.40}")
+        states[uid] = SeriesState(
+            values=values[bounds[k] : bounds[k + 1]],
+            axis=TimeAxis.from_dict(entry["time_axis"]),
+            transform=TargetTransform.from_dict(entry["transform"]),
+            scaler=series_scaler,
+            sizes=sizes,
+            season_length=int(entry["season_length"]),
+            adjustment=SeasonalAdjustment.from_dict(entry.get("adjustment")),
+            n_calibration=int(entry.get("n_calibration", 0)),
+            calibration=None if residuals is None else residuals[k],
+        )
+    return states
+
+
+def _split_residuals(arrays: dict, n_series: int, n_targets: int):
+    if "calibration_residuals" not in arrays:
+        return None
+    residuals = np.asarray(arrays["calibration_residuals"], dtype=np.float64)
+    if residuals.ndim != 3 or residuals.shape[2] != n_targets:
+        raise ValueError(f"calibration_residuals of shape {residuals.shape}")
+    counts = np.asarray(arrays.get("calibration_lengths", [len(residuals)]), dtype=np.int64)
+    if counts.shape != (n_series,) or counts.min() < 0 or counts.sum() != len(residuals):
+        raise ValueError("calibration_residuals do not match the saved series")
+    return np.split(residuals, np.cumsum(counts)[:-1])
+
+
+def upgrade_fitted(fitted: dict, arrays: dict, params: dict) -> tuple[dict, dict]:
+    """Return a format-1 ``fitted`` manifest entry (and arrays) in today's layout.
+
+    Format 1 wrote one layout for a one-series fit (per-series keys at the top level) and
+    another for a long-format fit (under ``"long"``); a file already in today's layout is
+    returned as it is.
+    """
+    if "series" in fitted:
+        return fitted, arrays
+    if "long" in fitted:
+        old = fitted["long"]
+        entries = [
+            {**entry, "adjustment": None, "n_calibration": 0, "scaler_features": None}
+            for entry in old["series"]
+        ]
+        new = {
+            key: old[key]
+            for key in old
+            if key not in ("series",)
+        }
+        new.update(
+            series=entries,
+            names=[str(params.get("target_col", "y"))],
+            targets=[0],
+            has_covariates=False,
+            input_kind="long",
+        )
+        return new, arrays
+    entry = {
+        "id": None,
+        **{
+            key: fitted[key]
+            for key in ("time_axis", "transform", "sizes", "season_length", "scaler_target")
+        },
+        "adjustment": fitted.get("adjustment"),
+        "n_calibration": fitted.get("n_calibration", 0),
+        "scaler_features": fitted.get("scaler_features"),
+    }
+    moved = set(entry) | {"adjustment", "n_calibration", "scaler_features"}
+    new = {key: value for key, value in fitted.items() if key not in moved}
+    new.update(series=[entry], input_kind="series")
+    values = np.asarray(arrays["values"])
+    arrays = {**arrays, "lengths": np.array([len(values)], dtype=np.int64)}
+    return new, arrays

@@ -3,7 +3,9 @@
 matplotlib is optional at import time: it is imported inside each function, so
 ``import forecastkit.plotting`` stays light. Every function draws on ``ax`` when given (or on
 a new figure's axes when ``ax=None``), sets axis labels, a title and a legend, and returns the
-``matplotlib.axes.Axes``. They work with any backend, including the headless ``"Agg"``.
+``matplotlib.axes.Axes``; :func:`plot_panel` draws many series of long frames as small
+multiples and returns an array of Axes, one per series. They work with any backend,
+including the headless ``"Agg"``.
 
 The x axis is the data's own index: a ``DatetimeIndex``, a ``PeriodIndex`` (drawn at its
 periods' start times) or integers.
@@ -11,7 +13,9 @@ periods' start times) or integers.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,7 +26,13 @@ from forecastkit.exceptions import DataError, ParameterError
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["plot_backtest", "plot_forecast", "plot_history", "plot_one_step_vs_recursive"]
+__all__ = [
+    "plot_backtest",
+    "plot_forecast",
+    "plot_history",
+    "plot_one_step_vs_recursive",
+    "plot_panel",
+]
 
 _INTERVAL = re.compile(r"^(?P<name>.+)-(?P<side>lo|hi)-(?P<level>\d+(?:\.\d+)?)$")
 
@@ -370,6 +380,146 @@ def plot_backtest(
     return ax
 
 
+def plot_panel(
+    history: pd.DataFrame,
+    forecast: pd.DataFrame,
+    *,
+    id_col: str = "unique_id",
+    time_col: str = "ds",
+    value_col: str | None = None,
+    model: str | None = None,
+    ids=None,
+    level=None,
+    ncols: int = 3,
+    max_series: int = 12,
+    axes=None,
+) -> np.ndarray:
+    """Plot many series of long frames as small multiples: one history and forecast each.
+
+    Each series gets its own subplot, drawn by :func:`plot_forecast` (history, forecast and
+    its prediction intervals as bands), titled with the series id. Series keep their own
+    time labels (no shared x axis), so they may differ in start, length and frequency.
+
+    Parameters
+    ----------
+    history : pd.DataFrame
+        Long frame with columns ``id_col``, ``time_col`` and the values (``value_col``); other
+        columns are ignored. Rows may come in any order (each series is sorted by time).
+    forecast : pd.DataFrame
+        Long frame with columns ``id_col``, ``time_col``, the point forecast of a model
+        (a column named after it, e.g. ``"Forecaster"``) and optionally its prediction
+        intervals ``<model>-lo-<level>`` / ``<model>-hi-<level>`` (e.g. ``Forecaster-lo-80``,
+        ``Forecaster-hi-99.5``): the output of ``Forecaster.forecast`` on a long-format fit.
+    id_col, time_col : str, default "unique_id", "ds"
+        Names of the id and time columns, in both frames.
+    value_col : str, optional
+        The value column of ``history``; default ``"y"`` when there is one, else the only
+        column besides ``id_col`` and ``time_col``.
+    model : str, optional
+        The point-forecast column of ``forecast``; default the only column that is neither
+        ``id_col``, ``time_col`` nor an interval column.
+    ids : id or list of ids, optional
+        The series to draw, in this order; default the first ``max_series`` ids of
+        ``history`` in order of first appearance. When there are more, the figure's title
+        says how many are shown (no warning).
+    level : float or sequence of float, optional
+        Interval levels to draw, e.g. ``80`` or ``(80, 95)``; each must have both of its
+        columns in ``forecast``. Default: every level ``forecast`` has for ``model``.
+    ncols : int, default 3
+        Columns of the grid of subplots (fewer when fewer series are drawn).
+    max_series : int, default 12
+        How many series to draw when ``ids`` is None.
+    axes : array of matplotlib.axes.Axes, optional
+        Axes to draw on, one per series in order (``axes.flat`` for a grid); extra axes are
+        left untouched. A new figure with a grid of ``ncols`` columns is created when None
+        (its unused cells hidden).
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib.axes.Axes
+        One-dimensional, one Axes per drawn series, in the order of the series; the legend
+        (``"history"``, ``"forecast"``, ``"<level>% interval"``) is on the first.
+
+    Raises
+    ------
+    DataError
+        If a frame is not a DataFrame or lacks a column, if ``ids`` names series that are not
+        in ``history`` (the message names them and lists valid ones), if a drawn series has
+        no rows in ``forecast``, or if a requested level has no interval columns.
+    ParameterError
+        For ``ncols`` or ``max_series`` that are not positive integers, too few ``axes``,
+        or several candidate ``value_col`` / ``model`` columns when none is given.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from forecastkit.plotting import plot_panel
+    >>> history = pd.DataFrame({
+    ...     "unique_id": ["a"] * 4 + ["b"] * 3,
+    ...     "ds": [0, 1, 2, 3, 0, 1, 2],
+    ...     "y": [1.0, 2.0, 3.0, 4.0, 5.0, 4.0, 3.0],
+    ... })
+    >>> forecast = pd.DataFrame({
+    ...     "unique_id": ["a", "a", "b", "b"],
+    ...     "ds": [4, 5, 3, 4],
+    ...     "Forecaster": [5.0, 6.0, 2.0, 1.0],
+    ...     "Forecaster-lo-80": [4.0, 4.5, 1.0, 0.0],
+    ...     "Forecaster-hi-80": [6.0, 7.5, 3.0, 2.0],
+    ... })
+    >>> axes = plot_panel(history, forecast)
+    >>> [ax.get_title() for ax in axes]
+    ['a', 'b']
+    >>> [text.get_text() for text in axes[0].get_legend().get_texts()]
+    ['history', 'forecast', '80% interval']
+    """
+    for count, name in ((ncols, "ncols"), (max_series, "max_series")):
+        if isinstance(count, bool) or not isinstance(count, int | np.integer) or count < 1:
+            raise ParameterError(f"`{name}` must be a positive integer; got {name}={count!r}.")
+    _check_long_columns(history, "history", [id_col, time_col])
+    _check_long_columns(forecast, "forecast", [id_col, time_col])
+    value_col = _pick_column(history, "history", value_col, "value_col", [id_col, time_col])
+    model = _pick_column(forecast, "forecast", model, "model", [id_col, time_col])
+    columns = [model, *_interval_columns(forecast, model, level)]
+
+    histories = _groups(history, id_col, time_col, [value_col])
+    forecasts = _groups(forecast, id_col, time_col, columns)
+    known = list(histories)
+    note = None
+    if ids is None:
+        chosen = known[:max_series]
+        if len(known) > max_series:
+            note = (
+                f"First {max_series} of {len(known)} series (choose others with "
+                f"ids=[...] or show more with max_series=)"
+            )
+    else:
+        chosen = list(dict.fromkeys(_as_ids(ids)))  # order kept, repeats dropped
+        if not chosen:
+            raise DataError("`ids` is empty. Pass at least one series id, or ids=None.")
+        unknown = [uid for uid in chosen if uid not in histories]
+        if unknown:
+            more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+            raise DataError(
+                f"`ids` names series that are not in `history` ({id_col!r}): "
+                f"{unknown[:5]!r}{more}. Valid ids include {known[:5]!r} ({len(known)} in all)."
+            )
+    unforecast = [uid for uid in chosen if uid not in forecasts]
+    if unforecast:
+        raise DataError(
+            f"`forecast` has no rows for series {unforecast[:5]!r} ({id_col!r}). Forecast "
+            f"them too, or leave them out with ids=[...]."
+        )
+
+    drawn = _panel_axes(axes, len(chosen), ncols)
+    for k, (uid, ax) in enumerate(zip(chosen, drawn, strict=False)):
+        plot_forecast(histories[uid][value_col], forecasts[uid], ax=ax, title=str(uid))
+        if k:
+            ax.get_legend().remove()  # one legend for the whole panel
+    if note is not None:
+        drawn[0].figure.suptitle(note)
+    return drawn
+
+
 # --------------------------------------------------------------------------------------------
 # Helpers
 
@@ -456,3 +606,119 @@ def _axis_name(index: pd.Index) -> str:
 def _series_name(values: pd.Series) -> str:
     """Name a series for a title."""
     return str(values.name) if values.name is not None else "the series"
+
+
+def _check_long_columns(frame: Any, name: str, wanted: list[str]) -> None:
+    """Raise DataError unless ``frame`` is a DataFrame holding the columns ``wanted``."""
+    if not isinstance(frame, pd.DataFrame):
+        raise DataError(
+            f"`{name}` must be a long-format pd.DataFrame (columns {wanted} and values); got "
+            f"{type(frame).__name__}."
+        )
+    missing = [c for c in wanted if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"`{name}` has no column(s) {missing}; its columns are {list(frame.columns)}. "
+            f"Name the id and time columns with id_col= and time_col= (defaults 'unique_id', "
+            f"'ds'), or move them out of the index with `{name}.reset_index()`."
+        )
+
+
+def _pick_column(
+    frame: pd.DataFrame, name: str, column: str | None, argname: str, keys: list[str]
+) -> str:
+    """Return the value column of a long frame: ``column``, else the one candidate."""
+    if column is not None:
+        if column not in frame.columns:
+            raise DataError(
+                f"`{name}` has no column {column!r} (given as {argname}=); its columns are "
+                f"{list(frame.columns)}."
+            )
+        return column
+    candidates = [c for c in frame.columns if c not in keys and not _INTERVAL.match(str(c))]
+    if argname == "value_col" and "y" in candidates:
+        return "y"
+    if not candidates:
+        raise DataError(
+            f"`{name}` has no column to draw besides {keys} and interval columns; its columns "
+            f"are {list(frame.columns)}. Add the values, e.g. a {argname} column."
+        )
+    if len(candidates) > 1:
+        raise ParameterError(
+            f"Cannot tell which column of `{name}` to draw: it has {candidates} (besides "
+            f"{keys} and interval columns). Pass {argname}=<one of them>."
+        )
+    return candidates[0]
+
+
+def _interval_columns(forecast: pd.DataFrame, model: str, level) -> list[str]:
+    """Return the ``<model>-lo/hi-<level>`` columns to draw: all, or those of ``level``."""
+    from forecastkit.intervals import check_levels, format_level
+
+    found: dict[float, list[str]] = {}
+    for column in forecast.columns:
+        match = _INTERVAL.match(str(column))
+        if match is not None and match["name"] == str(model):
+            found.setdefault(float(match["level"]), []).append(column)
+    if level is None:
+        return [c for lvl in sorted(found) for c in found[lvl]]
+    out = []
+    for lvl in check_levels(level):
+        if lvl not in found:
+            raise DataError(
+                f"`forecast` has no interval columns for level={format_level(lvl)} (expected "
+                f"'{model}-lo-{format_level(lvl)}' and '{model}-hi-{format_level(lvl)}'); its "
+                f"levels are {[format_level(v) for v in sorted(found)]}. Forecast with this "
+                f"level, or pass one of those."
+            )
+        out.extend(found[lvl])
+    return out
+
+
+def _groups(
+    frame: pd.DataFrame, id_col: str, time_col: str, columns: list[str]
+) -> dict[Hashable, pd.DataFrame]:
+    """Split a long frame into one frame per id (first-appearance order), indexed by time."""
+    out = {}
+    for uid, group in frame.groupby(id_col, sort=False, observed=True)[[time_col, *columns]]:
+        index = pd.Index(group[time_col].array, name=time_col)
+        piece = pd.DataFrame({c: group[c].to_numpy(dtype="float64") for c in columns}, index=index)
+        try:
+            piece = piece.sort_index(kind="stable")
+        except TypeError:
+            raise DataError(
+                f"Series {uid!r} has time labels of several types in {time_col!r}. Use one kind "
+                "of label for every row: datetimes, periods or integers."
+            ) from None
+        out[uid.item() if isinstance(uid, np.generic) else uid] = piece
+    return out
+
+
+def _as_ids(ids: Any) -> list:
+    """Return ``ids`` as a list: one id (a string, a number) or an iterable of ids."""
+    if isinstance(ids, str | bytes) or not hasattr(ids, "__iter__"):
+        return [ids]
+    return list(ids)
+
+
+def _panel_axes(axes: Any, n: int, ncols: int) -> np.ndarray:
+    """Return ``n`` axes to draw on, in order: the given ones, or a new grid's."""
+    if axes is not None:
+        flat = np.asarray(axes, dtype=object).ravel()
+        if len(flat) < n:
+            raise ParameterError(
+                f"`axes` holds {len(flat)} Axes for {n} series. Pass at least {n} Axes, or "
+                f"fewer ids=, or axes=None for a new figure."
+            )
+        return flat[:n]
+    import matplotlib.pyplot as plt
+
+    ncols = min(ncols, n)
+    nrows = math.ceil(n / ncols)
+    _, grid = plt.subplots(
+        nrows, ncols, figsize=(4 * ncols, 3 * nrows), layout="constrained", squeeze=False
+    )
+    flat = grid.ravel()
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    return flat[:n]

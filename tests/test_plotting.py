@@ -1,3 +1,4 @@
+import re
 import subprocess
 import sys
 
@@ -10,11 +11,13 @@ import pytest
 from matplotlib.collections import PolyCollection
 
 from forecastkit.exceptions import DataError, ParameterError
+from forecastkit.intervals import interval_columns
 from forecastkit.plotting import (
     plot_backtest,
     plot_forecast,
     plot_history,
     plot_one_step_vs_recursive,
+    plot_panel,
 )
 
 
@@ -246,6 +249,126 @@ def test_plot_backtest_missing_metric():
 def test_plot_backtest_bad_summary():
     with pytest.raises(DataError, match="`summary` must be a non-empty DataFrame"):
         plot_backtest(pd.DataFrame())
+
+
+# ---------------------------------------------------------------- panel of many series
+
+
+def _long_frames(n_series=5, levels=(80, 99.5), model="Forecaster"):
+    """Long history and forecast frames; series differ in start and length, rows shuffled."""
+    rng = np.random.default_rng(0)
+    hist, fc = [], []
+    for k in range(n_series):
+        uid = f"s{k}"
+        n = 10 + k
+        ds = pd.date_range(f"202{k % 4}-01-01", periods=n + 3, freq="D")
+        hist.append(pd.DataFrame({"unique_id": uid, "ds": ds[:n], "y": np.arange(n) + 10.0 * k}))
+        point = np.full(3, 10.0 * k + n)
+        part = {"unique_id": uid, "ds": ds[n:], model: point}
+        names = interval_columns(model, levels) if levels else []
+        for lo, hi in zip(names[::2], names[1::2], strict=True):
+            width = float(lo.rpartition("-")[2]) / 20
+            part[lo], part[hi] = point - width, point + width
+        fc.append(pd.DataFrame(part))
+    history = pd.concat(hist, ignore_index=True)
+    history = history.iloc[rng.permutation(len(history))]
+    return history, pd.concat(fc, ignore_index=True)
+
+
+def _bands(ax):
+    return [c.get_label() for c in ax.collections if isinstance(c, PolyCollection)]
+
+
+def test_plot_panel_draws_one_subplot_per_series(tmp_path):
+    history, forecast = _long_frames(5)
+    axes = plot_panel(history, forecast, ncols=2)
+    assert isinstance(axes, np.ndarray) and axes.shape == (5,)
+    order = list(dict.fromkeys(history["unique_id"]))  # first appearance (rows are shuffled)
+    assert sorted(order) == [f"s{k}" for k in range(5)] != order
+    assert [ax.get_title() for ax in axes] == order
+    figure = axes[0].figure
+    assert all(ax.figure is figure for ax in axes)
+    assert len(figure.axes) == 6 and sum(ax.get_visible() for ax in figure.axes) == 5
+    for uid, ax in zip(order, axes, strict=True):
+        k = int(uid[1:])
+        hist_line, fc_line = ax.get_lines()[:2]
+        assert list(hist_line.get_ydata()) == list(np.arange(10 + k) + 10.0 * k)  # time order
+        assert len(fc_line.get_ydata()) == 3 and fc_line.get_xdata()[0] > hist_line.get_xdata()[-1]
+        assert ax.get_ylabel() == "y" and ax.get_xlabel() == "ds"
+    assert _legend(axes[0]) == ["history", "forecast", "99.5% interval", "80% interval"]
+    assert all(ax.get_legend() is None for ax in axes[1:])
+    assert not figure.get_suptitle()
+    _save(axes[0], tmp_path)
+
+
+def test_plot_panel_draws_the_interval_bands_of_the_forecast():
+    history, forecast = _long_frames(2)
+    for ax in plot_panel(history, forecast):
+        assert _bands(ax) == ["99.5% interval", "80% interval"]
+    for ax in plot_panel(history, forecast, level=99.5):
+        assert _bands(ax) == ["99.5% interval"]
+    no_bands = forecast[["unique_id", "ds", "Forecaster"]]
+    assert all(_bands(ax) == [] for ax in plot_panel(history, no_bands))
+    with pytest.raises(DataError, match=r"level=95 .*'Forecaster-lo-95'.*\['80', '99.5'\]"):
+        plot_panel(history, forecast, level=(80, 95))
+
+
+def test_plot_panel_ids_select_and_order_the_series():
+    history, forecast = _long_frames(5)
+    assert [ax.get_title() for ax in plot_panel(history, forecast, ids=["s3", "s0"])] == [
+        "s3",
+        "s0",
+    ]
+    assert [ax.get_title() for ax in plot_panel(history, forecast, ids="s2")] == ["s2"]
+    plt.close("all")
+    axes = plot_panel(history, forecast, ids=["s1", "s4", "s1"], ncols=1)
+    assert [ax.get_title() for ax in axes] == ["s1", "s4"]
+    assert len(axes[0].figure.axes) == 2
+
+
+def test_plot_panel_draws_the_first_max_series_and_says_so():
+    history, forecast = _long_frames(7, levels=())
+    axes = plot_panel(history, forecast, max_series=4)
+    assert [ax.get_title() for ax in axes] == list(dict.fromkeys(history["unique_id"]))[:4]
+    assert "First 4 of 7 series" in axes[0].figure.get_suptitle()
+
+
+def test_plot_panel_unknown_ids_are_named_with_valid_ones():
+    history, forecast = _long_frames(3)
+    valid = list(dict.fromkeys(history["unique_id"]))
+    with pytest.raises(
+        DataError, match=rf"\['nope', 7\].*Valid ids include {re.escape(str(valid))}"
+    ):
+        plot_panel(history, forecast, ids=["s0", "nope", 7])
+    with pytest.raises(DataError, match="`ids` is empty"):
+        plot_panel(history, forecast, ids=[])
+
+
+def test_plot_panel_on_given_axes():
+    history, forecast = _long_frames(3)
+    _, grid = plt.subplots(2, 2)
+    axes = plot_panel(history, forecast, axes=grid)
+    assert list(axes) == list(grid.flat[:3])
+    assert grid.flat[3].get_visible() and not grid.flat[3].get_lines()
+    with pytest.raises(ParameterError, match="2 Axes for 3 series"):
+        plot_panel(history, forecast, axes=grid[0])
+
+
+def test_plot_panel_refusals():
+    history, forecast = _long_frames(2)
+    with pytest.raises(DataError, match=r"no rows for series \['s1'\]"):
+        plot_panel(history, forecast[forecast["unique_id"] == "s0"])
+    with pytest.raises(DataError, match=r"no column\(s\) \['id'\]"):
+        plot_panel(history, forecast, id_col="id")
+    two_models = forecast.assign(Naive=1.0)
+    with pytest.raises(ParameterError, match=r"\['Forecaster', 'Naive'\].*model="):
+        plot_panel(history, two_models)
+    axes = plot_panel(history, two_models, model="Naive")
+    assert list(axes[0].get_lines()[1].get_ydata()) == [1.0, 1.0, 1.0]
+    with pytest.raises(ParameterError, match="ncols=0"):
+        plot_panel(history, forecast, ncols=0)
+    with pytest.raises(DataError, match="`history` must be a long-format"):
+        plot_panel(history["y"], forecast)
 
 
 # ---------------------------------------------------------------- import

@@ -1,19 +1,28 @@
 """What every estimator holding a fitted Keras network shares.
 
-The fitted check, pickling, and the per-epoch training history (built after ``fit``,
-written into and read from the saved manifest).
+The fitted check, pickling, saving and loading (the ``.keras`` archive with forecastkit's
+manifest, written once here for every estimator), and the per-epoch training history
+(built after ``fit``, written into and read from the saved manifest).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any, Self
 
+import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from forecastkit.exceptions import NotFittedError
+from forecastkit.exceptions import ModelFileError, NotFittedError
 
-__all__ = ["KerasEstimatorMixin", "history_frame", "history_from_manifest", "history_to_manifest"]
+__all__ = [
+    "KerasEstimatorMixin",
+    "best_epoch_from_manifest",
+    "history_frame",
+    "history_from_manifest",
+    "history_to_manifest",
+]
 
 
 def history_frame(logs: Mapping[str, Sequence[float]]) -> pd.DataFrame:
@@ -56,6 +65,20 @@ def history_from_manifest(fitted: Mapping) -> pd.DataFrame:
     return history_frame({name: fitted["history"][name] for name in columns})
 
 
+def best_epoch_from_manifest(fitted: Mapping) -> int | None:
+    """Return the saved ``best_epoch``: None or a non-negative int, else a ValueError.
+
+    Examples
+    --------
+    >>> best_epoch_from_manifest({"best_epoch": 3}), best_epoch_from_manifest({"best_epoch": None})
+    (3, None)
+    """
+    value = fitted["best_epoch"]
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise ValueError(f"best_epoch={value!r:.40}, not None or a non-negative integer")
+    return value
+
+
 class KerasEstimatorMixin:
     """Mixin for estimators whose fitted network is ``model_``.
 
@@ -63,6 +86,36 @@ class KerasEstimatorMixin:
     ``_compiled`` names the attributes holding compiled TensorFlow functions, which cannot be
     pickled: they are left out of the pickled state (a copy: the live estimator keeps
     them) and rebuilt after unpickling, eagerly by ``__setstate__`` or lazily on first use.
+
+    :meth:`save` and :meth:`load` are written here once. The manifest they write and read is
+    ``{"estimator": class name, "params": encode_params(get_params()), "fitted": {...}}``,
+    where ``fitted`` holds the estimator's own entries plus ``best_epoch``, ``history`` and
+    ``history_columns`` (added and read back here). An estimator supplies its own part
+    through these hooks:
+
+    ``_fitted_state(self) -> tuple[dict, dict[str, numpy.ndarray]]`` (required)
+        The estimator's entries of ``fitted`` (JSON-serialisable: plain values, lists and
+        dicts; scalers through ``persistence.transformer_to_dict``), without the history
+        keys, and the numeric arrays for ``forecastkit.npz`` (``{}`` for none). Runs after
+        the fitted check and before anything is written: raise a ``DataError`` or
+        ``ParameterError`` to refuse a state that cannot be saved without pickle.
+    ``_restore_fitted(self, model, fitted, arrays, *, history, best_epoch) -> None`` (required)
+        Called on a fresh estimator made from the saved parameters; sets every fitted
+        attribute from the loaded Keras ``model``, the manifest's ``fitted`` dict and the
+        ``arrays`` dict, all untrusted. ``history`` (DataFrame) and ``best_epoch`` (int or
+        None) come decoded and checked. For missing, mistyped or inconsistent content, raise
+        ``ValueError`` (or let a ``KeyError``, ``TypeError`` or ``OverflowError`` escape):
+        :meth:`load` turns these into one ``ModelFileError`` naming the file; a
+        ``ModelFileError`` (or subclass) passes through as it is. Check sizes read from the
+        manifest against the network before allocating anything from them.
+    ``_check_loaded(self) -> None`` (optional; does nothing by default)
+        Consistency checks across the restored attributes, run after ``_restore_fitted``
+        under the same error contract.
+    ``_history_section(fitted) -> dict`` (optional static method)
+        The dict inside ``fitted`` that holds ``best_epoch`` and the history (default:
+        ``fitted`` itself), for layouts that nest them; called with the dict of
+        ``_fitted_state`` on save and with the file's ``fitted`` on load (untrusted: raise
+        ``KeyError``/``ValueError`` when it is missing).
     """
 
     _fit_hint = "fit(X, y)"
@@ -82,3 +135,138 @@ class KerasEstimatorMixin:
         for name in self._compiled:
             state.pop(name, None)
         return state
+
+    # --------------------------------------------------------- persistence
+    def save(self, path) -> None:
+        """Save to a ``.keras`` file with forecastkit's manifest, atomically, without pickle.
+
+        The file is a native Keras archive (``keras.saving.load_model`` reads the network)
+        plus forecastkit's manifest (parameters, fitted state, training history) and its
+        numeric arrays; it is written to a temporary file and renamed into place, so an
+        existing file is never left half written. Whatever the estimator carries between
+        calls (e.g. the streaming state of a stateful :class:`~forecastkit.SequenceRegressor`)
+        is saved too.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination ending in ``.keras``, in an existing folder.
+
+        Raises
+        ------
+        NotFittedError
+            If the estimator is not fitted.
+        ParameterError
+            For a bad path, or a scaler or network that cannot be saved without pickle.
+        DataError
+            For fitted content that cannot be saved without pickle (e.g. class labels that
+            are not strings, ints, floats or bools).
+
+        Examples
+        --------
+        >>> import tempfile, os
+        >>> from forecastkit import SequenceRegressor, datasets
+        >>> x, y = datasets.make_sin_cos(n=400, stop=40.0)
+        >>> m = SequenceRegressor(units=(4,), batch_size=4, val_size=80, epochs=1).fit(x, y)
+        >>> path = os.path.join(tempfile.mkdtemp(), "sin_cos.keras")
+        >>> m.save(path)
+        >>> SequenceRegressor.load(path).predict(x).equals(m.predict(x))
+        True
+        """
+        from forecastkit.persistence import encode_params, save_archive
+
+        self._check_fitted()
+        fitted, arrays = self._fitted_state()
+        self._history_section(fitted).update(
+            best_epoch=self.best_epoch_, **history_to_manifest(self.history_)
+        )
+        manifest = {
+            "estimator": type(self).__name__,
+            "params": encode_params(self.get_params()),
+            "fitted": fitted,
+        }
+        save_archive(path, self.model_, manifest, arrays)
+
+    @classmethod
+    def load(cls, path) -> Self:
+        """Load an estimator saved with :meth:`save`; refuses corrupt or foreign files.
+
+        Every byte is treated as untrusted (see :func:`forecastkit.persistence.load_archive`):
+        nothing is unpickled, imported by name or run.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            A file written by ``save`` of this class.
+
+        Returns
+        -------
+        estimator
+            Fitted, with the saved parameters, history and carried state.
+
+        Raises
+        ------
+        ModelFileError
+            Missing, truncated, tampered, foreign (plain Keras or another estimator's),
+            unsafe or newer-format file, or a manifest that is incomplete or disagrees with
+            its network or arrays.
+
+        Examples
+        --------
+        >>> from forecastkit import SequenceRegressor
+        >>> SequenceRegressor.load("no-such-model.keras")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        forecastkit.exceptions.MissingModelFileError: ...
+        """
+        from forecastkit.persistence import decode_params, load_archive
+
+        model, manifest, arrays = load_archive(path, estimator=cls.__name__)
+        try:
+            est = cls(**decode_params(manifest["params"]))
+            fitted = manifest["fitted"]
+            if not isinstance(fitted, dict):
+                raise ValueError("the fitted state is not a JSON object")
+            section = cls._history_section(fitted)
+            if not isinstance(section, dict):
+                raise ValueError("the training history is not in a JSON object")
+            est._restore_fitted(
+                model,
+                fitted,
+                arrays,
+                history=history_from_manifest(section),
+                best_epoch=best_epoch_from_manifest(section),
+            )
+            est._check_loaded()
+        except ModelFileError:
+            raise
+        except (KeyError, TypeError, ValueError, OverflowError) as err:
+            raise ModelFileError(
+                f"{path!r} has an incomplete or invalid forecastkit manifest ({err!r}). "
+                "Save the model again."
+            ) from err
+        return est
+
+    def _fitted_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """Return the estimator's manifest entries and arrays (see the class docstring)."""
+        raise NotImplementedError(f"{type(self).__name__} does not define _fitted_state")
+
+    def _restore_fitted(
+        self,
+        model,
+        fitted: dict[str, Any],
+        arrays: Mapping[str, np.ndarray],
+        *,
+        history: pd.DataFrame,
+        best_epoch: int | None,
+    ) -> None:
+        """Set the fitted attributes from a loaded file (see the class docstring)."""
+        raise NotImplementedError(f"{type(self).__name__} does not define _restore_fitted")
+
+    def _check_loaded(self) -> None:
+        """Check the restored attributes against each other; raise ValueError if they clash."""
+
+    @staticmethod
+    def _history_section(fitted: dict[str, Any]) -> dict[str, Any]:
+        """Return the dict of ``fitted`` holding ``best_epoch`` and the history."""
+        return fitted

@@ -18,13 +18,8 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import type_of_target
 
-from forecastkit.estimators._keras import (
-    KerasEstimatorMixin,
-    history_frame,
-    history_from_manifest,
-    history_to_manifest,
-)
-from forecastkit.exceptions import DataError, ModelFileError, ParameterError
+from forecastkit.estimators._keras import KerasEstimatorMixin, history_frame
+from forecastkit.exceptions import DataError, ParameterError
 
 __all__ = ["SequenceClassifier"]
 
@@ -84,7 +79,8 @@ class SequenceClassifier(KerasEstimatorMixin, ClassifierMixin, BaseEstimator):
     model_ : keras.Model
         Input ``(batch, n_steps, n_features)``, output ``(batch, n_classes)`` probabilities.
     classes_ : ndarray of shape (n_classes,)
-        The labels seen in ``fit``, sorted.
+        The labels seen in ``fit``, sorted. :meth:`save` stores them as a JSON list, so
+        they must be strings, ints, floats or bools to be saved.
     n_steps_ : int
     n_features_in_ : int
         Features per time step.
@@ -275,27 +271,9 @@ class SequenceClassifier(KerasEstimatorMixin, ClassifierMixin, BaseEstimator):
         return tags
 
     # --------------------------------------------------------- persistence
-    def save(self, path) -> None:
-        """Save to a ``.keras`` file with forecastkit's manifest, atomically, without pickle.
-
-        Labels must be strings, ints, floats or bools (stored as a JSON list).
-
-        Examples
-        --------
-        >>> import tempfile, os
-        >>> import numpy as np
-        >>> from forecastkit import datasets
-        >>> from forecastkit.estimators.classifier import SequenceClassifier
-        >>> X, y = datasets.load_digit_rows()
-        >>> clf = SequenceClassifier(units=(4,), epochs=1).fit(X[:100], y[:100])
-        >>> path = os.path.join(tempfile.mkdtemp(), "digits.keras")
-        >>> clf.save(path)
-        >>> bool(np.array_equal(SequenceClassifier.load(path).predict(X), clf.predict(X)))
-        True
-        """
-        from forecastkit.persistence import encode_params, save_archive
-
-        self._check_fitted()
+    # save() and load() come from KerasEstimatorMixin; these hooks give them the fitted state.
+    def _fitted_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """Return the labels for the manifest (a JSON list and their dtype); no arrays."""
         bad = [c for c in self.classes_.tolist() if not isinstance(c, _LABEL_TYPES)]
         if bad:
             raise DataError(
@@ -303,59 +281,29 @@ class SequenceClassifier(KerasEstimatorMixin, ClassifierMixin, BaseEstimator):
                 f"{type(bad[0]).__name__} label {bad[0]!r}. Map the labels to strings or ints "
                 "before fit, e.g. y = [str(label) for label in y]."
             )
-        manifest = {
-            "estimator": type(self).__name__,
-            "params": encode_params(self.get_params()),
-            "fitted": {
-                "classes": [c.item() if isinstance(c, np.generic) else c for c in self.classes_],
-                "classes_dtype": self.classes_.dtype.str,
-                "best_epoch": self.best_epoch_,
-                **history_to_manifest(self.history_),
-            },
+        fitted = {
+            "classes": [c.item() if isinstance(c, np.generic) else c for c in self.classes_],
+            "classes_dtype": self.classes_.dtype.str,
         }
-        save_archive(path, self.model_, manifest, {})
+        return fitted, {}
 
-    @classmethod
-    def load(cls, path) -> SequenceClassifier:
-        """Load a SequenceClassifier saved with :meth:`save`; refuses corrupt or foreign files.
-
-        Raises
-        ------
-        ModelFileError
-            Truncated, tampered, foreign (plain Keras) or newer-format file.
-        """
-        from forecastkit.persistence import decode_params, load_archive
-
-        model, manifest, _ = load_archive(path, estimator=cls.__name__)
-        try:
-            est = cls(**decode_params(manifest["params"]))
-            fitted = manifest["fitted"]
-            dtype = np.dtype(fitted["classes_dtype"])
-            if dtype.kind not in "biufUO":
-                raise ValueError(f"unexpected label dtype {dtype}")
-            labels = fitted["classes"]
-            if len(labels) != model.outputs[0].shape[-1]:
-                raise ValueError(
-                    f"{len(labels)} classes for a network of {model.outputs[0].shape[-1]} outputs"
-                )
-            widest = max((len(str(c)) for c in labels), default=0)
-            if dtype.kind == "U" and dtype.itemsize > 4 * max(widest, 256):
-                # "<U50000000" for 10 labels would fill gigabytes with padding
-                raise ValueError(f"label dtype {dtype} is far wider than the saved labels")
-            classes = np.empty(len(labels), dtype=dtype)
-            classes[:] = labels
-            history = history_from_manifest(fitted)
-            est._set_fitted(
-                model=model, classes=classes, history=history, best_epoch=fitted["best_epoch"]
+    def _restore_fitted(self, model, fitted, arrays, *, history, best_epoch) -> None:
+        """Restore the labels (checked against the network's outputs) from a saved file."""
+        dtype = np.dtype(fitted["classes_dtype"])
+        if dtype.kind not in "biufUO":
+            raise ValueError(f"unexpected label dtype {dtype}")
+        labels = fitted["classes"]
+        if len(labels) != model.outputs[0].shape[-1]:
+            raise ValueError(
+                f"{len(labels)} classes for a network of {model.outputs[0].shape[-1]} outputs"
             )
-        except ModelFileError:
-            raise
-        except (KeyError, TypeError, ValueError, OverflowError) as err:
-            raise ModelFileError(
-                f"{path!r} has an incomplete or invalid forecastkit manifest ({err!r}). "
-                "Save the model again."
-            ) from err
-        return est
+        widest = max((len(str(c)) for c in labels), default=0)
+        if dtype.kind == "U" and dtype.itemsize > 4 * max(widest, 256):
+            # "<U50000000" for 10 labels would fill gigabytes with padding
+            raise ValueError(f"label dtype {dtype} is far wider than the saved labels")
+        classes = np.empty(len(labels), dtype=dtype)
+        classes[:] = labels
+        self._set_fitted(model=model, classes=classes, history=history, best_epoch=best_epoch)
 
 
 # ---------------------------------------------------------------- checks

@@ -22,16 +22,10 @@ from forecastkit.data.splits import split_sizes
 from forecastkit.data.validation import CheckedSeries, check_series, check_window
 from forecastkit.data.windows import make_stream_batches
 from forecastkit.estimators._inputs import _as_frame
-from forecastkit.estimators._keras import (
-    KerasEstimatorMixin,
-    history_frame,
-    history_from_manifest,
-    history_to_manifest,
-)
+from forecastkit.estimators._keras import KerasEstimatorMixin, history_frame
 from forecastkit.exceptions import (
     DataError,
     DroppedStepsWarning,
-    ModelFileError,
     ParameterError,
 )
 
@@ -445,110 +439,68 @@ class SequenceRegressor(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         return tags
 
     # --------------------------------------------------------- persistence
-    def save(self, path) -> None:
-        """Save to a ``.keras`` file with forecastkit's manifest, atomically, without pickle.
+    # save() and load() come from KerasEstimatorMixin; these hooks give them the fitted state.
+    def _fitted_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """Return the manifest entries and the carried prediction state (one array each)."""
+        from forecastkit.persistence import transformer_to_dict
 
-        The carried prediction state (stateful mode) is saved too: a loaded model continues
-        the stream where this one stands.
-
-        Examples
-        --------
-        >>> import tempfile, os
-        >>> from forecastkit import SequenceRegressor, datasets
-        >>> x, y = datasets.make_sin_cos(n=400, stop=40.0)
-        >>> m = SequenceRegressor(units=(4,), batch_size=4, val_size=80, epochs=1).fit(x, y)
-        >>> path = os.path.join(tempfile.mkdtemp(), "sin_cos.keras")
-        >>> m.save(path)
-        >>> SequenceRegressor.load(path).predict(x).equals(m.predict(x))
-        True
-        """
-        from forecastkit.persistence import encode_params, save_archive, transformer_to_dict
-
-        self._check_fitted()
         states = self._states()
-        manifest = {
-            "estimator": type(self).__name__,
-            "params": encode_params(self.get_params()),
-            "fitted": {
-                "feature_names": list(self.feature_names_),
-                "target_names": list(self.target_names_),
-                "x_scaler": transformer_to_dict(self.x_scaler_.target_),
-                "y_scaler": transformer_to_dict(self.y_scaler_.target_),
-                "sizes": list(self.sizes_),
-                "best_epoch": self.best_epoch_,
-                **history_to_manifest(self.history_),
-                "n_states": len(states),
-            },
+        fitted = {
+            "feature_names": list(self.feature_names_),
+            "target_names": list(self.target_names_),
+            "x_scaler": transformer_to_dict(self.x_scaler_.target_),
+            "y_scaler": transformer_to_dict(self.y_scaler_.target_),
+            "sizes": list(self.sizes_),
+            "n_states": len(states),
         }
-        arrays = {f"state_{i}": s for i, s in enumerate(states)}
-        save_archive(path, self.model_, manifest, arrays)
+        return fitted, {f"state_{i}": s for i, s in enumerate(states)}
 
-    @classmethod
-    def load(cls, path) -> SequenceRegressor:
-        """Load a SequenceRegressor saved with :meth:`save`, with its carried state.
+    def _restore_fitted(self, model, fitted, arrays, *, history, best_epoch) -> None:
+        """Restore the scalers, the inference twin and its carried state from a saved file."""
+        from forecastkit.persistence import transformer_from_dict
 
-        Raises
-        ------
-        ModelFileError
-            Truncated, tampered, foreign (plain Keras) or newer-format file.
-        """
-        from forecastkit.persistence import decode_params, load_archive, transformer_from_dict
-
-        model, manifest, arrays = load_archive(path, estimator=cls.__name__)
-        try:
-            est = cls(**decode_params(manifest["params"]))
-            fitted = manifest["fitted"]
-            scalers = []
-            for key, names in (("x_scaler", "feature_names"), ("y_scaler", "target_names")):
-                n = len(fitted[names])
-                scaler = SeriesScaler(est.scaler, targets=range(n), n_features=n)
-                scaler.target_ = transformer_from_dict(fitted[key])
-                scaler.features_ = None
-                scalers.append(scaler)
-            history = history_from_manifest(fitted)
-            # the inference twin is built from the parameters: they must describe the saved
-            # network, or units=(100000,) in the manifest would allocate gigabytes
-            units = (est.units,) if isinstance(est.units, int) else tuple(est.units)
-            saved = tuple(
-                layer.units
-                for layer in model.layers
-                if type(layer).__name__ in ("LSTM", "GRU", "SimpleRNN")
+        scalers = []
+        for key, names in (("x_scaler", "feature_names"), ("y_scaler", "target_names")):
+            n = len(fitted[names])
+            scaler = SeriesScaler(self.scaler, targets=range(n), n_features=n)
+            scaler.target_ = transformer_from_dict(fitted[key])
+            scaler.features_ = None
+            scalers.append(scaler)
+        # the inference twin is built from the parameters: they must describe the saved
+        # network, or units=(100000,) in the manifest would allocate gigabytes
+        units = (self.units,) if isinstance(self.units, int) else tuple(self.units)
+        saved = tuple(
+            layer.units
+            for layer in model.layers
+            if type(layer).__name__ in ("LSTM", "GRU", "SimpleRNN")
+        )
+        shapes = (model.inputs[0].shape[-1], model.outputs[0].shape[-1])
+        names = (len(fitted["feature_names"]), len(fitted["target_names"]))
+        if units != saved or shapes != names:
+            raise ValueError(
+                f"parameters units={self.units!r:.60} and {names} feature/target names for a "
+                f"network of units {saved} and {shapes} inputs/outputs"
             )
-            shapes = (model.inputs[0].shape[-1], model.outputs[0].shape[-1])
-            names = (len(fitted["feature_names"]), len(fitted["target_names"]))
-            if units != saved or shapes != names:
-                raise ValueError(
-                    f"parameters units={est.units!r:.60} and {names} feature/target names for a "
-                    f"network of units {saved} and {shapes} inputs/outputs"
-                )
-            est._set_fitted(
-                model=model,
-                x_scaler=scalers[0],
-                y_scaler=scalers[1],
-                feature_names=fitted["feature_names"],
-                target_names=fitted["target_names"],
-                sizes=fitted["sizes"],
-                history=history,
-                best_epoch=fitted["best_epoch"],
-            )
-            variables = [
-                v
-                for layer in est.inference_model_.layers
-                if getattr(layer, "stateful", False)
-                for v in layer.states
-            ]
-            if len(variables) != fitted["n_states"]:
-                raise ValueError(f"{fitted['n_states']} saved states for {len(variables)}")
-            for i, variable in enumerate(variables):
-                variable.assign(np.asarray(arrays[f"state_{i}"], dtype=np.float32))
-        except ModelFileError:
-            raise
-        except (KeyError, TypeError, ValueError, OverflowError) as err:
-            raise ModelFileError(
-                f"{path!r} has an incomplete or invalid forecastkit manifest ({err!r}). "
-                "Save the model again."
-            ) from err
-        return est
+        self._set_fitted(
+            model=model,
+            x_scaler=scalers[0],
+            y_scaler=scalers[1],
+            feature_names=fitted["feature_names"],
+            target_names=fitted["target_names"],
+            sizes=fitted["sizes"],
+            history=history,
+            best_epoch=best_epoch,
+        )
+        variables = [
+            v
+            for layer in self.inference_model_.layers
+            if getattr(layer, "stateful", False)
+            for v in layer.states
+        ]
+        if len(variables) != fitted["n_states"]:
+            raise ValueError(f"{fitted['n_states']} saved states for {len(variables)}")
+        for i, variable in enumerate(variables):
+            variable.assign(np.asarray(arrays[f"state_{i}"], dtype=np.float32))
 
 
 # ---------------------------------------------------------------- helpers

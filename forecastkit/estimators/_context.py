@@ -23,7 +23,7 @@ from forecastkit.estimators._state import SeriesState
 from forecastkit.exceptions import DataError
 from forecastkit.strategies import STRATEGIES, one_step
 
-__all__ = ["Job", "multi_step", "one_step_predictions"]
+__all__ = ["Job", "context_rows", "multi_step", "one_step_predictions"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,14 +52,27 @@ class Job:
     covariates: np.ndarray | None = None
 
 
+def context_rows(job: Job, window: int):
+    """Return the rows that predictions at ``job.positions`` read, and positions within them.
+
+    Also returns the absolute position of the first row. Forecasts read only the last
+    ``window`` (+ ``diff``) steps before each position, so transforming and scaling just
+    those rows keeps the cost of a forecast independent of the history length (what makes
+    ``update`` + ``forecast`` cheap).
+    """
+    d = job.state.transform.diff
+    values, positions, phase = job.values, np.asarray(job.positions), int(job.phase)
+    lo = int(positions.min()) - d - window if len(positions) else 0
+    if lo > 0:
+        values, positions, phase = values[lo : int(positions.max())], positions - lo, phase + lo
+    return values, positions, phase
+
+
 def _inputs(net, job: Job):
     """Scaled input windows of a job, and the context rows, positions and phase they use."""
     state, window = job.state, net.window_
     d = state.transform.diff
-    values, positions, phase = job.values, np.asarray(job.positions), int(job.phase)
-    lo = int(positions.min()) - d - window if len(positions) else 0
-    if lo > 0:  # only the rows the windows read: cost independent of the history length
-        values, positions, phase = values[lo : int(positions.max())], positions - lo, phase + lo
+    values, positions, phase = context_rows(job, window)
     if state.adjustment is not None:
         values = state.adjustment.remove(values, net.targets_, start=phase)
     starts = positions - d - window

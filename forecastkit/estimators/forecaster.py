@@ -999,37 +999,9 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         return view
 
     # --------------------------------------------------------- persistence
-    def save(self, path) -> None:
-        """Save to a ``.keras`` file with forecastkit's manifest, atomically, without pickle.
-
-        Examples
-        --------
-        >>> import tempfile, os
-        >>> from forecastkit import Forecaster, datasets
-        >>> f = Forecaster(window=12, units=(4,), epochs=1, verbose=0).fit(datasets.load_airline())
-        >>> path = os.path.join(tempfile.mkdtemp(), "airline.keras")
-        >>> f.save(path)
-        >>> Forecaster.load(path).forecast(2).equals(f.forecast(2))
-        True
-        """
-        from forecastkit.estimators._keras import history_to_manifest
-        from forecastkit.persistence import encode_params, save_archive
-
-        self._check_fitted()
-        fitted, arrays = self._fitted_state()
-        manifest = {
-            "estimator": type(self).__name__,
-            "params": encode_params(self.get_params()),
-            "fitted": {
-                **fitted,
-                "best_epoch": self.best_epoch_,
-                **history_to_manifest(self.history_),
-            },
-        }
-        save_archive(path, self.model_, manifest, arrays)
-
+    # save() and load() come from KerasEstimatorMixin; these hooks hold the Forecaster's part.
     def _fitted_state(self) -> tuple[dict, dict]:
-        """Return the manifest's ``fitted`` entry and the arrays (see :mod:`._state_io`)."""
+        """Return the manifest's ``fitted`` entries and the arrays (see :mod:`._state_io`)."""
         from forecastkit.estimators._state_io import states_to_manifest
 
         entries, arrays = states_to_manifest(self.series_, self.id_col)
@@ -1045,40 +1017,16 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         }
         return fitted, arrays
 
-    @classmethod
-    def load(cls, path) -> Forecaster:
-        """Load a Forecaster saved with :meth:`save`; refuses corrupt or foreign files.
+    @staticmethod
+    def _history_section(fitted: dict) -> dict:
+        """Return the dict holding the history: format-1 long-format files nest it."""
+        return fitted["long"] if "long" in fitted else fitted
 
-        Raises
-        ------
-        ModelFileError
-            Truncated, tampered, foreign (plain Keras) or newer-format file.
-        """
-        from forecastkit.estimators._keras import history_from_manifest
-        from forecastkit.exceptions import ModelFileError
-        from forecastkit.persistence import decode_params, load_archive
-
-        model, manifest, arrays = load_archive(path, estimator=cls.__name__)
-        try:
-            est = cls(**decode_params(manifest["params"]))
-            est._restore_fitted(model, manifest["fitted"], arrays)
-            est.history_ = history_from_manifest(manifest["fitted"])
-            est.best_epoch_ = manifest["fitted"]["best_epoch"]
-            _check_loaded(est)
-        except ModelFileError:
-            raise
-        except (KeyError, TypeError, ValueError, OverflowError) as err:
-            raise ModelFileError(
-                f"{path!r} has an incomplete or invalid forecastkit manifest ({err!r}). "
-                "Save the model again."
-            ) from err
-        return est
-
-    def _restore_fitted(self, model, fitted: dict, arrays: dict) -> None:
+    def _restore_fitted(self, model, fitted: dict, arrays, *, history, best_epoch) -> None:
         """Inverse of :meth:`_fitted_state` (reads format-1 layouts too)."""
         from forecastkit.estimators._state_io import states_from_manifest, upgrade_fitted
 
-        fitted, arrays = upgrade_fitted(fitted, arrays, self.get_params())
+        fitted, arrays = upgrade_fitted(fitted, dict(arrays), self.get_params())
         names, targets = list(fitted["names"]), [int(t) for t in fitted["targets"]]
         states = states_from_manifest(
             fitted, arrays, scaler=self.scaler, targets=targets, n_features=len(names)
@@ -1093,9 +1041,13 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             season=fitted["season_length"],
             has_covariates=fitted["has_covariates"],
             input_kind=fitted["input_kind"],
-            history=None,
-            best_epoch=None,
+            history=history,
+            best_epoch=best_epoch,
         )
+
+    def _check_loaded(self) -> None:
+        """Raise ValueError where the loaded manifest disagrees with its arrays or network."""
+        _check_loaded(self)
 
     # ------------------------------------------------------------- display
     def plot(self, horizon: int | None = None, *, level=None, ids=None, ax=None):

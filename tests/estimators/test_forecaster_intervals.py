@@ -166,7 +166,9 @@ def test_intervals_survive_save_and_load(fitted, tmp_path):
     loaded = Forecaster.load(path)
     assert loaded.n_calibration_ == N_CAL
     assert loaded.series_[None].calibration is not None  # restored, not recomputed
-    np.testing.assert_array_equal(loaded.series_[None].calibration, fitted.series_[None].calibration)
+    np.testing.assert_array_equal(
+        loaded.series_[None].calibration, fitted.series_[None].calibration
+    )
     pd.testing.assert_frame_equal(loaded.forecast(5, level=(80, 95)), expected)
 
 

@@ -123,17 +123,17 @@ def test_update_after_save_load_round_trip(fitted, airline, tmp_path):
 
 
 def test_forecasts_read_only_the_context_they_need(fitted, airline, monkeypatch):
+    from forecastkit.estimators import _context
+
     values = airline.to_numpy(np.float32)[:, None]
     positions = np.array([40, 90, 130])
     sliced = fitted._multi_step(values, positions, 5)
     one_sliced = fitted._one_step(values, positions)
 
-    def whole(self, v, p, phase=0):  # no slicing: every row, seasonally adjusted from `phase`
-        adjustment = self.adjustment_
-        rows = v if adjustment is None else adjustment.remove(v, self.targets_, start=phase)
-        return rows, np.asarray(p), phase
+    def whole(job, window):  # no slicing: every row
+        return job.values, np.asarray(job.positions), job.phase
 
-    monkeypatch.setattr(type(fitted), "_context", whole)
+    monkeypatch.setattr(_context, "context_rows", whole)
     np.testing.assert_allclose(fitted._multi_step(values, positions, 5), sliced, rtol=1e-6)
     np.testing.assert_allclose(fitted._one_step(values, positions), one_sliced, rtol=1e-6)
 

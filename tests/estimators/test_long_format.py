@@ -115,6 +115,7 @@ def test_predict_on_steps_that_continue_the_fitted_series(fitted):
 def test_scaler_and_transform_fitted_on_each_series_training_part_only():
     frame, meta = _make_frame(n_series=4, seed=1)
     params = dict(TINY, window=6, val_size=0.2, test_size=10, target_transform="none")
+    params["seasonal_adjustment"] = "none"  # raw training values (adjusted: test_one_path)
     a = Forecaster(**params).fit(frame)
     uid = "series_01"
     n_train = a.series_[uid].sizes[0]
@@ -188,18 +189,17 @@ def test_save_load_round_trip(fitted, tmp_path):
     pd.testing.assert_frame_equal(g.history_, f.history_)  # columns in their fitted order
 
 
-def test_one_series_methods_refuse_a_long_fit_and_refit_switches_mode(fitted):
+def test_one_series_input_is_refused_after_a_long_fit_and_refit_switches_mode(fitted):
     f, frame, _ = fitted
-    for call in (f.plot, lambda: f.update(frame)):
-        with pytest.raises(ParameterError, match="long-format"):
-            call()
+    one = frame[frame["unique_id"] == "series_01"].set_index("ds")["y"].sort_index()
+    with pytest.raises(DataError, match="long-format frame"):
+        f.update(one)
     with pytest.raises(ParameterError, match="no covariates"):
         f.forecast(2, X=np.zeros((2, 1)))
-    one = frame[frame["unique_id"] == "series_01"].set_index("ds")["y"].sort_index()
     g = Forecaster(**dict(TINY, window=6)).fit(frame[frame["unique_id"].isin(["series_01"])])
-    assert hasattr(g, "series_")
+    assert g.input_kind_ == "long"
     g.fit(one)
-    assert not hasattr(g, "series_") and isinstance(g.predict(), pd.Series)
+    assert g.input_kind_ == "series" and isinstance(g.predict(), pd.Series)
     g.fit(frame[frame["unique_id"].isin(["series_01"])])  # and back: no one-series state left
     assert not any(hasattr(g, name) for name in ("values_", "scaler_", "n_calibration_"))
 
@@ -209,7 +209,7 @@ def test_for_series_is_the_one_series_forecaster_of_the_global_network(fitted):
     out = f.forecast(H)
     for uid in ("series_00", "series_13", "series_26"):  # daily, monthly, hourly
         view = f.for_series(uid)
-        assert view.model_ is f.model_ and not hasattr(view, "series_")
+        assert view.model_ is f.model_ and view.input_kind_ == "series"
         rows = out[out["unique_id"] == uid]
         one = view.forecast(H)
         np.testing.assert_allclose(one.to_numpy(), rows["Forecaster"].to_numpy(), rtol=1e-5)
@@ -218,8 +218,9 @@ def test_for_series_is_the_one_series_forecaster_of_the_global_network(fitted):
     bands = f.for_series("series_13").forecast(H, level=80)  # calibrated on its val part
     assert list(bands.columns) == ["y", "y-lo-80", "y-hi-80"]
     assert (bands["y-lo-80"] < bands["y"]).all() and (bands["y"] < bands["y-hi-80"]).all()
-    with pytest.raises(ParameterError, match="for_series"):
-        f.forecast(H, level=80)
+    long_bands = f.forecast(H, level=80)  # the same, from the long fit (test_one_path)
+    rows = long_bands[long_bands["unique_id"] == "series_13"]
+    np.testing.assert_allclose(rows.iloc[:, 2:].to_numpy(), bands.to_numpy(), rtol=1e-5)
     with pytest.raises(DataError, match="No series 'nope'"):
         f.for_series("nope")
     with pytest.raises(ParameterError, match="fitted on one series"):
@@ -311,17 +312,15 @@ def test_batched_scaling_equals_each_series_own_scaler(scaler):
     from sklearn.preprocessing import FunctionTransformer, MinMaxScaler
 
     frame, _ = _make_frame(n_series=6, seed=1)
-    # MinMaxScaler is linear (all series scaled in one batch); arcsinh is not, and a clipping
-    # MinMaxScaler only piecewise (the trending series leave their training range): those are
-    # called series by series
+    # Linear and non-linear scalers (arcsinh; a clipping MinMaxScaler is linear only
+    # piecewise, the trending series leave their training range): each series' own scaler
     model = {
         "minmax": MinMaxScaler(),
         "arcsinh": FunctionTransformer(np.arcsinh, np.sinh),
         "clipped": MinMaxScaler(clip=True),
     }[scaler]
-    f = Forecaster(**dict(TINY, window=6), scaler=model).fit(frame)
+    f = Forecaster(**dict(TINY, window=6), scaler=model, seasonal_adjustment="none").fit(frame)
     out = f.forecast(H)
-    assert np.isnan(f._affine[0]).all() == (scaler != "minmax")
     for uid, expected in _one_by_one(f, H).items():
         got = out.loc[out["unique_id"] == uid, "Forecaster"].to_numpy()
         np.testing.assert_allclose(got, expected, rtol=1e-4)
@@ -347,7 +346,7 @@ def test_load_refuses_a_manifest_listing_a_series_twice_or_out_of_range(
     with zipfile.ZipFile(tmp_path / "m.keras") as z:
         contents = {n: z.read(n) for n in z.namelist()}
     doc = json.loads(contents["forecastkit.json"])
-    edit(doc["fitted"]["long"])  # the manifest carries no checksum: an attacker edits it
+    edit(doc["fitted"])  # the manifest carries no checksum: an attacker edits it
     contents["forecastkit.json"] = json.dumps(doc).encode()
     with zipfile.ZipFile(tmp_path / "bad.keras", "w") as out:
         for name, data in contents.items():

@@ -523,7 +523,7 @@ def _cmd_update(args: argparse.Namespace) -> int:
         )
     else:
         axis = forecaster.time_axis_
-        if args.time_col is None and axis.kind != "range" and axis.name is not None:
+        if args.time_col is None and axis.name is not None:
             args.time_col = str(axis.name)
         args.target = args.target or ",".join(map(str, forecaster.names_))
     new = _read_data(args)

@@ -96,6 +96,18 @@ def test_id_col_reads_a_long_frame_and_integer_times_stay_integers(tmp_path):
     assert read_series(years, time_col="year").index.tolist() == [2019, 2020, 2021]
 
 
+def test_a_long_parquet_file_with_float_ids_reads_them_as_text(tmp_path):
+    pytest.importorskip("pyarrow")
+    path = tmp_path / "long.parquet"
+    frame = _long()
+    frame["ds"] = pd.to_datetime(frame["ds"])
+    frame["unique_id"] = frame["unique_id"].map({"a": 1.0, "b": 2.5})  # floats: not savable
+    frame.to_parquet(path)
+    read = read_series(path, time_col="ds", id_col="unique_id")
+    assert sorted(set(read["unique_id"])) == ["1.0", "2.5"]  # text ids, which a model saves
+    assert read["ds"].tolist() == frame["ds"].tolist()
+
+
 def test_a_long_file_without_id_col_names_the_option(long_csv, tmp_path, capsys):
     out = tmp_path / "m.keras"
     code, _, err = _run(["fit", long_csv, "--time-col", "ds", "--out", out], capsys)

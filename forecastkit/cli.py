@@ -636,6 +636,7 @@ def _describe_series(uid, view) -> dict:
     out = {} if uid is None else {"id": _plain(uid)}
     out |= {
         "targets": [str(name) for name in view.target_names_],
+        "time_col": None if axis.name is None else str(axis.name),
         "n_steps": n,
         "first": _label_text(axis.labels(0, 1)[0]),
         "last": _label_text(axis.labels(n - 1, n)[0]),

@@ -1,4 +1,4 @@
-"""The ``forecastkit`` command line: fit, forecast, evaluate, backtest, and an airline demo.
+"""The ``forecastkit`` command line: fit, forecast, evaluate, backtest, update, info, and a demo.
 
 Results (forecasts, metric tables) go to stdout as CSV; progress and logs go to stderr, Keras's
 epoch lines included. Exit codes: 0 on success, 1 on data or model errors (one line
@@ -46,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     Returns
     -------
     argparse.ArgumentParser
-        With the subcommands ``fit``, ``forecast``, ``evaluate``, ``backtest`` and ``demo``.
+        With the subcommands ``fit``, ``forecast``, ``evaluate``, ``backtest``, ``update``,
+        ``info`` and ``demo``.
 
     Examples
     --------
@@ -76,8 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
         "fit",
         parents=[common],
         help="fit a Forecaster on a CSV/Parquet file and save it",
-        description="Fit a Forecaster on one series of a CSV or Parquet file and save it to a "
-        ".keras file.",
+        description="Fit a Forecaster on one series of a CSV or Parquet file, or one global "
+        "model on every series of a long-format file (--id-col), and save it to a .keras file.",
     )
     _add_data_options(fit)
     _add_model_options(fit)
@@ -96,11 +97,20 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="forecast the steps after the fitted series with a saved model",
         description="Forecast the steps after the end of the series a saved model was fitted "
-        "on. Writes CSV to stdout, or to --output.",
+        "on (every series of a long-format model: long CSV with the id column first). Writes "
+        "CSV to stdout, or to --output.",
     )
     forecast.add_argument("model", help="a .keras file saved by `forecastkit fit`")
     forecast.add_argument(
         "--horizon", type=_positive_int, help="steps to forecast (default: the model's horizon)"
+    )
+    forecast.add_argument(
+        "--level",
+        type=float,
+        nargs="+",
+        metavar="L",
+        help="also write prediction intervals at these levels in percent, e.g. --level 80 95 "
+        "(columns <name>-lo-80, <name>-hi-80, ...)",
     )
     forecast.add_argument("--output", help="CSV file to write (default: stdout)")
     forecast.add_argument("--plot", help="also draw history and forecast into this image file")
@@ -144,6 +154,43 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--force", action="store_true", help="overwrite an existing file")
     backtest.set_defaults(func=_cmd_backtest)
 
+    update = sub.add_parser(
+        "update",
+        parents=[common],
+        help="append new observations to a saved model without refitting",
+        description="Append the observations of a CSV or Parquet file to the series a saved "
+        "model was fitted on, without refitting (forecasts then start after the new "
+        "observations), and save the model to --out. The file continues the fitted series: "
+        "one series, or a long-format file with some or all fitted series. Column options "
+        "default to the model's columns.",
+    )
+    update.add_argument("model", help="a .keras file saved by `forecastkit fit`")
+    _add_data_options(update, for_update=True)
+    update.add_argument(
+        "--out",
+        required=True,
+        help="where to save the updated model (ends in .keras; may be MODEL itself, with "
+        "--force: the file is replaced atomically)",
+    )
+    update.add_argument("--force", action="store_true", help="overwrite an existing --out file")
+    update.set_defaults(func=_cmd_update)
+
+    info = sub.add_parser(
+        "info",
+        parents=[common],
+        help="describe a saved model: settings, fitted series, versions",
+        description="Describe a saved model: the estimator and its settings, what it learned "
+        "(window, strategy, target transform, season length, epochs), the series it was "
+        "fitted on (ids, lengths, first and last labels, frequency) and the versions that "
+        "wrote the file. The file is fully checked and nothing in it is executed.",
+    )
+    info.add_argument("model", help="a .keras file saved by forecastkit")
+    info.add_argument("--json", action="store_true", help="print JSON instead of text")
+    info.add_argument(
+        "--all-params", action="store_true", help="list every parameter, not only the changed"
+    )
+    info.set_defaults(func=_cmd_info)
+
     demo = sub.add_parser(
         "demo",
         parents=[common],
@@ -164,20 +211,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_data_options(parser: argparse.ArgumentParser) -> None:
-    """Options that read one series from a file."""
+def _add_data_options(parser: argparse.ArgumentParser, *, for_update: bool = False) -> None:
+    """Options that read one series, or a long-format file of many, from a file."""
+    model = " (default: the model's)" if for_update else ""
     parser.add_argument("data", help="CSV file (or .parquet with pyarrow installed)")
     parser.add_argument(
         "--time-col",
-        help="column of time stamps, parsed as datetimes (default: rows numbered 0, 1, ...)",
+        help="column of time stamps, parsed as datetimes (integers stay integers)"
+        + (model or "; default: rows numbered 0, 1, ..."),
     )
     parser.add_argument(
         "--target",
-        help="column(s) to forecast, comma-separated (default: the only other column)",
+        help="column(s) to forecast, comma-separated"
+        + (model or " (default: the only other column)"),
     )
     parser.add_argument(
-        "--freq", help="frequency of the time stamps, e.g. MS or D (default: inferred)"
+        "--id-col",
+        help="column of series ids: read the file as long format (one row per series and time "
+        "step, e.g. unique_id,ds,y) and fit one global model on every series; needs --time-col"
+        + model,
     )
+    if not for_update:
+        parser.add_argument(
+            "--freq", help="frequency of the time stamps, e.g. MS or D (default: inferred)"
+        )
     _add_csv_options(parser)
 
 
@@ -262,6 +319,13 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         type=_size,
         default=0.1,
         help="validation part: steps, fraction or first label (default 0.1)",
+    )
+    parser.add_argument(
+        "--calibration-size",
+        type=_size,
+        help="calibration part for the intervals of `forecast --level`, held out between the "
+        "validation and test parts: steps, fraction or first label (default: none, the "
+        "intervals calibrate on the validation part)",
     )
     parser.add_argument("--seed", type=int, help="random seed, for reproducible fits")
     parser.add_argument("--quiet", action="store_true", help="no per-epoch progress on stderr")
@@ -364,21 +428,28 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 def _cmd_forecast(args: argparse.Namespace) -> int:
     outputs = [Path(p) for p in (args.output, args.plot) if p is not None]
     _check_writable(outputs, force=args.force)
-    if not Path(args.model).is_file():
-        raise CommandError(f"no model file at {args.model!r}; check the path.")
-    _quiet_tensorflow()
-    from forecastkit import Forecaster
-
-    forecaster = Forecaster.load(args.model)
-    forecast = forecaster.forecast(args.horizon)
-    text = forecast.to_csv(index_label=_index_label(forecast))
+    forecaster = _load_model(args.model)
+    long = _is_long(forecaster)
+    if long and args.plot is not None:
+        raise CommandError(
+            f"--plot draws one series, and {args.model!r} is a long-format model of "
+            f"{len(_series_ids(forecaster))} series; leave out --plot (or plot the CSV)."
+        )
+    level = None if args.level is None else tuple(args.level)
+    forecast = forecaster.forecast(args.horizon, level=level)
+    if long:
+        text = forecast.to_csv(index=False)
+    else:
+        text = forecast.to_csv(index_label=_index_label(forecast))
     if args.output is None:
         sys.stdout.write(text)
     else:
         write_text_atomic(Path(args.output), text)
-        _log(f"wrote {len(forecast)} forecast steps to {args.output}")
+        _log(f"wrote {len(forecast)} forecast rows to {args.output}")
     if args.plot is not None:
-        save_plot_atomic(Path(args.plot), lambda ax: forecaster.plot(args.horizon, ax=ax))
+        save_plot_atomic(
+            Path(args.plot), lambda ax: forecaster.plot(args.horizon, level=level, ax=ax)
+        )
         _log(f"wrote the plot to {args.plot}")
     return 0
 
@@ -393,11 +464,17 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 def _cmd_backtest(args: argparse.Namespace) -> int:
     outputs = [Path(args.forecasts)] if args.forecasts else []
     _check_writable(outputs, force=args.force)
+    if args.refit and args.id_col is not None:
+        raise CommandError(
+            "--refit is not offered with --id-col: refitting the global model at every origin "
+            "would retrain it on every series. Leave out --refit (the origins lie in the "
+            "held-out part, which the model never trained on)."
+        )
     series = _read_data(args)
     forecaster = _fit(_make_forecaster(args, test_size=args.test_size), series, args)
     from forecastkit.backtest import backtest
 
-    n_test, horizon = forecaster.sizes_[-1], args.horizon
+    n_test, horizon = _held_out_steps(forecaster), args.horizon
     if n_test < horizon:
         raise ParameterError(
             f"the held-out part has {n_test} steps, fewer than --horizon {horizon}; use a "
@@ -407,8 +484,11 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     result = backtest(
         forecaster, horizon=horizon, n_origins=n_origins, step=args.step, refit=args.refit or False
     )
+    per_series = (
+        f" of each of {len(_series_ids(forecaster))} series" if _is_long(forecaster) else ""
+    )
     _log(
-        f"{n_origins} origins x {horizon} steps in the last {n_test} steps "
+        f"{n_origins} origins x {horizon} steps in the last {n_test} steps{per_series} "
         f"({'refit every ' + str(args.refit) + ' origins' if args.refit else 'no refit'})"
     )
     sys.stdout.write(result.summary.to_csv(float_format="%.6g"))
@@ -417,6 +497,233 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         write_text_atomic(Path(args.forecasts), result.forecasts.to_csv(index=False))
         _log(f"wrote {len(result.forecasts)} forecasts to {args.forecasts}")
     return 0
+
+
+def _held_out_steps(forecaster) -> int:
+    """Return the steps of the held-out test part (the shortest one of a long fit's series)."""
+    if _is_long(forecaster):
+        return min(forecaster.for_series(uid).sizes_[-1] for uid in _series_ids(forecaster))
+    return forecaster.sizes_[-1]
+
+
+def _cmd_update(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.suffix != ".keras":
+        raise ParameterError(f"--out must end in .keras; got {args.out!r}.")
+    _check_writable([out], force=args.force)
+    forecaster = _load_model(args.model)
+    if _is_long(forecaster):
+        args.id_col = args.id_col or forecaster.id_col
+        args.time_col = args.time_col or forecaster.time_col
+        args.target = args.target or forecaster.target_col
+    elif args.id_col is not None:
+        raise CommandError(
+            f"{args.model!r} was fitted on one series, so --id-col does not apply; pass the "
+            "new observations of that series without --id-col."
+        )
+    else:
+        axis = forecaster.time_axis_
+        if args.time_col is None and axis.name is not None:
+            args.time_col = str(axis.name)
+        args.target = args.target or ",".join(map(str, forecaster.names_))
+    new = _read_data(args)
+    if not _is_long(forecaster) and args.time_col is None:
+        new.index = forecaster.time_axis_.future(len(new))  # rows numbered after the fit
+    forecaster.update(new)
+    forecaster.save(out)
+    if _is_long(forecaster):
+        what = f"{len(new)} rows of {new[args.id_col].nunique()} series"
+    else:
+        last = forecaster.time_axis_.labels(len(forecaster.values_) - 1, len(forecaster.values_))
+        what = f"{len(new)} steps (the series now ends at {_label_text(last[0])})"
+    _log(f"appended {what} without refitting; saved the model to {out}")
+    return 0
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    import json
+
+    forecaster = _load_model(args.model)  # every member checked; nothing in the file runs
+    from forecastkit.persistence import read_manifest
+
+    info = _describe_model(forecaster, read_manifest(args.model, estimator="Forecaster"))
+    info = {"file": str(args.model), "bytes": Path(args.model).stat().st_size, **info}
+    if args.json:
+        sys.stdout.write(json.dumps(info, indent=2, default=repr) + "\n")
+    else:
+        sys.stdout.write(_info_text(info, all_params=args.all_params))
+    sys.stdout.flush()
+    return 0
+
+
+def _describe_model(forecaster, manifest: dict) -> dict:
+    """Describe a saved Forecaster: settings, fitted state, series and versions (JSON-safe).
+
+    Parameters
+    ----------
+    forecaster : Forecaster
+        The model as loaded by ``Forecaster.load``.
+    manifest : dict
+        Its checked manifest (:func:`forecastkit.persistence.read_manifest`): the format
+        and the library versions that wrote the file.
+
+    Returns
+    -------
+    dict
+        Keys ``format``, ``versions``, ``estimator``, ``params`` (every parameter),
+        ``changed_params`` (those that differ from the defaults), ``fitted`` and ``series``
+        (the first ``INFO_SERIES`` series in detail), ``ids`` (the first ``INFO_IDS`` of a
+        long-format model) and ``n_series``.
+    """
+    from forecastkit.persistence import encode_params
+
+    params = forecaster.get_params()
+    encoded, defaults = encode_params(params), encode_params(type(forecaster)().get_params())
+    long = _is_long(forecaster)
+    ids = _series_ids(forecaster) if long else []
+    history = forecaster.history_
+    best = forecaster.best_epoch_
+    fitted = {
+        "input": "long format (one global model over many series)" if long else "one series",
+        "window": forecaster.window_,
+        "strategy": forecaster.strategy,
+        "steps_per_network_call": forecaster.out_steps_,
+        "horizon": forecaster.horizon,
+        "season_length": forecaster.season_length_,
+        "epochs_run": len(history),
+        "best_epoch": best,
+    }
+    for column in ("loss", "val_loss"):
+        if best in history.index and column in history.columns:
+            fitted[f"best_{column}"] = float(history.loc[best, column])
+    if long:
+        fitted["columns"] = {
+            "id_col": forecaster.id_col,
+            "time_col": forecaster.time_col,
+            "target_col": forecaster.target_col,
+        }
+        views = [(uid, forecaster.for_series(uid)) for uid in ids[:INFO_SERIES]]
+    else:
+        n_cal = getattr(forecaster, "n_calibration_", 0)
+        fitted["intervals_calibrate_on"] = (
+            f"calibration part ({n_cal} steps)"
+            if n_cal
+            else f"validation part ({forecaster.sizes_[1]} steps)"
+        )
+        views = [(None, forecaster)]
+    return {
+        "format": f"{manifest.get('format')} {manifest.get('format_version')}."
+        f"{manifest.get('format_minor', 0)}",
+        "versions": manifest.get("versions", {}),
+        "estimator": type(forecaster).__name__,
+        "params": {k: _plain(v) for k, v in params.items()},
+        "changed_params": {k: _plain(params[k]) for k in params if encoded[k] != defaults.get(k)},
+        "fitted": fitted,
+        "n_series": len(ids) if long else 1,
+        "ids": [_plain(uid) for uid in ids[:INFO_IDS]],
+        "series": [_describe_series(uid, view) for uid, view in views],
+    }
+
+
+#: Series of a long-format model that ``forecastkit info`` describes one by one, and lists.
+INFO_SERIES, INFO_IDS = 5, 100
+
+
+def _describe_series(uid, view) -> dict:
+    """One fitted series: names, length, first and last labels, parts, transform."""
+    axis, n = view.time_axis_, view.time_axis_.n_steps
+    sizes, n_cal = view.sizes_, getattr(view, "n_calibration_", 0)
+    out = {} if uid is None else {"id": _plain(uid)}
+    out |= {
+        "targets": [str(name) for name in view.target_names_],
+        "time_col": None if axis.name is None else str(axis.name),
+        "n_steps": n,
+        "first": _label_text(axis.labels(0, 1)[0]),
+        "last": _label_text(axis.labels(n - 1, n)[0]),
+        "freq": axis.freq,
+        "train_steps": sizes[0],
+        "validation_steps": sizes[1],
+        "calibration_steps": n_cal,
+        "test_steps": sizes[2],
+        "appended_steps": n - sum(sizes) - n_cal,
+        "transform": _transform_text(view.transform_, view.target_names_),
+        "season_length": view.season_length_,
+    }
+    adjustment = getattr(view, "adjustment_", None)
+    if adjustment is not None:
+        kinds = {"multiplicative" if m else "additive" for m in adjustment.multiplicative}
+        period = len(adjustment.indices[0])
+        out["seasonal_adjustment"] = f"{'/'.join(sorted(kinds))}, period {period}"
+    return out
+
+
+def _transform_text(transform, names) -> str:
+    """``"log + diff"``, ``"diff"``, ``"none"``; logs of some targets only are named."""
+    logged = [str(name) for name, log in zip(names, transform.log, strict=True) if log]
+    parts = []
+    if logged:
+        parts.append("log" if len(logged) == len(names) else f"log of {', '.join(logged)}")
+    parts += ["diff"] * int(transform.diff)
+    return " + ".join(parts) or "none"
+
+
+def _label_text(label) -> str:
+    """Return a time label as text: dates at midnight without the time."""
+    import pandas as pd
+
+    if isinstance(label, pd.Timestamp) and label == label.normalize() and label.tz is None:
+        return label.strftime("%Y-%m-%d")
+    return str(label)
+
+
+def _plain(value):
+    """Return a JSON-friendly value: tuples as lists, numpy scalars as Python, else repr."""
+    import numpy as np
+
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return repr(value)
+
+
+def _info_text(info: dict, *, all_params: bool) -> str:
+    """Return the text of ``forecastkit info``: one ``key: value`` line per fact."""
+    versions = ", ".join(f"{k} {v}" for k, v in info["versions"].items())
+    params = info["params"] if all_params else info["changed_params"]
+    which = "all" if all_params else "changed from the defaults"
+    lines = [
+        f"file: {info['file']} ({info['bytes']:,} bytes)",
+        f"format: {info['format']}, written by {versions or 'unknown versions'}",
+        f"estimator: {info['estimator']}",
+        f"parameters ({which}): " + (", ".join(f"{k}={v!r}" for k, v in params.items()) or "none"),
+    ]
+    for key, value in info["fitted"].items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}={v}" for k, v in value.items())
+        lines.append(f"{key.replace('_', ' ')}: {value}")
+    ids, n = info["ids"], info["n_series"]
+    shown = ", ".join(map(repr, ids[:20])) + (" ..." if n > 20 else "")
+    lines.append(f"series: {n}" + (f" (ids {shown})" if ids else ""))
+    for series in info["series"]:
+        head = f"  {series['id']!r}: " if "id" in series else "  "
+        rest = {k: v for k, v in series.items() if k != "id"}
+        lines.append(head + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in rest.items()))
+    if info["n_series"] > len(info["series"]):
+        lines.append(f"  ... and {info['n_series'] - len(info['series'])} more series")
+    return "\n".join(lines) + "\n"
+
+
+def _load_model(path: str):
+    """Return ``Forecaster.load(path)`` (every byte checked, nothing in the file executed)."""
+    if not Path(path).is_file():
+        raise CommandError(f"no model file at {path!r}; check the path.")
+    _quiet_tensorflow()
+    from forecastkit import Forecaster
+
+    return Forecaster.load(path)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -451,6 +758,7 @@ def read_series(
     *,
     time_col: str | None = None,
     target: str | None = None,
+    id_col: str | None = None,
     sep: str = ",",
     encoding: str = "utf-8",
     decimal: str = ".",
@@ -458,18 +766,21 @@ def read_series(
     date_format: str | None = None,
     dayfirst: bool = False,
 ):
-    r"""Read one series (or several target columns) from a CSV or Parquet file.
+    r"""Read one series (or several target columns), or a long-format frame, from a file.
 
     Parameters
     ----------
     path : str or os.PathLike
         A CSV file, or a Parquet file when the name ends in ``.parquet`` (needs pyarrow).
     time_col : str, optional
-        Column of time stamps, parsed as datetimes and used as the index. None numbers the
-        rows 0, 1, ...
+        Column of time stamps, parsed as datetimes (a column of integers stays integers) and
+        used as the index. None numbers the rows 0, 1, ... (not with ``id_col``).
     target : str, optional
-        Column to forecast, or several separated by commas. None: the only column besides
-        ``time_col``.
+        Column to forecast, or several separated by commas (one with ``id_col``). None: the
+        only column besides ``time_col`` (and ``id_col``).
+    id_col : str, optional
+        Column of series ids (``--id-col``): the file is long format, one row per series
+        and time step, and a long DataFrame ``[id_col, time_col, target]`` is returned.
     sep, encoding, decimal, thousands : str
         CSV format, passed to :func:`pandas.read_csv` (``--sep``, ``--encoding``,
         ``--decimal``, ``--thousands``).
@@ -481,13 +792,16 @@ def read_series(
     Returns
     -------
     pandas.Series or pandas.DataFrame
-        A Series for one target, a DataFrame for several.
+        A Series for one target, a DataFrame for several; with ``id_col`` a long DataFrame
+        with the columns ``[id_col, time_col, target]`` (rows in file order).
 
     Raises
     ------
     CommandError
         The file is missing, unreadable, not in the given encoding, looks separated by
-        another character, or lacks a named column; Parquet without pyarrow.
+        another character, or lacks a named column; Parquet without pyarrow; ``id_col``
+        without ``time_col``; duplicate time stamps in a file that looks long format
+        (naming ``--id-col``).
     DataError
         The time column cannot be parsed as datetimes, its dates read both day first and
         month first (without ``date_format`` or ``dayfirst``), or a target column is not
@@ -503,6 +817,9 @@ def read_series(
     >>> _ = path.write_text("ds;y\n13/01/2024;1,5\n14/01/2024;2,5\n")
     >>> read_series(path, time_col="ds", sep=";", decimal=",", dayfirst=True).iloc[0]
     np.float64(1.5)
+    >>> _ = path.write_text("unique_id,ds,y\na,2024-01-01,1\na,2024-01-02,2\nb,2024-01-01,5\n")
+    >>> read_series(path, time_col="ds", id_col="unique_id").shape
+    (3, 3)
     """
     import pandas as pd
 
@@ -522,20 +839,28 @@ def read_series(
         frame = _read_csv(path, sep=sep, encoding=encoding, decimal=decimal, thousands=thousands)
     columns = [str(c) for c in frame.columns]
     frame.columns = columns
-    if time_col is not None:
-        if time_col not in columns:
+    for option, name in (("--time-col", time_col), ("--id-col", id_col)):
+        if name is not None and name not in columns:
             raise CommandError(
-                f"--time-col {time_col!r} is not a column of {str(path)!r}; its columns are "
-                f"{columns}."
+                f"{option} {name!r} is not a column of {str(path)!r}; its columns are {columns}."
             )
+    if id_col is not None and (time_col is None or time_col == id_col):
+        raise CommandError(
+            f"--id-col {id_col!r} needs --time-col too: a long-format file holds one row per "
+            "series and time step, e.g. the columns unique_id,ds,y with --id-col unique_id "
+            "--time-col ds."
+        )
+    times = None
+    if time_col is not None:
         times = _parse_times(frame[time_col], path, time_col, date_format, dayfirst)
-        frame = frame.drop(columns=time_col).set_axis(pd.DatetimeIndex(times, name=time_col))
-    others = list(frame.columns)
+    others = [c for c in columns if c not in (time_col, id_col)]
     if target is None:
         if len(others) != 1:
+            hint = "" if id_col else _id_col_hint(frame, times, others)
             raise CommandError(
-                f"{str(path)!r} has the columns {others} besides the time column; name the "
-                "one to forecast with --target."
+                f"{str(path)!r} has the columns {others} besides the "
+                f"{'id and time columns' if id_col else 'time column'}; name the one to "
+                f"forecast with --target.{hint}"
             )
         names = others
     else:
@@ -546,9 +871,53 @@ def read_series(
                 f"--target {', '.join(map(repr, missing))} is not a column of {str(path)!r}; "
                 f"its columns are {columns}."
             )
+    if id_col is not None and len(names) != 1:
+        raise CommandError(
+            f"a long-format file (--id-col) has one value column to forecast; got --target "
+            f"{target!r}. Name one column, e.g. --target {names[0]}."
+        )
     for name in names:
         _check_numeric(frame[name], path, decimal=decimal, thousands=thousands)
+    if id_col is not None:
+        ids = frame[id_col]
+        if not (_is_text(ids) or pd.api.types.is_integer_dtype(ids)):
+            ids = ids.astype(str).where(ids.notna())  # saved as text; a missing id is refused
+        return pd.DataFrame({id_col: ids, time_col: times, names[0]: frame[names[0]]})
+    if times is not None:
+        if times.duplicated().any():
+            hint = _id_col_hint(frame, times, [c for c in others if c not in names])
+            if hint:
+                first = _label_text(times[times.duplicated()].iloc[0])
+                raise CommandError(
+                    f"column {time_col!r} of {str(path)!r} has duplicate time stamps (the "
+                    f"first is {first}).{hint}"
+                )
+        frame = frame.set_axis(pd.Index(times, name=time_col))
     return frame[names[0]] if len(names) == 1 else frame[names]
+
+
+_ID_NAMES = ("unique_id", "id", "series", "series_id", "item_id", "store", "sku")
+
+
+def _id_col_hint(frame, times, candidates: list[str]) -> str:
+    """``" If ... pass --id-col NAME ..."`` when a column looks like series ids, else ``""``.
+
+    A column looks like series ids when it repeats values and, with the time column, no
+    (id, time) pair repeats; known names such as ``unique_id`` are tried first.
+    """
+    if times is None or len(frame) < 2:
+        return ""
+    ranked = sorted(candidates, key=lambda c: (c.lower() not in _ID_NAMES, candidates.index(c)))
+    for name in ranked:
+        ids = frame[name]
+        if ids.isna().any() or ids.nunique() in (1, len(ids)):
+            continue
+        if not frame[[name]].assign(_time=times.to_numpy()).duplicated().any():
+            return (
+                f" If the file holds several series in long format (column {name!r} their "
+                f"ids), pass --id-col {name} to fit one global model on all of them."
+            )
+    return ""
 
 
 _SEPARATORS = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
@@ -596,6 +965,8 @@ def _parse_times(column, path: Path, time_col: str, date_format: str | None, day
     """Parse the time column; refuse dates that read both day first and month first."""
     import pandas as pd
 
+    if pd.api.types.is_integer_dtype(column) and date_format is None:
+        return column  # integer time labels (0, 1, 2 or 2019, 2020): positions, not dates
     dayfirst = dayfirst or (date_format is None and _reads_day_first(column, path, time_col))
     try:
         with warnings.catch_warnings():  # "could not infer format": parsed one by one
@@ -683,11 +1054,12 @@ def _check_numeric(column, path: Path, *, decimal: str, thousands: str | None) -
 
 
 def _read_data(args: argparse.Namespace):
-    """Read the ``data`` argument with the CSV options of the command line."""
+    """Read the ``data`` argument with the column and CSV options of the command line."""
     return read_series(
         args.data,
         time_col=args.time_col,
         target=args.target,
+        id_col=args.id_col,
         sep=args.sep,
         encoding=args.encoding,
         decimal=args.decimal,
@@ -717,6 +1089,7 @@ def _make_forecaster(args: argparse.Namespace, *, test_size):
         learning_rate=args.learning_rate,
         val_size=args.val_size,
         test_size=test_size,
+        calibration_size=args.calibration_size,
         patience=args.patience,
         random_state=args.seed,
         verbose=0 if args.quiet else "auto",
@@ -727,23 +1100,48 @@ def _make_forecaster(args: argparse.Namespace, *, test_size):
 
 
 def _fit(forecaster, series, args: argparse.Namespace):
-    """Fit with Keras's progress lines sent to stderr, so stdout holds only results."""
-    need = _min_rows(forecaster, time_stamps=args.time_col is not None)
-    if need is not None and len(series) < need:
-        raise CommandError(
-            f"{str(args.data)!r} is too short: {len(series)} row(s), and fitting needs at least "
-            f"{need} (window={forecaster.window or 'auto'}, horizon={forecaster.horizon}, "
-            f"--val-size {forecaster.val_size}, --test-size {forecaster.test_size}). Use a "
-            "longer file, or a smaller --window, --val-size or --test-size."
-        )
-    _log(f"fitting on {len(series)} time steps")
+    """Fit with Keras's progress lines sent to stderr, so stdout holds only results.
+
+    A long frame (``--id-col``) names its columns to the Forecaster and trains one global
+    model; the fit itself names the series that are too short.
+    """
+    if args.id_col is not None:
+        id_col, time_col, target_col = series.columns
+        forecaster.set_params(id_col=id_col, time_col=time_col, target_col=target_col)
+        n_series = series[id_col].nunique()
+        _log(f"fitting one global model on {n_series} series ({len(series)} rows)")
+    else:
+        need = _min_rows(forecaster, time_stamps=args.time_col is not None)
+        if need is not None and len(series) < need:
+            raise CommandError(
+                f"{str(args.data)!r} is too short: {len(series)} row(s), and fitting needs at "
+                f"least {need} (window={forecaster.window or 'auto'}, horizon="
+                f"{forecaster.horizon}, --val-size {forecaster.val_size}, --test-size "
+                f"{forecaster.test_size}). Use a longer file, or a smaller --window, --val-size "
+                "or --test-size."
+            )
+        _log(f"fitting on {len(series)} time steps")
     with contextlib.redirect_stdout(sys.stderr):
         forecaster.fit(series)
+    transform = "" if _is_long(forecaster) else f", transform={forecaster.transform_}"
     _log(
         f"trained {len(forecaster.history_)} epochs (best {forecaster.best_epoch_}); "
-        f"window={forecaster.window_}, transform={forecaster.transform_}"
+        f"window={forecaster.window_}{transform}"
     )
     return forecaster
+
+
+def _is_long(forecaster) -> bool:
+    """Whether ``forecaster`` was fitted on a long frame (one global model over many series).
+
+    The one place the command line tells the two kinds of fit apart.
+    """
+    return hasattr(forecaster, "series_")
+
+
+def _series_ids(forecaster) -> list:
+    """Series ids of a long-format fit, in the order they first appeared."""
+    return list(forecaster.series_)
 
 
 def _min_rows(forecaster, *, time_stamps: bool) -> int | None:
@@ -780,9 +1178,15 @@ def _min_rows(forecaster, *, time_stamps: bool) -> int | None:
 
 
 def _print_table(table) -> None:
-    """Print an evaluate() table as CSV on stdout; its description goes to stderr."""
-    _log(str(table.index.name))
-    sys.stdout.write(table.to_csv(index_label="model", float_format="%.6g"))
+    """Print an evaluate() table as CSV on stdout; its description goes to stderr.
+
+    A long-format fit's table is indexed (id, model): both become columns.
+    """
+    if table.index.nlevels > 1:
+        sys.stdout.write(table.to_csv(float_format="%.6g"))
+    else:
+        _log(str(table.index.name))
+        sys.stdout.write(table.to_csv(index_label="model", float_format="%.6g"))
     sys.stdout.flush()
 
 

@@ -76,6 +76,7 @@ __all__ = [
     "encode_params",
     "load_archive",
     "load_bundle",
+    "read_manifest",
     "save_archive",
     "save_bundle",
     "transformer_classes",
@@ -915,6 +916,44 @@ def load_archive(path, *, estimator: str) -> tuple[Any, dict[str, Any], dict[str
         _warn_versions(path, reasons)
         model = _keras_load(keras_copy, path)
     return model, manifest, arrays
+
+
+def read_manifest(path, *, estimator: str) -> dict[str, Any]:
+    """Return the manifest of a file written by :func:`save_archive`, checked, nothing built.
+
+    The checks of :func:`load_archive` up to the manifest: a zip with exactly
+    :data:`MEMBERS`, bounded member sizes, a manifest that names the forecastkit format, a
+    format version this forecastkit reads, ``estimator`` and only allowed scikit-learn
+    classes. The other members are not read: use :func:`load_archive` (or the estimator's
+    ``load``) to check them too. For tools that describe a file (``forecastkit info``):
+    versions, parameters, what was fitted.
+
+    Raises
+    ------
+    ModelFileError
+        One of its subclasses, as :func:`load_archive`.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "notes.keras")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("not a model")
+    >>> read_manifest(path, estimator="Forecaster")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    forecastkit.exceptions.NotAnArchiveError: ...
+    """
+    path = os.fspath(path)
+    raw, archive = _open_file(path, "model", "No model file")
+    with raw, archive:
+        size = os.fstat(raw.fileno()).st_size
+        infos = _check_members(archive, path, set(MEMBERS), size, "model")
+        data, _ = _read(archive, infos[MANIFEST], path, "model")
+    manifest = _json(data, MANIFEST, path)
+    _check_manifest(path, manifest, estimator, "model", _ESTIMATORS)
+    _check_classes(manifest, path, MANIFEST, transformer_classes())
+    return manifest
 
 
 def _npz_problem(data: bytes) -> str | None:

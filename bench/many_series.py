@@ -17,9 +17,11 @@ Measured:
 - forecast time: wall clock of ``forecast(14)`` for all series, one batched compiled call;
   the first call (which compiles the recursion with XLA) and the median of 5 later calls
   (wall and CPU);
-- backtest time: ``f.backtest(y=whole frame, horizon=14, n_origins=1)``, every series through
-  its ``for_series`` view, whose one origin is the held-out part (so its mean MASE must
-  equal the one computed here from ``forecast``);
+- backtest time: ``f.backtest(y=whole frame, horizon=14, n_origins=1)``, all series in one
+  batched call, whose one origin is the held-out part (so its mean MASE must equal the one
+  computed here from ``forecast``), beside the same backtest series by series
+  (``backtest(f.for_series(uid), ...)`` per id, how forecastkit ran it before #15; the
+  forecasts must agree; ``--no-loop`` skips it);
 - accuracy on the held-out 14 points of each series: MASE (mean absolute error scaled by
   the in-sample seasonal-naive error, season 7) of the global model and of the seasonal
   naive forecast (the last week repeated), median and mean over series, and the share of
@@ -73,6 +75,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=500)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--units", type=int, default=16)
+    parser.add_argument("--no-loop", action="store_true", help="skip the per-series loop")
     args = parser.parse_args()
 
     frame = make_frame(args.series, args.steps)
@@ -119,10 +122,25 @@ def main() -> None:
     model_mase, naive_mase = np.array(model_mase), np.array(naive_mase)
     transforms = [s.transform for s in f.series_.values()]
 
-    # The same held-out origin through backtest(): every series by its for_series() view.
+    # The same held-out origin through backtest(): all series in one batched call, and (the
+    # way forecastkit did it before one path, #15) series by series through for_series().
+    whole = frame.drop(columns="rank")
+    f.backtest(whole[whole["unique_id"] == "s0000"], horizon=HORIZON, n_origins=1)  # warm-up
     start = time.perf_counter()
-    bt = f.backtest(frame.drop(columns="rank"), horizon=HORIZON, n_origins=1)
+    bt = f.backtest(whole, horizon=HORIZON, n_origins=1)
     bt_s = time.perf_counter() - start
+    loop_s = None
+    if not args.no_loop:
+        from forecastkit.backtest import backtest
+
+        start = time.perf_counter()
+        singles = [
+            backtest(f.for_series(uid), group.set_index("ds")["y"], HORIZON, n_origins=1)
+            for uid, group in whole.groupby("unique_id", sort=False)
+        ]
+        loop_s = time.perf_counter() - start
+        looped = np.concatenate([r.forecasts["forecast"].to_numpy() for r in singles])
+        assert np.allclose(looped, bt.forecasts["forecast"].to_numpy(), rtol=1e-5)
 
     print(f"machine: {platform.processor() or platform.machine()}, CPU cores: {os.cpu_count()}, "
           f"load average: {os.getloadavg()[0]:.2f}")
@@ -141,10 +159,13 @@ def main() -> None:
     print(f"  global Forecaster : median {np.median(model_mase):.3f}  mean {model_mase.mean():.3f}")
     print(f"  seasonal naive    : median {np.median(naive_mase):.3f}  mean {naive_mase.mean():.3f}")
     print(f"  model beats seasonal naive on {np.mean(model_mase < naive_mase):.0%} of series")
-    print(f"backtest(y=the whole frame, horizon={HORIZON}, n_origins=1), series by series: "
-          f"{bt_s:.1f} s wall for {bt.n_origins} origins; mean MASE {bt.summary['mase'].mean():.3f}"
+    print(f"backtest(y=the whole frame, horizon={HORIZON}, n_origins=1), all series batched: "
+          f"{bt_s:.2f} s wall for {bt.n_origins} origins; mean MASE {bt.summary['mase'].mean():.3f}"
           f" (the held-out forecast above: {model_mase.mean():.3f}), seasonal naive "
           f"{bt.summary['naive_mase'].mean():.3f} ({naive_mase.mean():.3f})")
+    if loop_s is not None:
+        print(f"the same backtest series by series (backtest(for_series(uid), ...) per id, the "
+              f"pre-#15 path): {loop_s:.2f} s wall; batched / loop = {bt_s / loop_s:.3f}")
 
 
 if __name__ == "__main__":

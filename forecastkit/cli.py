@@ -1136,7 +1136,7 @@ def _is_long(forecaster) -> bool:
 
     The one place the command line tells the two kinds of fit apart.
     """
-    return hasattr(forecaster, "series_")
+    return getattr(forecaster, "input_kind_", None) == "long"
 
 
 def _series_ids(forecaster) -> list:

@@ -164,7 +164,6 @@ def test_long_forecast_continues_each_series_as_long_csv(long_model, tmp_path, c
     assert code == 1 and "--plot draws one series" in err and not png.exists()
 
 
-@pytest.mark.xfail(strict=False, reason="needs one-path forecast(level=) for long fits (#15)")
 def test_long_forecast_with_levels(long_model, capsys):
     code, out, err = _run(["forecast", long_model, "--horizon", "2", "--level", "50"], capsys)
     assert code == 0, err
@@ -228,7 +227,6 @@ def test_info_describes_a_long_model(long_model, capsys):
     assert "long format" in text and "first 2016-01-01, last 2018-06-01" in text
 
 
-@pytest.mark.xfail(strict=False, reason="needs one-path update (#15)")
 def test_update_appends_to_some_series_of_a_long_model(long_model, folder, capsys):
     new = folder / "new_b.csv"
     _long(extra=2).to_csv(new, index=False)  # two more months of "b" only

@@ -12,6 +12,7 @@ for one series, a long frame for a long-format fit.
 
 from __future__ import annotations
 
+import contextlib
 from contextlib import contextmanager
 
 import numpy as np
@@ -26,18 +27,22 @@ from forecastkit.data.long import (
     to_long,
 )
 from forecastkit.data.validation import CheckedSeries, check_series
-from forecastkit.estimators._inputs import assemble
+from forecastkit.estimators._context import Job
+from forecastkit.estimators._inputs import assemble, check_rows
 from forecastkit.estimators._state import SeriesState, check_log_positive
 from forecastkit.exceptions import DataError, ParameterError
 
 __all__ = [
     "continued_rows",
     "fit_parts",
+    "future_covariates",
     "history",
     "in_fitted_order",
     "new_series",
     "output",
     "per_series",
+    "phase_of",
+    "predict_job",
     "series_errors",
     "update_rows",
     "value_names",
@@ -241,3 +246,89 @@ def history(est, ids=None):
         name=str(est.target_col),
     )
 
+
+def phase_of(state: SeriesState, axis) -> int:
+    """Absolute position (from the fitted start) of the first row of a series on ``axis``.
+
+    0 when the model has no seasonal adjustment or the axes do not share a calendar.
+    """
+    if state.adjustment is None or axis.kind != state.axis.kind:
+        return 0
+    try:
+        return state.axis.position(axis.labels(0, 1)[0])
+    except DataError:  # starts before the fitted series: count back from it
+        with contextlib.suppress(DataError):
+            return -axis.position(state.axis.labels(0, 1)[0])
+        return 0
+
+
+def predict_job(est, state: SeriesState, data):
+    """Return the one-step job of a series for ``predict(data)``, and where it goes.
+
+    ``(job, axis, start)``: the output of the job is labelled from ``start`` on ``axis``.
+    """
+    d, w = state.transform.diff, est.window_
+    phase = 0
+    if data is None:
+        values, axis, start = state.values, state.axis, w + d
+    else:
+        data = in_fitted_order(data, est.names_, "X")
+        if isinstance(data, pd.Series | pd.DataFrame) and state.axis.continued_by(data.index):
+            new = continued_rows(est, data, "X")
+            values = np.concatenate([state.values, new])
+            axis, start = state.axis.extend(len(new)), len(state.values)
+        else:
+            checked = new_series(est, state, data, "X")
+            values, axis, start = checked.values, checked.axis, w + d
+            phase = phase_of(state, axis)
+        check_log_positive(values[start:], state.transform, est.targets_, axis, start=start)
+    if len(values) <= start:
+        raise DataError(
+            f"`X` has {len(values)} steps; one-step prediction needs more than window={w} "
+            f"(+{d} for differencing). Pass a longer series, or one that continues the "
+            "fitted series."
+        )
+    return Job(state, values, np.arange(start, len(values)), phase), axis, start
+
+
+def future_covariates(est, X, horizon: int) -> np.ndarray | None:
+    """Check the future covariates of a forecast; ``(1, horizon, n_covariates)`` or None."""
+    n_cov = len(est.names_) - len(est.targets_)
+    if n_cov == 0:
+        if X is not None:
+            raise DataError(
+                "This Forecaster was fitted without covariates, so `X` would be ignored. "
+                "Call forecast(horizon) without X, or refit with fit(X, y) to use "
+                "covariates."
+            )
+        return None
+    others = [n for j, n in enumerate(est.names_) if j not in est.targets_]
+    if X is None:
+        raise DataError(
+            f"This Forecaster was fitted with covariates {others}; forecasting needs their "
+            f"future values: pass X with {horizon} rows (one per step ahead)."
+        )
+    X = in_fitted_order(X, others, "X")
+    one_d = np.ndim(X) == 1
+    cov = check_rows(X, "X")
+    if cov.shape[1] != n_cov:
+        raise DataError(
+            f"X has {cov.shape[1]} features, but {type(est).__name__} is expecting "
+            f"{n_cov} features as input (the covariates at fit, one column each)."
+            + (" Reshape your data: a 1-D X is one covariate." if one_d else "")
+        )
+    if cov.shape != (horizon, n_cov):
+        raise DataError(
+            f"`X` must have shape ({horizon}, {n_cov}) (one row per step ahead, one column "
+            f"per covariate); got {cov.shape}."
+        )
+    labels = getattr(X, "index", None)
+    if isinstance(labels, pd.DatetimeIndex | pd.PeriodIndex):  # dated rows: the right ones?
+        expected = est.time_axis_.future(horizon)
+        if type(labels) is type(expected) and not labels.equals(expected):
+            raise DataError(
+                f"`X` must hold the covariates of the {horizon} steps after the fitted "
+                f"series, {expected[0]} to {expected[-1]}; its index runs from "
+                f"{labels[0]} to {labels[-1]}. Pass those rows, e.g. X.loc[start:]."
+            )
+    return cov[None]

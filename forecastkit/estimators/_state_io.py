@@ -12,14 +12,17 @@ malformed entry raises KeyError, TypeError or ValueError, which the loader turns
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from forecastkit.data.scaling import SeriesScaler
 from forecastkit.data.time_axis import TimeAxis
 from forecastkit.data.transforms import SeasonalAdjustment, TargetTransform
 from forecastkit.estimators._state import SeriesState
+from forecastkit.exceptions import DataError
 
-__all__ = ["states_from_manifest", "states_to_manifest", "upgrade_fitted"]
+__all__ = ["check_loaded", "states_from_manifest", "states_to_manifest", "upgrade_fitted"]
 
 
 def states_to_manifest(states: dict, id_col: str) -> tuple[list[dict], dict[str, np.ndarray]]:
@@ -157,3 +160,52 @@ def upgrade_fitted(fitted: dict, arrays: dict, params: dict) -> tuple[dict, dict
     values = np.asarray(arrays["values"])
     arrays = {**arrays, "lengths": np.array([len(values)], dtype=np.int64)}
     return new, arrays
+
+
+def check_loaded(est) -> None:
+    """Raise ValueError where a loaded manifest disagrees with its arrays or its network.
+
+    Each piece is valid alone, but an edited file can pair them wrongly (targets outside
+    the columns, a window the network does not take, a scaler fitted on other columns):
+    such a model would load and then fail with a raw IndexError, or forecast from the wrong
+    dates, at its first use.
+    """
+    names, targets = est.names_, est.targets_
+    if est.input_kind_ not in ("long", "series"):
+        raise ValueError(f"input kind {est.input_kind_!r}")
+    if est.input_kind_ == "series" and list(est.series_) != [None]:
+        raise ValueError("a one-series fit must hold exactly one series, with id None")
+    if est.input_kind_ == "long" and (len(names) != 1 or est.has_covariates_):
+        raise ValueError("a long-format fit has one value column and no covariates")
+    network = {
+        "network input": (tuple(est.model_.inputs[0].shape[1:]), (est.window_, len(names))),
+        "network output": (tuple(est.model_.outputs[0].shape[1:]), (est.out_steps_, len(targets))),
+    }
+    for what, (got, expected) in network.items():
+        if got != expected:
+            raise ValueError(f"{what} of shape {got} where the manifest implies {expected}")
+    for uid, state in est.series_.items():
+        state.scaler._columns()  # targets: distinct positions in range(len(names))
+        shapes = {
+            "values": (state.values.shape[1:], (len(names),)),
+            "time axis": ((state.axis.n_steps,), (len(state.values),)),
+            "log flags": ((len(state.transform.log),), (len(targets),)),
+        }
+        for what, (got, expected) in shapes.items():
+            if state.values.ndim != 2 or got != expected:
+                raise ValueError(
+                    f"series {uid!r:.40}: {what} of shape {got} where the manifest implies "
+                    f"{expected}"
+                )
+        if state.adjustment is not None and len(state.adjustment.indices) != len(targets):
+            raise ValueError(f"series {uid!r:.40}: seasonal indices do not match the targets")
+        try:  # the scalers' fitted attributes must fit the columns (a DataError is data's)
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                state.scaler.transform(state.values[-1:])
+        except DataError:
+            pass
+        except (AttributeError, IndexError, TypeError, ValueError) as err:
+            raise ValueError(
+                f"series {uid!r:.40}: the saved scaler does not fit the saved columns ({err})"
+            ) from err

@@ -10,24 +10,21 @@ every method runs the same code for one series and for many.
 
 from __future__ import annotations
 
-import contextlib
-import warnings
-
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 
-from forecastkit.data.validation import check_horizon, check_window
+from forecastkit.data.validation import check_horizon
 from forecastkit.data.windows import default_window
 from forecastkit.estimators import _adapters as io
 from forecastkit.estimators._calibration import interval_widths
 from forecastkit.estimators._context import Job, multi_step, one_step_predictions
-from forecastkit.estimators._inputs import check_rows, n_rows
-from forecastkit.estimators._keras import KerasEstimatorMixin, history_frame
-from forecastkit.estimators._state import build_states, check_log_positive, training_parts
+from forecastkit.estimators._inputs import n_rows
+from forecastkit.estimators._keras import KerasEstimatorMixin
+from forecastkit.estimators._network import train_network
+from forecastkit.estimators._state import build_states, training_parts
 from forecastkit.exceptions import DataError, ParameterError
 from forecastkit.intervals import check_levels, interval_columns
-from forecastkit.metrics import mae, mase, rmse, smape
 from forecastkit.strategies import STRATEGIES
 
 __all__ = ["Forecaster", "default_window"]
@@ -41,55 +38,6 @@ _ONE_SERIES = {  # attribute -> SeriesState field, for fits on one series
     "sizes_": "sizes",
     "n_calibration_": "n_calibration",
 }
-
-
-def _check_loaded(est: Forecaster) -> None:
-    """Raise ValueError where a loaded manifest disagrees with its arrays or its network.
-
-    Each piece is valid alone, but an edited file can pair them wrongly (targets outside
-    the columns, a window the network does not take, a scaler fitted on other columns):
-    such a model would load and then fail with a raw IndexError, or forecast from the wrong
-    dates, at its first use.
-    """
-    names, targets = est.names_, est.targets_
-    if est.input_kind_ not in (io.LONG, io.SERIES):
-        raise ValueError(f"input kind {est.input_kind_!r}")
-    if est.input_kind_ == io.SERIES and list(est.series_) != [None]:
-        raise ValueError("a one-series fit must hold exactly one series, with id None")
-    if est.input_kind_ == io.LONG and (len(names) != 1 or est.has_covariates_):
-        raise ValueError("a long-format fit has one value column and no covariates")
-    network = {
-        "network input": (tuple(est.model_.inputs[0].shape[1:]), (est.window_, len(names))),
-        "network output": (tuple(est.model_.outputs[0].shape[1:]), (est.out_steps_, len(targets))),
-    }
-    for what, (got, expected) in network.items():
-        if got != expected:
-            raise ValueError(f"{what} of shape {got} where the manifest implies {expected}")
-    for uid, state in est.series_.items():
-        state.scaler._columns()  # targets: distinct positions in range(len(names))
-        shapes = {
-            "values": (state.values.shape[1:], (len(names),)),
-            "time axis": ((state.axis.n_steps,), (len(state.values),)),
-            "log flags": ((len(state.transform.log),), (len(targets),)),
-        }
-        for what, (got, expected) in shapes.items():
-            if state.values.ndim != 2 or got != expected:
-                raise ValueError(
-                    f"series {uid!r:.40}: {what} of shape {got} where the manifest implies "
-                    f"{expected}"
-                )
-        if state.adjustment is not None and len(state.adjustment.indices) != len(targets):
-            raise ValueError(f"series {uid!r:.40}: seasonal indices do not match the targets")
-        try:  # the scalers' fitted attributes must fit the columns (a DataError is data's)
-            with np.errstate(all="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                state.scaler.transform(state.values[-1:])
-        except DataError:
-            pass
-        except (AttributeError, IndexError, TypeError, ValueError) as err:
-            raise ValueError(
-                f"series {uid!r:.40}: the saved scaler does not fit the saved columns ({err})"
-            ) from err
 
 
 class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
@@ -344,7 +292,8 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         del parts
         train, val, prepare, lag = training_parts(states, adjusted, window, targets)
         del adjusted
-        model, history, best_epoch = self._train_network(
+        model, history, best_epoch = train_network(
+            self,
             train,
             val,
             window=window,
@@ -373,83 +322,6 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             best_epoch=best_epoch,
         )
         return self
-
-    def _train_network(
-        self,
-        train_parts,
-        val_parts,
-        *,
-        window,
-        n_features,
-        out_steps,
-        n_targets,
-        targets=None,
-        prepare=None,
-        lag=0,
-    ):
-        """Seed, build and train the network.
-
-        ``train_parts`` / ``val_parts``: the scaled series (one array, or one per series)
-        whose windows are the training / validation samples, or the series before
-        ``prepare`` (transform and scale, consuming ``lag`` rows). Windows are materialised
-        when small and streamed otherwise
-        (:func:`~forecastkit.training.dataset.make_training_data`);
-        with ``distribution`` the network is built and compiled in its scope and the batch
-        is ``batch_size`` per replica.
-
-        Returns ``(model, history, best_epoch)`` with ``history`` the per-epoch DataFrame.
-        """
-        from forecastkit.models.builders import build_regressor
-        from forecastkit.training.dataset import WindowDataset, make_training_data
-        from forecastkit.training.fit import train
-        from forecastkit.training.seeding import resolve_seed
-
-        scope, replicas = _distribution_scope(self.distribution)
-        seed = resolve_seed(self.random_state)
-        batch_size = check_window(self.batch_size, name="batch_size") * replicas
-        data, validation = make_training_data(
-            train_parts,
-            val_parts,
-            window=window,
-            horizon=out_steps,
-            targets=targets,
-            batch_size=batch_size,
-            seed=seed,
-            prepare=prepare,
-            lag=lag,
-        )
-        with scope:
-            model = build_regressor(
-                window=window,
-                n_features=n_features,
-                horizon=out_steps,
-                n_targets=n_targets,
-                units=self.units,
-                cell=self.cell,
-                bidirectional=self.bidirectional,
-                dropout=self.dropout,
-                seed=seed,
-            )
-            result = train(
-                model,
-                *data,
-                validation=validation,
-                epochs=check_window(self.epochs, name="epochs"),
-                batch_size=batch_size,
-                optimizer=self.optimizer,
-                learning_rate=self.learning_rate,
-                patience=check_window(self.patience, name="patience"),
-                callbacks=list(self.callbacks or []),
-                verbose=self.verbose,
-                resume_dir=self.resume_dir,
-                log_dir=self.log_dir,
-                seed=seed,
-            )
-        for dataset in (data[0], validation):  # TensorFlow keeps them alive after fit
-            if isinstance(dataset, WindowDataset):
-                dataset.release()
-        history = history_frame(result)
-        return model, history, result.best_epoch
 
     def _set_fitted(
         self,
@@ -538,61 +410,6 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         job = Job(self._only(), values, np.asarray(positions), phase)
         return one_step_predictions(self, [job])[0]
 
-    def _phase(self, state, axis) -> int:
-        """Absolute position (from the fitted start) of the first row of a series on ``axis``.
-
-        0 when the model has no seasonal adjustment or the axes do not share a calendar.
-        """
-        if state.adjustment is None or axis.kind != state.axis.kind:
-            return 0
-        try:
-            return state.axis.position(axis.labels(0, 1)[0])
-        except DataError:  # starts before the fitted series: count back from it
-            with contextlib.suppress(DataError):
-                return -axis.position(state.axis.labels(0, 1)[0])
-            return 0
-
-    def _future_covariates(self, X, horizon: int) -> np.ndarray | None:
-        n_cov = len(self.names_) - len(self.targets_)
-        if n_cov == 0:
-            if X is not None:
-                raise DataError(
-                    "This Forecaster was fitted without covariates, so `X` would be ignored. "
-                    "Call forecast(horizon) without X, or refit with fit(X, y) to use "
-                    "covariates."
-                )
-            return None
-        others = [n for j, n in enumerate(self.names_) if j not in self.targets_]
-        if X is None:
-            raise DataError(
-                f"This Forecaster was fitted with covariates {others}; forecasting needs their "
-                f"future values: pass X with {horizon} rows (one per step ahead)."
-            )
-        X = io.in_fitted_order(X, others, "X")
-        one_d = np.ndim(X) == 1
-        cov = check_rows(X, "X")
-        if cov.shape[1] != n_cov:
-            raise DataError(
-                f"X has {cov.shape[1]} features, but {type(self).__name__} is expecting "
-                f"{n_cov} features as input (the covariates at fit, one column each)."
-                + (" Reshape your data: a 1-D X is one covariate." if one_d else "")
-            )
-        if cov.shape != (horizon, n_cov):
-            raise DataError(
-                f"`X` must have shape ({horizon}, {n_cov}) (one row per step ahead, one column "
-                f"per covariate); got {cov.shape}."
-            )
-        labels = getattr(X, "index", None)
-        if isinstance(labels, pd.DatetimeIndex | pd.PeriodIndex):  # dated rows: the right ones?
-            expected = self.time_axis_.future(horizon)
-            if type(labels) is type(expected) and not labels.equals(expected):
-                raise DataError(
-                    f"`X` must hold the covariates of the {horizon} steps after the fitted "
-                    f"series, {expected[0]} to {expected[-1]}; its index runs from "
-                    f"{labels[0]} to {labels[-1]}. Pass those rows, e.g. X.loc[start:]."
-                )
-        return cov[None]
-
     # ---------------------------------------------------------- predicting
     def forecast(self, horizon: int | None = None, X=None, level=None):
         """Forecast the steps after the end of every fitted series, with intervals on request.
@@ -647,7 +464,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                 "This Forecaster was fitted on a long-format frame, which has no covariates; "
                 "call forecast(horizon) without X."
             )
-        cov = None if self.input_kind_ == io.LONG else self._future_covariates(X, horizon)
+        cov = None if self.input_kind_ == io.LONG else io.future_covariates(self, X, horizon)
         jobs = [Job(s, s.values, np.array([len(s.values)]), 0, cov) for s in self.series_.values()]
         preds = multi_step(self, jobs, horizon)
         widths = {} if levels is None else interval_widths(self, self.series_, horizon, levels)
@@ -694,7 +511,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         jobs, places = [], []
         for uid, data in inputs.items():
             with io.series_errors(uid, self.input_kind_):
-                job, axis, start = self._predict_job(self.series_[uid], data)
+                job, axis, start = io.predict_job(self, self.series_[uid], data)
             jobs.append(job)
             places.append((uid, axis, start))
         preds = one_step_predictions(self, jobs)
@@ -704,31 +521,6 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             for (uid, axis, start), pred in zip(places, preds, strict=True)
         }
         return io.output(self, pieces)
-
-    def _predict_job(self, state, data):
-        """Return the one-step job of a series for ``predict(data)``, and where its output goes."""
-        d, w = state.transform.diff, self.window_
-        phase = 0
-        if data is None:
-            values, axis, start = state.values, state.axis, w + d
-        else:
-            data = io.in_fitted_order(data, self.names_, "X")
-            if isinstance(data, pd.Series | pd.DataFrame) and state.axis.continued_by(data.index):
-                new = io.continued_rows(self, data, "X")
-                values = np.concatenate([state.values, new])
-                axis, start = state.axis.extend(len(new)), len(state.values)
-            else:
-                checked = io.new_series(self, state, data, "X")
-                values, axis, start = checked.values, checked.axis, w + d
-                phase = self._phase(state, axis)
-            check_log_positive(values[start:], state.transform, self.targets_, axis, start=start)
-        if len(values) <= start:
-            raise DataError(
-                f"`X` has {len(values)} steps; one-step prediction needs more than window={w} "
-                f"(+{d} for differencing). Pass a longer series, or one that continues the "
-                "fitted series."
-            )
-        return Job(state, values, np.arange(start, len(values)), phase), axis, start
 
     def update(self, y, X=None) -> Forecaster:
         """Append new observations after the fitted series, without refitting the network.
@@ -807,56 +599,10 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         >>> list(table.columns)
         ['mae', 'rmse', 'smape', 'mase']
         """
+        from forecastkit.estimators._evaluation import evaluate
+
         self._check_fitted()
-        if any(s.sizes[2] == 0 for s in self.series_.values()):
-            raise ParameterError(
-                "evaluate() needs a held-out test part: fit with test_size > 0 (e.g. test_size=12)."
-            )
-        targets = list(self.targets_)
-        others = [j for j in range(len(self.names_)) if j not in targets]
-        one_jobs, origins = [], {}
-        for uid, s in self.series_.items():
-            # The fitted series only: steps appended later by update() are not the test part.
-            n = s.n_fitted
-            origins[uid] = n - s.sizes[2]
-            one_jobs.append(Job(s, s.values[:n], np.arange(origins[uid], n)))
-        one = dict(zip(self.series_, one_step_predictions(self, one_jobs), strict=True))
-        recursive = {}
-        for n_test in sorted({s.sizes[2] for s in self.series_.values()}):
-            ids = [uid for uid, s in self.series_.items() if s.sizes[2] == n_test]
-            jobs = []
-            for uid in ids:
-                s, origin = self.series_[uid], origins[uid]
-                values = s.values[: s.n_fitted]
-                cov = values[origin:, others][None] if others else None
-                jobs.append(Job(s, values, np.array([origin]), 0, cov))
-            for uid, pred in zip(ids, multi_step(self, jobs, n_test), strict=True):
-                recursive[uid] = pred[0]
-        tables = {}
-        for uid, s in self.series_.items():
-            n, origin, m = s.n_fitted, origins[uid], s.season_length
-            values = s.values[:n]
-            truth = values[origin:, targets].astype(np.float64)
-            history = values[:origin, targets].astype(np.float64)
-            preds = {"forecaster one-step": one[uid], "forecaster recursive": recursive[uid]}
-            if origin >= m:
-                preds["seasonal naive one-step"] = values[origin - m : n - m, targets]
-            preds["seasonal naive recursive"] = history[-m:][np.arange(n - origin) % m]
-            rows = {
-                name: {
-                    "mae": mae(truth, p),
-                    "rmse": rmse(truth, p),
-                    "smape": smape(truth, p),
-                    "mase": mase(truth, p, y_train=history, season_length=m),
-                }
-                for name, p in preds.items()
-            }
-            table = pd.DataFrame.from_dict(rows, orient="index")
-            table.index.name = f"test part: {n - origin} steps, season_length={m}"
-            tables[uid] = table
-        if self.input_kind_ != io.LONG:
-            return tables[None]
-        return pd.concat(tables, names=[self.id_col, "model"])
+        return evaluate(self)
 
     def backtest(self, y=None, horizon=None, n_origins=None, step=1):
         """Rolling-origin evaluation beside the seasonal naive, all origins in one call.
@@ -1047,7 +793,9 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
 
     def _check_loaded(self) -> None:
         """Raise ValueError where the loaded manifest disagrees with its arrays or network."""
-        _check_loaded(self)
+        from forecastkit.estimators._state_io import check_loaded
+
+        check_loaded(self)
 
     # ------------------------------------------------------------- display
     def plot(self, horizon: int | None = None, *, level=None, ids=None, ax=None):
@@ -1101,18 +849,3 @@ def _with_bounds(out, point, widths, names, levels) -> pd.DataFrame:
             bounds[columns[2 * i + 1]] = point[:, j] + widths[i, :, j]
     frame = out.to_frame() if isinstance(out, pd.Series) else out
     return frame.assign(**bounds)
-
-
-def _distribution_scope(distribution):
-    """``(context manager, replicas)`` of a ``tf.distribute.Strategy``, or of None."""
-    if distribution is None:
-        return contextlib.nullcontext(), 1
-    import tensorflow as tf
-
-    if not isinstance(distribution, tf.distribute.Strategy):
-        raise ParameterError(
-            "`distribution` must be a tf.distribute.Strategy (e.g. "
-            "tf.distribute.MirroredStrategy()) or None; got "
-            f"distribution={distribution!r} ({type(distribution).__name__})."
-        )
-    return distribution.scope(), int(distribution.num_replicas_in_sync)

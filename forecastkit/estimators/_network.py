@@ -1,0 +1,108 @@
+"""Build and train a Forecaster's network: seeding, windows, distribution scope, callbacks.
+
+The one place a Forecaster hands its prepared series to :mod:`forecastkit.models` and
+:mod:`forecastkit.training`; the same call trains on one series or on many.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from forecastkit.data.validation import check_window
+from forecastkit.estimators._keras import history_frame
+from forecastkit.exceptions import ParameterError
+
+__all__ = ["distribution_scope", "train_network"]
+
+
+def train_network(
+    est,
+    train_parts,
+    val_parts,
+    *,
+    window,
+    n_features,
+    out_steps,
+    n_targets,
+    targets=None,
+    prepare=None,
+    lag=0,
+):
+    """Seed, build and train the network.
+
+    ``train_parts`` / ``val_parts``: the scaled series (one array, or one per series)
+    whose windows are the training / validation samples, or the series before
+    ``prepare`` (transform and scale, consuming ``lag`` rows). Windows are materialised
+    when small and streamed otherwise
+    (:func:`~forecastkit.training.dataset.make_training_data`);
+    with ``distribution`` the network is built and compiled in its scope and the batch
+    is ``batch_size`` per replica.
+
+    Returns ``(model, history, best_epoch)`` with ``history`` the per-epoch DataFrame.
+    """
+    from forecastkit.models.builders import build_regressor
+    from forecastkit.training.dataset import WindowDataset, make_training_data
+    from forecastkit.training.fit import train
+    from forecastkit.training.seeding import resolve_seed
+
+    scope, replicas = distribution_scope(est.distribution)
+    seed = resolve_seed(est.random_state)
+    batch_size = check_window(est.batch_size, name="batch_size") * replicas
+    data, validation = make_training_data(
+        train_parts,
+        val_parts,
+        window=window,
+        horizon=out_steps,
+        targets=targets,
+        batch_size=batch_size,
+        seed=seed,
+        prepare=prepare,
+        lag=lag,
+    )
+    with scope:
+        model = build_regressor(
+            window=window,
+            n_features=n_features,
+            horizon=out_steps,
+            n_targets=n_targets,
+            units=est.units,
+            cell=est.cell,
+            bidirectional=est.bidirectional,
+            dropout=est.dropout,
+            seed=seed,
+        )
+        result = train(
+            model,
+            *data,
+            validation=validation,
+            epochs=check_window(est.epochs, name="epochs"),
+            batch_size=batch_size,
+            optimizer=est.optimizer,
+            learning_rate=est.learning_rate,
+            patience=check_window(est.patience, name="patience"),
+            callbacks=list(est.callbacks or []),
+            verbose=est.verbose,
+            resume_dir=est.resume_dir,
+            log_dir=est.log_dir,
+            seed=seed,
+        )
+    for dataset in (data[0], validation):  # TensorFlow keeps them alive after fit
+        if isinstance(dataset, WindowDataset):
+            dataset.release()
+    history = history_frame(result)
+    return model, history, result.best_epoch
+
+
+def distribution_scope(distribution):
+    """``(context manager, replicas)`` of a ``tf.distribute.Strategy``, or of None."""
+    if distribution is None:
+        return contextlib.nullcontext(), 1
+    import tensorflow as tf
+
+    if not isinstance(distribution, tf.distribute.Strategy):
+        raise ParameterError(
+            "`distribution` must be a tf.distribute.Strategy (e.g. "
+            "tf.distribute.MirroredStrategy()) or None; got "
+            f"distribution={distribution!r} ({type(distribution).__name__})."
+        )
+    return distribution.scope(), int(distribution.num_replicas_in_sync)

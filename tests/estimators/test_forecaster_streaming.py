@@ -53,7 +53,7 @@ def test_streamed_path_gives_the_in_memory_results_when_order_does_not_matter(
 def test_streamed_path_scales_batches_from_the_raw_series(series, spy, monkeypatch):
     """No scaled copy when streaming: batches are transformed and scaled as they are cut,
     and give what the in-memory path (scaled whole first) gives."""
-    from forecastkit.estimators import forecaster as forecaster_module
+    from forecastkit.estimators import _state as forecaster_module  # where fit prepares rows
 
     scaled_rows, original = [], forecaster_module.transform_and_scale
 

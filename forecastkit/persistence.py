@@ -85,8 +85,9 @@ __all__ = [
 ]
 
 FORMAT = "forecastkit"
-#: Major version of the file format: a file with a higher one is refused.
-FORMAT_VERSION = 1
+#: Major version of the file format: a file with a higher one is refused. 2: a Forecaster
+#: keeps one list of per-series states for one series or many (#15); format-1 files load.
+FORMAT_VERSION = 2
 #: Minor version: a file with a higher one (same major) loads with a ModelVersionWarning.
 FORMAT_MINOR = 0
 MANIFEST = "forecastkit.json"

@@ -668,9 +668,12 @@ def test_a_newer_major_format_is_refused_naming_both_versions(saved, tmp_path, n
     bad = rewrite(
         saved[1],
         tmp_path / "v2.keras",
-        manifest=lambda doc: doc.update(format_version=2, format_minor=3),
+        manifest=lambda doc: doc.update(
+            format_version=persistence.FORMAT_VERSION + 1, format_minor=3
+        ),
     )
-    with pytest.raises(ModelVersionError, match=r"format 2\.3 .* reads format 1\.x"):
+    newer, now = persistence.FORMAT_VERSION + 1, persistence.FORMAT_VERSION
+    with pytest.raises(ModelVersionError, match=rf"format {newer}\.3 .* reads format {now}\.x"):
         Forecaster.load(bad)
 
 
@@ -682,7 +685,7 @@ def test_a_newer_minor_format_loads_with_one_warning(saved, tmp_path):
     )
     with pytest.warns(ModelVersionWarning) as caught:
         loaded = Forecaster.load(newer)
-    assert len(caught) == 1 and "1.9" in str(caught[0].message)
+    assert len(caught) == 1 and f"{persistence.FORMAT_VERSION}.9" in str(caught[0].message)
     pd.testing.assert_series_equal(loaded.forecast(2), saved[0].forecast(2))
 
 
@@ -700,7 +703,8 @@ def test_a_newer_keras_and_minor_format_give_one_warning(saved, tmp_path):
     with pytest.warns(ModelVersionWarning) as caught:
         Forecaster.load(newer)
     assert len(caught) == 1
-    assert "Keras 9.9.0" in str(caught[0].message) and "format 1.1" in str(caught[0].message)
+    newer = f"format {persistence.FORMAT_VERSION}.{persistence.FORMAT_MINOR + 1}"
+    assert "Keras 9.9.0" in str(caught[0].message) and newer in str(caught[0].message)
 
 
 def test_an_ordinary_file_loads_without_warnings(saved):

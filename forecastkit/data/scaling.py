@@ -213,6 +213,9 @@ class SeriesScaler(BaseEstimator):
     @staticmethod
     def _apply(method, block: np.ndarray, what: str) -> np.ndarray:
         """Call a fitted transformer method on a 2-D block; check the shape is kept."""
+        fast = _standard_scaler(method, block)
+        if fast is not None:
+            return fast
         out = np.asarray(method(block.astype(np.float64, copy=False)))
         if out.shape != block.shape:
             raise ParameterError(
@@ -221,6 +224,36 @@ class SeriesScaler(BaseEstimator):
                 f"StandardScaler, MinMaxScaler or a Pipeline of them."
             )
         return out
+
+
+def _standard_scaler(method, block: np.ndarray) -> np.ndarray | None:
+    """``StandardScaler.transform`` / ``inverse_transform`` without input validation, or None.
+
+    The same float64 operations as scikit-learn's (``X -= mean_; X /= scale_`` and back), so
+    the result is bit for bit the same, without its input checks (about 0.3 ms a call): a
+    forecast of many series scales every series' context rows, a few rows each, and the rows
+    here are already checked. None (use the transformer itself) for anything else: another
+    class, a subclass, or a block whose width is not the fitted one.
+    """
+    transformer, name = getattr(method, "__self__", None), getattr(method, "__name__", "")
+    if type(transformer) is not StandardScaler or name not in ("transform", "inverse_transform"):
+        return None
+    if getattr(transformer, "n_features_in_", None) != block.shape[1]:
+        return None
+    mean = transformer.mean_ if transformer.with_mean else None
+    scale = transformer.scale_ if transformer.with_std else None
+    x = np.array(block, dtype=np.float64)
+    if name == "transform":
+        if mean is not None:
+            x -= mean
+        if scale is not None:
+            x /= scale
+    else:
+        if scale is not None:
+            x *= scale
+        if mean is not None:
+            x += mean
+    return x
 
 
 #: Values per chunk of :func:`transform_and_scale`: bounds its float64 temporaries (1 MB

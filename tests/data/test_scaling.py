@@ -155,3 +155,25 @@ def test_round_trip(data, transformer, seed):
     back = scaler.inverse_transform_targets(scaled[:, targets])
     spread = np.ptp(data[:, targets], axis=0) + 1.0
     np.testing.assert_allclose(back, data[:, targets], atol=float(spread.max()) * 1e-5)
+
+
+FINITE = st.floats(-1e6, 1e6)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    train=hnp.arrays(np.float64, st.tuples(st.integers(2, 30), st.just(2)), elements=FINITE),
+    rows=hnp.arrays(np.float64, st.tuples(st.integers(1, 10), st.just(2)), elements=FINITE),
+    with_mean=st.booleans(),
+    with_std=st.booleans(),
+)
+def test_standard_scaler_shortcut_is_bit_for_bit_scikit_learn(train, rows, with_mean, with_std):
+    """The validation-free StandardScaler path gives scikit-learn's numbers exactly."""
+    from forecastkit.data.scaling import _standard_scaler
+
+    fitted = StandardScaler(with_mean=with_mean, with_std=with_std).fit(train)
+    for name in ("transform", "inverse_transform"):
+        method = getattr(fitted, name)
+        np.testing.assert_array_equal(_standard_scaler(method, rows), method(rows.copy()))
+    assert _standard_scaler(fitted.transform, rows[:, :1]) is None  # other width: sklearn's
+    assert _standard_scaler(MinMaxScaler().fit(train).transform, rows) is None

@@ -801,8 +801,9 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
     def plot(self, horizon: int | None = None, *, level=None, ids=None, ax=None):
         """Draw the fitted series and the forecast after it.
 
-        One series: returns the matplotlib Axes. Long-format fit: small multiples, one
-        panel per series of ``ids`` (default: the first series), returns the Axes array.
+        One series: returns the matplotlib Axes. Long-format fit: small multiples
+        (:func:`~forecastkit.plotting.plot_panel`), one panel per series of ``ids`` (default:
+        the first 12 series), returns the array of Axes.
         ``level`` (e.g. ``(80, 95)``) adds the prediction intervals of
         ``forecast(horizon, level=level)`` as bands.
         """
@@ -825,14 +826,13 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
 
     def _subset(self, ids) -> Forecaster:
         """Return a Forecaster over some series of a long-format fit (shares network and states)."""
-        import copy
-
         unknown = [uid for uid in ids if uid not in self.series_]
         if unknown:
             raise DataError(
                 f"No series {unknown[:20]} in this fit; its ids are {list(self.series_)[:20]}."
             )
-        view = copy.copy(self)
+        view = object.__new__(type(self))  # not copy.copy: it would recompile the network
+        view.__dict__.update(self.__dict__)
         view.series_ = {uid: self.series_[uid] for uid in ids}
         view.n_series_ = len(view.series_)
         return view

@@ -16,6 +16,7 @@ fit with a held-out part (``Forecaster(test_size=T).fit(y)``) and backtest only 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from numbers import Integral
 
@@ -185,7 +186,7 @@ def backtest(
 
     targets = list(forecaster.targets_)
     names = [forecaster.names_[j] for j in targets]
-    frames, summaries, seasons = [], [], []
+    pieces, summaries, seasons = [], [], []
     for uid, (values, axis) in series.items():
         o, pred = origins[uid], np.asarray(preds[uid], dtype=np.float64)
         m = forecaster._season_length(uid) if season_length is None else season_length
@@ -201,25 +202,25 @@ def backtest(
                 f"{f'Series {uid!r}: ' if long else ''}the forecasts hold NaN or infinite "
                 "values; the model is not usable on this data (refit it)."
             )
-        frames.append(_tidy(axis, o, rows, actual, pred, names))
+        pieces.append(_tidy_columns(axis, o, rows, actual, pred))
         summaries.append(_summary(actual, pred, naive, target_values[: o[0]], m))
         seasons.append(m)
     n_total = sum(len(o) for o in origins.values())
-    if not long:
-        return BacktestResult(frames[0], summaries[0], horizon, n_total, seasons[0], refit)
-    id_col = forecaster.id_col
-    lengths = [len(frame) for frame in frames]
-    forecasts = pd.concat(frames, ignore_index=True)
-    forecasts.insert(0, id_col, pd.Index(list(series)).repeat(lengths))
-    summary = pd.DataFrame(
-        np.nanmean(np.stack([s.to_numpy() for s in summaries]), axis=0)
-        if len(summaries) > 1
-        else summaries[0].to_numpy(),
-        index=summaries[0].index,
-        columns=summaries[0].columns,
-    )
-    season = forecaster.season_length_ if season_length is None else season_length
-    return BacktestResult(forecasts, summary, horizon, n_total, int(season), False)
+    forecasts = _tidy(pieces, names)
+    if long:
+        lengths = [len(piece["actual"]) for piece in pieces]
+        forecasts.insert(0, forecaster.id_col, pd.Index(list(series)).repeat(lengths))
+    # several series: the mean over series of each series' summary (MASE is scale free)
+    table = summaries[0]
+    if len(summaries) > 1:
+        with warnings.catch_warnings():  # a step with no MASE in any series stays NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            table = np.nanmean(np.stack(summaries), axis=0)
+    summary = pd.DataFrame(table, columns=SUMMARY_COLUMNS)
+    summary.index = pd.RangeIndex(1, horizon + 1, name="step")
+    season = seasons[0] if not long else forecaster.season_length_
+    season = season if season_length is None else season_length
+    return BacktestResult(forecasts, summary, horizon, n_total, int(season), refit)
 
 
 def starting_or_continuing(forecaster, fitted, axis, y):
@@ -365,43 +366,65 @@ def _refit_forecasts(forecaster, values, axis, origins, horizon, every) -> np.nd
     return np.concatenate(parts, axis=0)
 
 
-def _tidy(axis, origins, rows, actual, pred, names) -> pd.DataFrame:
-    """Long frame: origin, step, label, actual, forecast (+ target), origin-major order."""
+SUMMARY_COLUMNS = ["mae", "rmse", "mase", "naive_mae", "naive_rmse", "naive_mase"]
+
+
+def _tidy_columns(axis, origins, rows, actual, pred) -> dict:
+    """One series' tidy columns (arrays and label indexes), origin-major order."""
     n_origins, horizon, n_targets = pred.shape
     labels = axis.labels(0, int(rows.max()) + 1)
+    return {
+        "origin": labels.take(np.repeat(origins, horizon * n_targets)),
+        "step": np.tile(np.repeat(np.arange(1, horizon + 1), n_targets), n_origins),
+        "label": labels.take(np.repeat(rows.reshape(-1), n_targets)),
+        "actual": actual.reshape(-1),
+        "forecast": pred.reshape(-1),
+        "n_targets": n_targets,
+    }
+
+
+def _tidy(pieces: list[dict], names) -> pd.DataFrame:
+    """Long frame: origin, step, label, actual, forecast (+ target), series after series.
+
+    Built once from every series' columns: one DataFrame, not one per series.
+    """
+
+    def index(key):
+        first = pieces[0][key]
+        return first.append([p[key] for p in pieces[1:]]) if len(pieces) > 1 else first
+
     frame = pd.DataFrame(
         {
-            "origin": labels.take(np.repeat(origins, horizon * n_targets)),
-            "step": np.tile(np.repeat(np.arange(1, horizon + 1), n_targets), n_origins),
-            "label": labels.take(np.repeat(rows.reshape(-1), n_targets)),
-            "actual": actual.reshape(-1),
-            "forecast": pred.reshape(-1),
+            "origin": index("origin"),
+            "step": np.concatenate([p["step"] for p in pieces]),
+            "label": index("label"),
+            "actual": np.concatenate([p["actual"] for p in pieces]),
+            "forecast": np.concatenate([p["forecast"] for p in pieces]),
         }
     )
+    n_targets = pieces[0]["n_targets"]
     if n_targets > 1:
-        frame.insert(3, "target", np.tile(names, n_origins * horizon))
+        frame.insert(3, "target", np.tile(names, len(frame) // n_targets))
     return frame
 
 
-def _summary(actual, pred, naive, history, m) -> pd.DataFrame:
-    """Errors by step ahead for the model and the naive baseline, averaged over targets.
+def _summary(actual, pred, naive, history, m) -> np.ndarray:
+    """Errors by step ahead ``(horizon, 6)`` of the model and the naive baseline.
 
-    Vectorised over steps (the same numbers as :func:`forecastkit.metrics.mae`, ``rmse``
-    and ``mase`` per step): MASE divides by the in-sample seasonal-naive MAE of ``history``
-    per target, NaN when ``history`` is not longer than ``m`` or that scale is 0.
+    Columns :data:`SUMMARY_COLUMNS`, averaged over targets; vectorised over steps (the same
+    numbers as :func:`forecastkit.metrics.mae`, ``rmse`` and ``mase`` per step): MASE
+    divides by the in-sample seasonal-naive MAE of ``history`` per target, NaN when
+    ``history`` is not longer than ``m`` or that scale is 0.
     """
     history = np.asarray(history, dtype=np.float64)
     scale = np.full(actual.shape[2], np.nan)
     if len(history) > m:
         scale = np.mean(np.abs(history[m:] - history[:-m]), axis=0)
         scale = np.where(scale > 0, scale, np.nan)
-    columns = {}
-    for prefix, p in (("", pred), ("naive_", naive)):
+    columns = []
+    for p in (pred, naive):
         err = np.asarray(actual, dtype=np.float64) - p  # (n_origins, horizon, n_targets)
-        columns[f"{prefix}mae"] = np.mean(np.abs(err), axis=(0, 2))
-        columns[f"{prefix}rmse"] = np.sqrt(np.mean(err**2, axis=(0, 2)))
-        columns[f"{prefix}mase"] = np.mean(np.abs(err) / scale, axis=(0, 2))
-    summary = pd.DataFrame(columns)
-    summary = summary[["mae", "rmse", "mase", "naive_mae", "naive_rmse", "naive_mase"]]
-    summary.index = pd.RangeIndex(1, actual.shape[1] + 1, name="step")
-    return summary
+        columns.append(np.mean(np.abs(err), axis=(0, 2)))
+        columns.append(np.sqrt(np.mean(err**2, axis=(0, 2))))
+        columns.append(np.mean(np.abs(err) / scale, axis=(0, 2)))
+    return np.stack(columns, axis=1)

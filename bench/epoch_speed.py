@@ -183,7 +183,7 @@ def main() -> None:
     print(f"load average: {os.getloadavg()[0]:.2f}")
     reference = next((v for k, v in results.items() if k == "plain"), None)
     ref = np.median([x["epoch"] for x in reference]) if reference else None
-    head = f"| {'configuration':<22} | s/epoch (2..N), median [min-max] | x plain | first epoch, s |"
+    head = f"| {'configuration':<22} | s/epoch (2..N), median [min-max] | x plain | epoch 1, s |"
     print(head)
     print("|" + "|".join("-" * (len(p)) for p in head.split("|")[1:-1]) + "|")
     for name, rows in results.items():

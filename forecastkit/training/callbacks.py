@@ -378,7 +378,7 @@ class TrainingBackup(keras.callbacks.BackupAndRestore):
         try:
             with open(meta_path, encoding="utf-8") as f:
                 meta = json.load(f)
-            found, epoch = meta["fingerprint"], int(meta["epoch"])
+            found, epoch, states = meta["fingerprint"], int(meta["epoch"]), meta["callbacks"]
         except (OSError, ValueError, KeyError, TypeError) as err:
             raise ResumeError(
                 f"resume_dir={self.resume_dir!r} holds an unreadable backup ({err!r}); delete "
@@ -389,6 +389,14 @@ class TrainingBackup(keras.callbacks.BackupAndRestore):
                 f"resume_dir={self.resume_dir!r} holds the backup of a different fit (another "
                 "network, data shape or training option); resuming it would mix two fits. "
                 f"Use another resume_dir, or delete {self.backup_dir!r} to start afresh."
+            )
+        if len(states) != len(self.tracked):  # e.g. a checkpoint then, none now
+            raise ResumeError(
+                f"resume_dir={self.resume_dir!r} holds the backup of a fit with "
+                f"{len(states)} default callbacks, this fit has "
+                f"{len(self.tracked)} (another checkpoint_path, or another forecastkit "
+                f"version); resuming it would mix two fits. Delete {self.backup_dir!r} to "
+                "start afresh, or resume with the settings of the interrupted fit."
             )
         if move_dataset and self.dataset is not None:
             self.dataset.epoch = epoch

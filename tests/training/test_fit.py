@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from forecastkit.exceptions import ParameterError
+from forecastkit.exceptions import ParameterError, ResumeError
 from forecastkit.models.builders import build_regressor
 from forecastkit.training.callbacks import AtomicCheckpoint, default_callbacks
 from forecastkit.training.fit import make_optimizer, resolve_verbose, train
@@ -103,3 +103,26 @@ def test_optimizer_and_verbose_validation():
     assert resolve_verbose("auto") in (1, 2)
     with pytest.raises(ParameterError, match="verbose"):
         resolve_verbose(True)
+
+
+def test_without_checkpoint_path_no_model_is_saved(monkeypatch):
+    saves = []
+    monkeypatch.setattr(keras.Model, "save", lambda self, *a, **k: saves.append(a))
+    X, Y = _data()
+    result = train(_model(), X[:24], Y[:24], validation=(X[24:], Y[24:]), epochs=3, batch_size=8)
+    assert len(result["loss"]) == 3 and saves == []  # early stopping holds the best weights
+
+
+def test_a_backup_with_other_default_callbacks_is_refused(tmp_path):
+    class Kill(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 2:
+                raise KeyboardInterrupt
+
+    X, Y = _data()
+    options = dict(validation=(X[24:], Y[24:]), epochs=4, batch_size=8, seed=0)
+    options["resume_dir"] = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        train(_model(), X[:24], Y[:24], callbacks=[Kill()], **options)
+    with pytest.raises(ResumeError, match=r"default callbacks.*Delete"):
+        train(_model(), X[:24], Y[:24], checkpoint_path=str(tmp_path / "best.keras"), **options)

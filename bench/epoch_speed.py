@@ -1,7 +1,7 @@
 """Seconds per training epoch: forecastkit's training path vs plain Keras ``model.fit`` (#16).
 
 Run: ``.venv/bin/python bench/epoch_speed.py [--quick] [--repeats 5] [--epochs 8]
-[--baseline PATH]``
+[--max-epochs 200] [--baseline PATH ...]``
 
 What is measured
 ----------------
@@ -16,17 +16,24 @@ configuration, as early stopping needs it). Configurations:
 * ``plain-xla``: the same with ``model.compile(jit_compile=True)``;
 * ``forecastkit``: :func:`forecastkit.training.fit.train` (what ``Forecaster.fit`` calls)
   on :func:`forecastkit.models.builders.build_regressor`'s network of the same shape, with
-  its default callbacks (early stopping with best weights, checkpoint of the best model,
-  learning-rate plateau, non-finite-loss stop, learning-rate log);
-* ``forecastkit@baseline`` (with ``--baseline PATH``): the same, importing forecastkit from
-  another checkout (e.g. the code before a change), for before/after in one run.
+  its default callbacks (early stopping with best weights, learning-rate plateau,
+  non-finite-loss stop, learning-rate log; before #16 also a checkpoint of the best model);
+* ``forecastkit@NAME`` (with ``--baseline PATH ...``): the same, importing forecastkit
+  from another checkout (folder NAME, e.g. the code before a change), for before/after in
+  one run.
+
+Every fit is given ``--max-epochs`` (200, ``Forecaster``'s default) and stopped after
+``--epochs`` by a callback, as early stopping would stop it: forecastkit chooses how to
+compile the training step from the most steps a fit may run.
 
 Each measurement runs in a fresh Python process (no TensorFlow state shared between
 configurations), the configurations interleaved, ``--repeats`` rounds. Per run: the
 first epoch (from the call of ``fit``/``train``, so tracing and compiling included) and
 the median of epochs 2..N (the time between the ends of consecutive epochs, so every
-callback's per-epoch work is included). The table shows the median over the runs and the
-spread (min-max), and the ratio of the per-epoch median to ``plain``'s.
+callback's per-epoch work is included), in wall-clock seconds and in CPU seconds of the
+process (all threads; less disturbed by other processes on a shared machine). The table
+shows the median over the runs with the spread (min-max), and ``x plain``: the median
+over the rounds of the ratio to ``plain``'s per-epoch seconds in the same round.
 """
 
 from __future__ import annotations
@@ -61,17 +68,19 @@ def make_data():
     return windows(train), windows(val)
 
 
-def child(config: str, epochs: int) -> dict:
+def child(config: str, epochs: int, max_epochs: int) -> dict:
     """Train once in this process and return the epoch timings."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 
     (X, Y), (Xv, Yv) = make_data()
-    stamps: list[float] = []
+    stamps: list[tuple[float, float]] = []
 
     class Stamp(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
-            stamps.append(time.perf_counter())
+            stamps.append((time.perf_counter(), time.process_time()))
+            if len(stamps) == epochs:
+                self.model.stop_training = True
 
     if config.startswith("plain"):
         keras.utils.set_random_seed(0)
@@ -88,17 +97,16 @@ def child(config: str, epochs: int) -> dict:
             loss="mse",
             jit_compile=True if config == "plain-xla" else "auto",
         )
-        start = time.perf_counter()
+        start = (time.perf_counter(), time.process_time())
         model.fit(
             X,
             Y[:, 0, :],
             validation_data=(Xv, Yv[:, 0, :]),
             batch_size=BATCH,
-            epochs=epochs,
+            epochs=max_epochs,
             verbose=0,
             callbacks=[Stamp()],
         )
-        end = time.perf_counter()
     else:
         import forecastkit
         from forecastkit.models.builders import build_regressor
@@ -109,34 +117,36 @@ def child(config: str, epochs: int) -> dict:
         model = build_regressor(
             window=WINDOW, n_features=1, horizon=1, n_targets=1, units=(50, 100), seed=seed
         )
-        start = time.perf_counter()
+        start = (time.perf_counter(), time.process_time())
         train(
             model,
             X,
             Y,
             validation=(Xv, Yv),
-            epochs=epochs,
+            epochs=max_epochs,
             batch_size=BATCH,
             learning_rate=3e-3,
-            patience=max(20, epochs),  # every epoch runs (no early stop)
+            patience=max(20, epochs),  # no early stop before `epochs`
             callbacks=[Stamp()],
             seed=seed,
         )
-        end = time.perf_counter()
         config = f"{config} from {os.path.dirname(os.path.dirname(forecastkit.__file__))}"
     if len(stamps) != epochs:
         raise RuntimeError(f"{config}: {len(stamps)} epochs ran, {epochs} expected")
+    st = np.array(stamps)
     return {
         "config": config,
-        "first": stamps[0] - start,
-        "epoch": float(np.median(np.diff(stamps))),
-        "total": end - start,
+        "first": st[0, 0] - start[0],
+        "first_cpu": st[0, 1] - start[1],
+        "epoch": float(np.median(np.diff(st[:, 0]))),
+        "epoch_cpu": float(np.median(np.diff(st[:, 1]))),
     }
 
 
-def run_child(config: str, epochs: int, path: str) -> dict:
+def run_child(config: str, epochs: int, max_epochs: int, path: str) -> dict:
     env = dict(os.environ, PYTHONPATH=path, TF_CPP_MIN_LOG_LEVEL="2")
     cmd = [sys.executable, __file__, "--child", config, "--epochs", str(epochs)]
+    cmd += ["--max-epochs", str(max_epochs)]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"{config} failed:\n{out.stderr[-3000:]}")
@@ -149,7 +159,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="interleaved rounds")
     parser.add_argument("--epochs", type=int, default=8, help="epochs per run (>= 2)")
     parser.add_argument(
-        "--baseline", help="another forecastkit checkout to measure beside this one"
+        "--max-epochs", type=int, default=200, help="epochs allowed (Forecaster's default)"
+    )
+    parser.add_argument(
+        "--baseline",
+        nargs="+",
+        default=[],
+        metavar="PATH",
+        help="other forecastkit checkouts to measure beside this one (e.g. before a change)",
     )
     parser.add_argument("--configs", nargs="+", choices=CONFIGS, default=list(CONFIGS))
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -159,42 +176,53 @@ def main() -> None:
     if args.epochs < 2:
         parser.error("--epochs must be at least 2 (epoch 1 includes compiling)")
     if args.child:
-        print(json.dumps(child(args.child, args.epochs)))
+        print(json.dumps(child(args.child, args.epochs, args.max_epochs)))
         return
 
     runs = [(c, c, ROOT) for c in args.configs]
-    if args.baseline:
-        runs.append(("forecastkit@baseline", "forecastkit", os.path.abspath(args.baseline)))
+    for path in args.baseline:
+        name = f"forecastkit@{os.path.basename(os.path.normpath(path))}"
+        runs.append((name, "forecastkit", os.path.abspath(path)))
     print(f"CPU cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.2f}")
     print(
         f"window {WINDOW}, batch {BATCH}, {N_TRAIN} training / {N_VAL} validation windows, "
-        f"{args.epochs} epochs per run, {args.repeats} interleaved rounds"
+        f"{args.epochs} of at most {args.max_epochs} epochs per run, {args.repeats} "
+        "interleaved rounds"
     )
     results: dict[str, list[dict]] = {}
     for r in range(args.repeats):
         for label, config, path in runs:
-            res = run_child(config, args.epochs, path)
+            res = run_child(config, args.epochs, args.max_epochs, path)
             results.setdefault(label, []).append(res)
             print(
                 f"  round {r + 1}: {label:<22} first {res['first']:6.2f} s, "
-                f"epoch {res['epoch']:.3f} s ({res['config']})",
+                f"epoch {res['epoch']:.3f} s (CPU {res['epoch_cpu']:.3f} s) ({res['config']})",
                 flush=True,
             )
     print(f"load average: {os.getloadavg()[0]:.2f}")
-    reference = next((v for k, v in results.items() if k == "plain"), None)
-    ref = np.median([x["epoch"] for x in reference]) if reference else None
-    head = f"| {'configuration':<22} | s/epoch (2..N), median [min-max] | x plain | epoch 1, s |"
+    plain = results.get("plain")
+    head = (
+        f"| {'configuration':<22} | s/epoch, median [min-max] | CPU s/epoch | x plain "
+        "| epoch 1, s | epoch 1, CPU s |"
+    )
     print(head)
-    print("|" + "|".join("-" * (len(p)) for p in head.split("|")[1:-1]) + "|")
+    print("|" + "|".join("-" * len(p) for p in head.split("|")[1:-1]) + "|")
     for name, rows in results.items():
-        ep = np.array([x["epoch"] for x in rows])
-        first = np.array([x["first"] for x in rows])
-        ratio = f"{np.median(ep) / ref:.2f}" if ref else "-"
-        cell = f"{np.median(ep):.3f} [{ep.min():.3f}-{ep.max():.3f}]"
+        ratio = "-"
+        if plain:
+            paired = zip(rows, plain, strict=True)
+            ratio = f"{np.median([a['epoch'] / b['epoch'] for a, b in paired]):.2f}"
         print(
-            f"| {name:<22} | {cell:<32} | {ratio:>7} | "
-            f"{np.median(first):5.2f} [{first.min():.2f}-{first.max():.2f}] |"
+            f"| {name:<22} | {_spread([x['epoch'] for x in rows], 3):<25} "
+            f"| {_spread([x['epoch_cpu'] for x in rows], 3)} | {ratio:>7} "
+            f"| {_spread([x['first'] for x in rows], 1)} "
+            f"| {_spread([x['first_cpu'] for x in rows], 1)} |"
         )
+
+
+def _spread(values, digits: int) -> str:
+    v = np.asarray(values)
+    return f"{np.median(v):.{digits}f} [{v.min():.{digits}f}-{v.max():.{digits}f}]"
 
 
 if __name__ == "__main__":

@@ -257,6 +257,7 @@ def train(
             shuffle=False if streamed else shuffle,
             verbose=resolve_verbose(verbose),
             callbacks=[*cbs, *extra, *callbacks],
+            **_steps(model, X, validation, streamed=streamed, batch_size=batch_size),
         )
     release_freed_memory()
     if backup is not None and backup.logs:
@@ -280,6 +281,23 @@ def train(
         learning_rate=learning_rate,
     )
     return result
+
+
+def _steps(model, X, validation, *, streamed: bool, batch_size: int) -> dict:
+    """``steps_per_epoch`` and ``validation_steps`` for ``model.fit`` with arrays (else {}).
+
+    Given the number of batches the arrays make anyway, Keras keeps each epoch's data
+    iterator for the next epoch instead of creating a second one it throws away at the
+    start of every epoch (training and validation): the same batches, less work. Datasets
+    (and fits under a ``tf.distribute`` strategy) keep Keras's defaults: a dataset's next
+    epoch must not be read before its ``on_epoch_end``.
+    """
+    if streamed or getattr(model, "_distribute_strategy", None) is not None:
+        return {}
+    steps = {"steps_per_epoch": -(-len(X) // int(batch_size))}
+    if validation is not None and not _is_dataset(validation):
+        steps["validation_steps"] = -(-len(validation[0]) // int(batch_size))
+    return steps
 
 
 def _digest(*arrays) -> list:

@@ -105,6 +105,10 @@ class LearningRateLogger(keras.callbacks.Callback):
 class StopOnNonFinite(keras.callbacks.Callback):
     """Stop training (quietly) at the first batch or epoch whose loss is NaN or inf.
 
+    The batch check reads the epoch's running mean of the loss, so it also catches a
+    non-finite loss inside a group of batches that Keras runs in one call
+    (``steps_per_execution``): training then stops at the end of that call.
+
     Keras's ``TerminateOnNaN`` does the same but prints to stdout even with ``verbose=0``;
     here :func:`~forecastkit.training.fit.train` reports the divergence instead (a
     :class:`~forecastkit.exceptions.TrainingDivergedWarning` or error). ``epoch`` is the

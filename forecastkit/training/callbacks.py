@@ -1,10 +1,10 @@
 """Training callbacks: the defaults every forecastkit fit uses, plus atomic checkpoints.
 
 Defaults (``default_callbacks``): EarlyStopping with the best weights restored,
-:class:`AtomicCheckpoint` of the best model, ReduceLROnPlateau, :class:`StopOnNonFinite`
-and :class:`LearningRateLogger`; on request :class:`TrainingBackup` (resumable training)
-and a TensorBoard writer (:func:`tensorboard_callback`). User callbacks are added after
-them, never instead of them.
+:class:`AtomicCheckpoint` of the best model (when given a path), ReduceLROnPlateau,
+:class:`StopOnNonFinite` and :class:`LearningRateLogger`; on request
+:class:`TrainingBackup` (resumable training) and a TensorBoard writer
+(:func:`tensorboard_callback`). User callbacks are added after them, never instead of them.
 """
 
 from __future__ import annotations

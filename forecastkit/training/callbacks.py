@@ -1,10 +1,10 @@
 """Training callbacks: the defaults every forecastkit fit uses, plus atomic checkpoints.
 
 Defaults (``default_callbacks``): EarlyStopping with the best weights restored,
-:class:`AtomicCheckpoint` of the best model, ReduceLROnPlateau, :class:`StopOnNonFinite`
-and :class:`LearningRateLogger`; on request :class:`TrainingBackup` (resumable training)
-and a TensorBoard writer (:func:`tensorboard_callback`). User callbacks are added after
-them, never instead of them.
+:class:`AtomicCheckpoint` of the best model (when given a path), ReduceLROnPlateau,
+:class:`StopOnNonFinite` and :class:`LearningRateLogger`; on request
+:class:`TrainingBackup` (resumable training) and a TensorBoard writer
+(:func:`tensorboard_callback`). User callbacks are added after them, never instead of them.
 """
 
 from __future__ import annotations
@@ -104,6 +104,10 @@ class LearningRateLogger(keras.callbacks.Callback):
 
 class StopOnNonFinite(keras.callbacks.Callback):
     """Stop training (quietly) at the first batch or epoch whose loss is NaN or inf.
+
+    The batch check reads the epoch's running mean of the loss, so it also catches a
+    non-finite loss inside a group of batches that Keras runs in one call
+    (``steps_per_execution``): training then stops at the end of that call.
 
     Keras's ``TerminateOnNaN`` does the same but prints to stdout even with ``verbose=0``;
     here :func:`~forecastkit.training.fit.train` reports the divergence instead (a
@@ -378,7 +382,7 @@ class TrainingBackup(keras.callbacks.BackupAndRestore):
         try:
             with open(meta_path, encoding="utf-8") as f:
                 meta = json.load(f)
-            found, epoch = meta["fingerprint"], int(meta["epoch"])
+            found, epoch, states = meta["fingerprint"], int(meta["epoch"]), meta["callbacks"]
         except (OSError, ValueError, KeyError, TypeError) as err:
             raise ResumeError(
                 f"resume_dir={self.resume_dir!r} holds an unreadable backup ({err!r}); delete "
@@ -389,6 +393,14 @@ class TrainingBackup(keras.callbacks.BackupAndRestore):
                 f"resume_dir={self.resume_dir!r} holds the backup of a different fit (another "
                 "network, data shape or training option); resuming it would mix two fits. "
                 f"Use another resume_dir, or delete {self.backup_dir!r} to start afresh."
+            )
+        if len(states) != len(self.tracked):  # e.g. a checkpoint then, none now
+            raise ResumeError(
+                f"resume_dir={self.resume_dir!r} holds the backup of a fit with "
+                f"{len(states)} default callbacks, this fit has "
+                f"{len(self.tracked)} (another checkpoint_path, or another forecastkit "
+                f"version); resuming it would mix two fits. Delete {self.backup_dir!r} to "
+                "start afresh, or resume with the settings of the interrupted fit."
             )
         if move_dataset and self.dataset is not None:
             self.dataset.epoch = epoch

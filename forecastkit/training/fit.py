@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import sys
-import tempfile
 import warnings
 from collections.abc import Sequence
 
@@ -27,9 +25,32 @@ from forecastkit.training.callbacks import (
     tensorboard_callback,
 )
 
-__all__ = ["TrainingResult", "make_optimizer", "release_freed_memory", "resolve_verbose", "train"]
+__all__ = [
+    "STEPS_PER_EXECUTION",
+    "XLA_MIN_STEPS",
+    "TrainingResult",
+    "make_optimizer",
+    "release_freed_memory",
+    "resolve_verbose",
+    "train",
+]
 
 logger = logging.getLogger("forecastkit")
+
+#: A fit that may run at least this many training steps (``epochs`` x batches per epoch)
+#: compiles its training step with XLA when ``jit_compile="auto"``. On CPU, XLA makes an
+#: epoch of the tutorial network (LSTM(50) -> LSTM(100), window 10, batch 32) about half as
+#: long as Keras's default graph (with :data:`STEPS_PER_EXECUTION`), but compiling costs
+#: about 7-10 s more in the first epoch (one compile per batch shape), which only about
+#: 1,000-2,000 steps pay back (``bench/epoch_speed.py``, ``docs/benchmarks.md``).
+XLA_MIN_STEPS = 4000
+
+#: Training steps per call of the XLA-compiled training function (Keras's
+#: ``steps_per_execution``): fewer Python round trips per epoch. Per-batch callback hooks
+#: then run once per call, so this is used only when no callback of the caller has them.
+STEPS_PER_EXECUTION = 64
+
+_BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_train_batch_begin", "on_train_batch_end")
 
 
 class TrainingResult(dict):
@@ -127,6 +148,7 @@ def train(
     resume_dir=None,
     log_dir=None,
     seed: int | None = None,
+    jit_compile="auto",
 ) -> TrainingResult:
     """Compile and fit ``model`` with the default callbacks; the best weights are restored.
 
@@ -155,8 +177,10 @@ def train(
         Added after the defaults.
     verbose : {0, 1, 2, "auto"}
     checkpoint_path : str or None
-        Where the best model is checkpointed (atomically). None writes it into a temporary
-        folder removed after training.
+        Where the best model is checkpointed (atomically) whenever the monitored loss
+        improves. None writes no checkpoint: early stopping keeps the best weights in
+        memory and restores them, so a file nobody reads would only cost a model save
+        (about 80 ms for the default network) per improving epoch.
     shuffle : bool, default=True
     metrics : sequence or None
         Extra Keras metrics to compile with.
@@ -173,6 +197,14 @@ def train(
     seed : int, optional
         Shuffling seed of :class:`~forecastkit.training.dataset.ArrayBatches` (with
         ``resume_dir``); None draws one.
+    jit_compile : {"auto", True, False}, default="auto"
+        Compile the training and validation steps with XLA. "auto": with XLA when the fit
+        may run at least :data:`XLA_MIN_STEPS` steps (``epochs`` x batches per epoch) and
+        is not under a ``tf.distribute`` strategy, otherwise Keras's default (XLA on GPU
+        only). With XLA and no per-batch hooks in ``callbacks``, the training function runs
+        :data:`STEPS_PER_EXECUTION` steps per call. The choice depends on the data shape and
+        ``epochs`` only, so equal seeds still give identical fits; XLA's results equal
+        Keras's default graph's to float32 rounding, not bit for bit.
 
     Returns
     -------
@@ -210,7 +242,14 @@ def train(
     monitor = "val_loss" if validation is not None else "loss"
     if validation is None:
         logger.info("No validation data: early stopping and checkpoints monitor the training loss.")
-    model.compile(optimizer=make_optimizer(optimizer, learning_rate), loss=loss, metrics=metrics)
+    n_batches = len(X) if streamed else -(-len(X) // int(batch_size))
+    jit = _jit_choice(model, jit_compile, steps=int(epochs) * n_batches)
+    model.compile(
+        optimizer=make_optimizer(optimizer, learning_rate),
+        loss=loss,
+        metrics=metrics,
+        jit_compile=jit,
+    )
     board = None if log_dir is None else tensorboard_callback(log_dir)  # fails before training
     fingerprint = None
     if resume_dir is not None:
@@ -234,12 +273,8 @@ def train(
             seed = int(np.random.SeedSequence().generate_state(1)[0] % (2**31 - 1))
         X, Y, streamed = ArrayBatches(X, Y, batch_size=batch_size, seed=seed), None, True
     initial = model.get_weights()  # the untrained network: the yardstick of a divergence
-    with (
-        tempfile.TemporaryDirectory(prefix="forecastkit-") as tmp,
-        _built_for_strategy(model, X, Y),
-    ):
-        path = checkpoint_path or os.path.join(tmp, "best.keras")
-        cbs = default_callbacks(monitor=monitor, patience=patience, checkpoint_path=path)
+    with _built_for_strategy(model, X, Y):
+        cbs = default_callbacks(monitor=monitor, patience=patience, checkpoint_path=checkpoint_path)
         extra: list[keras.callbacks.Callback] = [] if board is None else [board]
         backup = None
         if resume_dir is not None:
@@ -253,6 +288,10 @@ def train(
             backup.read_backup(move_dataset=True)  # before Keras reads the first batches
         if board is not None:
             logger.info("TensorBoard logs of this fit: %s", board.log_dir)
+        if model.jit_compile is True and not _has_batch_hooks(callbacks):
+            # forecastkit's own callbacks work per epoch (StopOnNonFinite checks the
+            # epoch's running loss at the end of each call); Keras reads this at fit time.
+            model.steps_per_execution = STEPS_PER_EXECUTION
         history = model.fit(
             *((X,) if streamed else (X, Y)),
             validation_data=validation,
@@ -261,6 +300,7 @@ def train(
             shuffle=False if streamed else shuffle,
             verbose=resolve_verbose(verbose),
             callbacks=[*cbs, *extra, *callbacks],
+            **_steps(model, X, validation, streamed=streamed, batch_size=batch_size),
         )
     release_freed_memory()
     if backup is not None and backup.logs:
@@ -284,6 +324,66 @@ def train(
         learning_rate=learning_rate,
     )
     return result
+
+
+def _steps(model, X, validation, *, streamed: bool, batch_size: int) -> dict:
+    """``steps_per_epoch`` and ``validation_steps`` for ``model.fit`` with arrays (else {}).
+
+    Given the number of batches the arrays make anyway, Keras keeps each epoch's data
+    iterator for the next epoch instead of creating a second one it throws away at the
+    start of every epoch (training and validation): the same batches, less work. Datasets
+    (and fits under a ``tf.distribute`` strategy) keep Keras's defaults: a dataset's next
+    epoch must not be read before its ``on_epoch_end``.
+    """
+    if streamed or getattr(model, "_distribute_strategy", None) is not None:
+        return {}
+    steps = {"steps_per_epoch": -(-len(X) // int(batch_size))}
+    if validation is not None and not _is_dataset(validation):
+        steps["validation_steps"] = -(-len(validation[0]) // int(batch_size))
+    return steps
+
+
+def _jit_choice(model: keras.Model, jit_compile, *, steps: int):
+    """Return ``jit_compile`` for ``model.compile``: True, False or Keras's "auto"."""
+    if jit_compile is True or jit_compile is False:
+        return jit_compile
+    if jit_compile != "auto":
+        raise ParameterError(
+            f"`jit_compile` must be 'auto', True or False; got jit_compile={jit_compile!r}."
+        )
+    if (
+        steps >= XLA_MIN_STEPS
+        and keras.backend.backend() == "tensorflow"
+        and getattr(model, "_distribute_strategy", None) is None
+        and all(getattr(layer, "supports_jit", True) for layer in _layers(model))
+    ):
+        return True
+    return "auto"
+
+
+def _layers(layer) -> list:
+    """``layer`` and every layer nested in it (wrapped layers included)."""
+    found, todo, seen = [], [layer], set()
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        found.append(current)
+        for name in ("layers", "layer", "forward_layer", "backward_layer", "cell"):
+            value = getattr(current, name, None)
+            values = value if isinstance(value, (list, tuple)) else [value]
+            todo.extend(v for v in values if isinstance(v, keras.layers.Layer))
+    return found
+
+
+def _has_batch_hooks(callbacks) -> bool:
+    """Whether any callback overrides a per-batch training hook of ``keras.callbacks.Callback``."""
+    return any(
+        getattr(type(cb), hook) is not getattr(keras.callbacks.Callback, hook)
+        for cb in callbacks
+        for hook in _BATCH_HOOKS
+    )
 
 
 def _digest(*arrays) -> list:

@@ -11,6 +11,7 @@ import pytest
 
 from forecastkit.exceptions import TrainingDivergedError, TrainingDivergedWarning
 from forecastkit.models.builders import build_regressor
+from forecastkit.training import fit
 from forecastkit.training.fit import resolve_verbose, train
 
 
@@ -40,9 +41,20 @@ def _finite(model):
     return all(np.isfinite(w).all() for w in model.get_weights())
 
 
-def test_divergence_after_good_epochs_keeps_the_best_finite_epoch_and_warns():
+@pytest.mark.parametrize("xla", [False, True], ids=["graph", "xla"])
+def test_divergence_after_good_epochs_keeps_the_best_finite_epoch_and_warns(xla, monkeypatch):
+    if xla:  # XLA, several steps per call: the non-finite loss is seen at the end of a call
+        monkeypatch.setattr(fit, "XLA_MIN_STEPS", 1)
     X, Y = _data()
-    model = _model()
+    model = build_regressor(
+        window=4,
+        n_features=1,
+        horizon=1,
+        n_targets=1,
+        units=(3,),
+        seed=0,
+        cell="rnn" if xla else "lstm",
+    )
     # Not pytest.warns: it would also catch the Keras DeprecationWarnings this suite
     # ignores and re-emit them as errors; here only our warning is recorded.
     with warnings.catch_warnings(record=True) as caught:
@@ -57,6 +69,7 @@ def test_divergence_after_good_epochs_keeps_the_best_finite_epoch_and_warns():
             learning_rate=0.01,
             callbacks=[_BlowUpAt(3)],
         )
+    assert model.jit_compile is True or not xla
     [warning] = [w for w in caught if w.category is TrainingDivergedWarning]
     assert re.search(r"diverged at epoch 4.*restored.*learning_rate", str(warning.message))
     assert _finite(model)

@@ -4,8 +4,9 @@ import keras
 import numpy as np
 import pytest
 
-from forecastkit.exceptions import ParameterError
+from forecastkit.exceptions import ParameterError, ResumeError
 from forecastkit.models.builders import build_regressor
+from forecastkit.training import fit
 from forecastkit.training.callbacks import AtomicCheckpoint, default_callbacks
 from forecastkit.training.fit import make_optimizer, resolve_verbose, train
 
@@ -103,3 +104,68 @@ def test_optimizer_and_verbose_validation():
     assert resolve_verbose("auto") in (1, 2)
     with pytest.raises(ParameterError, match="verbose"):
         resolve_verbose(True)
+
+
+def test_without_checkpoint_path_no_model_is_saved(monkeypatch):
+    saves = []
+    monkeypatch.setattr(keras.Model, "save", lambda self, *a, **k: saves.append(a))
+    X, Y = _data()
+    result = train(_model(), X[:24], Y[:24], validation=(X[24:], Y[24:]), epochs=3, batch_size=8)
+    assert len(result["loss"]) == 3 and saves == []  # early stopping holds the best weights
+
+
+def test_a_backup_with_other_default_callbacks_is_refused(tmp_path):
+    class Kill(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 2:
+                raise KeyboardInterrupt
+
+    X, Y = _data()
+    options = dict(validation=(X[24:], Y[24:]), epochs=4, batch_size=8, seed=0)
+    options["resume_dir"] = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        train(_model(), X[:24], Y[:24], callbacks=[Kill()], **options)
+    with pytest.raises(ResumeError, match=r"default callbacks.*Delete"):
+        train(_model(), X[:24], Y[:24], checkpoint_path=str(tmp_path / "best.keras"), **options)
+
+
+class _BatchSpy(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.batches = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches += 1
+
+
+def _seeded_fit(**options):
+    keras.utils.set_random_seed(0)  # Keras shuffles arrays with TensorFlow's global seed
+    X, Y = _data(40)
+    # a SimpleRNN: XLA compiles it in a fraction of an LSTM's time
+    model = build_regressor(window=4, n_features=1, horizon=1, n_targets=1, units=(3,), cell="rnn")
+    result = train(
+        model, X[:32], Y[:32], validation=(X[32:], Y[32:]), epochs=3, batch_size=8, **options
+    )
+    return model, result
+
+
+def test_long_fits_compile_with_xla_reproducibly_and_equal_the_default_graph(monkeypatch):
+    monkeypatch.setattr(fit, "XLA_MIN_STEPS", 12)  # 3 epochs x 4 batches: XLA
+    first, result = _seeded_fit()
+    assert first.jit_compile is True and first.steps_per_execution == fit.STEPS_PER_EXECUTION
+    spy = _BatchSpy()  # a per-batch hook: one step per call, so it sees every batch
+    again, result_again = _seeded_fit(callbacks=[spy])
+    assert again.jit_compile is True and again.steps_per_execution == 1
+    assert spy.batches == 3 * 4
+    for a, b in zip(first.get_weights(), again.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)  # equal seeds: the same fit, bit for bit
+    assert result == result_again
+    monkeypatch.setattr(fit, "XLA_MIN_STEPS", 13)  # one step short: Keras's own choice
+    assert fit._jit_choice(first, "auto", steps=12) == "auto"
+    plain, plain_result = _seeded_fit(jit_compile=False)
+    assert plain.jit_compile is False and plain.steps_per_execution == 1
+    for a, b in zip(first.get_weights(), plain.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-5)  # the same training, to float32 rounding
+    np.testing.assert_allclose(result["val_loss"], plain_result["val_loss"], rtol=1e-4)
+    with pytest.raises(ParameterError, match="jit_compile"):
+        _seeded_fit(jit_compile="yes")

@@ -19,7 +19,7 @@ import numpy as np
 
 from forecastkit.data.scaling import SeriesScaler, fit_transformed, transform_and_scale
 from forecastkit.data.seasonality import season_cycle, season_length
-from forecastkit.data.splits import split_sizes
+from forecastkit.data.splits import default_calibration, split_sizes
 from forecastkit.data.time_axis import TimeAxis
 from forecastkit.data.transforms import (
     SeasonalAdjustment,
@@ -190,6 +190,8 @@ def build_states(
                 axis=axis,
                 calibration_size=calibration,
             )
+            if est.calibration_size is None:
+                sizes = default_calibration(sizes, out_steps)
         except DataError:
             if not many:
                 raise

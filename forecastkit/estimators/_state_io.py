@@ -40,6 +40,7 @@ def states_to_manifest(states: dict, id_col: str) -> tuple[list[dict], dict[str,
                 "adjustment": None if s.adjustment is None else s.adjustment.to_dict(),
                 "sizes": list(s.sizes),
                 "n_calibration": s.n_calibration,
+                "log_scale_calibration": True,  # errors of logged targets are log errors
                 "season_length": s.season_length,
                 "scaler_target": transformer_to_dict(s.scaler.target_),
                 "scaler_features": None
@@ -99,9 +100,22 @@ def states_from_manifest(
             season_length=int(entry["season_length"]),
             adjustment=SeasonalAdjustment.from_dict(entry.get("adjustment")),
             n_calibration=int(entry.get("n_calibration", 0)),
-            calibration=None if residuals is None else residuals[k],
+            calibration=_cached_errors(entry, residuals, k),
         )
     return states
+
+
+def _cached_errors(entry: dict, residuals, k: int):
+    """Series ``k``'s cached calibration errors; None (recomputed) where their scale is old.
+
+    Files written before log-scale intervals cached errors of logged targets in original
+    units: those are dropped, and the first ``forecast(level=...)`` recomputes them (from
+    the saved values and network) on the log scale.
+    """
+    if residuals is None:
+        return None
+    logged = any(bool(v) for v in entry["transform"]["log"])
+    return residuals[k] if entry.get("log_scale_calibration") or not logged else None
 
 
 def _split_residuals(arrays: dict, n_series: int, n_targets: int):

@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from forecastkit.data.validation import check_horizon
 from forecastkit.data.windows import default_window
 from forecastkit.estimators import _adapters as io
-from forecastkit.estimators._calibration import interval_widths
+from forecastkit.estimators._calibration import bounds, interval_widths, log_targets
 from forecastkit.estimators._context import Job, multi_step, one_step_predictions
 from forecastkit.estimators._inputs import n_rows
 from forecastkit.estimators._keras import KerasEstimatorMixin
@@ -473,7 +473,8 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         for (uid, state), pred in zip(self.series_.items(), preds, strict=True):
             out = state.axis.wrap(pred[0], start=len(state.values), names=names)
             if levels is not None:
-                out = _with_bounds(out, pred[0], widths[uid], names, levels)
+                lo, hi = bounds(pred[0], widths[uid], log_targets(state))
+                out = _with_bounds(out, lo, hi, names, levels)
             pieces[uid] = out
         return io.output(self, pieces)
 
@@ -838,14 +839,13 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         return view
 
 
-def _with_bounds(out, point, widths, names, levels) -> pd.DataFrame:
-    """Add ``<name>-lo-<level>`` / ``<name>-hi-<level>`` columns around point forecasts."""
-    point = np.asarray(point, dtype=np.float64)  # (horizon, n_targets)
-    bounds = {}
+def _with_bounds(out, lo, hi, names, levels) -> pd.DataFrame:
+    """Add ``<name>-lo-<level>`` / ``<name>-hi-<level>`` columns after the point forecasts."""
+    columns_of = {}
     for j, name in enumerate(names):
         columns = interval_columns(name, levels)  # lo, hi of each level in turn
         for i in range(len(levels)):
-            bounds[columns[2 * i]] = point[:, j] - widths[i, :, j]
-            bounds[columns[2 * i + 1]] = point[:, j] + widths[i, :, j]
+            columns_of[columns[2 * i]] = lo[i, :, j]
+            columns_of[columns[2 * i + 1]] = hi[i, :, j]
     frame = out.to_frame() if isinstance(out, pd.Series) else out
-    return frame.assign(**bounds)
+    return frame.assign(**columns_of)

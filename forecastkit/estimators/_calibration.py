@@ -37,7 +37,7 @@ __all__ = ["bounds", "calibration_part", "interval_widths", "log_targets"]
 
 def log_targets(state: SeriesState) -> np.ndarray:
     """Per target: True where the intervals are on the log scale (the transform takes logs)."""
-    return np.asarray(state.transform.log, dtype=bool)
+    return np.asarray(state.transform.log, dtype=bool) & bool(state.log_intervals)
 
 
 def bounds(point, widths, log) -> tuple[np.ndarray, np.ndarray]:

@@ -60,6 +60,9 @@ class SeriesState:
     calibration : numpy.ndarray or None
         Cached forecast errors over the calibration part, ``(n_origins, horizon,
         n_targets)``, NaN past the part (see :mod:`forecastkit.estimators._calibration`).
+    log_intervals : bool
+        Intervals of logged targets on the log scale (False only for models saved before
+        log-scale intervals, which keep their additive intervals).
     """
 
     values: np.ndarray
@@ -71,6 +74,7 @@ class SeriesState:
     adjustment: SeasonalAdjustment | None = None
     n_calibration: int = 0
     calibration: np.ndarray | None = None
+    log_intervals: bool = True
     _buffer: np.ndarray | None = field(default=None, repr=False)
 
     @property

@@ -40,7 +40,7 @@ def states_to_manifest(states: dict, id_col: str) -> tuple[list[dict], dict[str,
                 "adjustment": None if s.adjustment is None else s.adjustment.to_dict(),
                 "sizes": list(s.sizes),
                 "n_calibration": s.n_calibration,
-                "log_scale_calibration": True,  # errors of logged targets are log errors
+                "log_intervals": s.log_intervals,  # errors of logged targets are log errors
                 "season_length": s.season_length,
                 "scaler_target": transformer_to_dict(s.scaler.target_),
                 "scaler_features": None
@@ -88,6 +88,9 @@ def states_from_manifest(
         series_scaler.target_ = transformer_from_dict(entry["scaler_target"])
         features = entry.get("scaler_features")
         series_scaler.features_ = None if features is None else transformer_from_dict(features)
+        log_intervals = entry.get("log_intervals", False)
+        if not isinstance(log_intervals, bool):
+            raise ValueError(f"log_intervals {log_intervals!r:.40} of series {uid!r:.40}")
         sizes = tuple(int(v) for v in entry["sizes"])
         if len(sizes) != 3 or min(sizes) < 0:
             raise ValueError(f"split sizes {sizes} of series {uid!r:.40}")
@@ -100,22 +103,11 @@ def states_from_manifest(
             season_length=int(entry["season_length"]),
             adjustment=SeasonalAdjustment.from_dict(entry.get("adjustment")),
             n_calibration=int(entry.get("n_calibration", 0)),
-            calibration=_cached_errors(entry, residuals, k),
+            calibration=None if residuals is None else residuals[k],
+            # files from before log-scale intervals keep their additive intervals
+            log_intervals=log_intervals,
         )
     return states
-
-
-def _cached_errors(entry: dict, residuals, k: int):
-    """Series ``k``'s cached calibration errors; None (recomputed) where their scale is old.
-
-    Files written before log-scale intervals cached errors of logged targets in original
-    units: those are dropped, and the first ``forecast(level=...)`` recomputes them (from
-    the saved values and network) on the log scale.
-    """
-    if residuals is None:
-        return None
-    logged = any(bool(v) for v in entry["transform"]["log"])
-    return residuals[k] if entry.get("log_scale_calibration") or not logged else None
 
 
 def _split_residuals(arrays: dict, n_series: int, n_targets: int):

@@ -76,17 +76,26 @@ def calibration_part(state: SeriesState) -> tuple[int, int]:
     return n_train, n_train + n_val
 
 
-def _check_long_enough(uid, state: SeriesState, horizon: int, top: float, many: bool) -> None:
+def _check_long_enough(
+    uid, state: SeriesState, horizon: int, top: float, many: bool, default: bool
+) -> None:
     start, stop = calibration_part(state)
     need = min_calibration_size(top) + horizon - 1
     if stop - start >= need:
         return
-    part = (
-        f"calibration part has {stop - start} steps"
-        if state.n_calibration
-        else f"validation part (the calibration data, as no calibration_size was set) "
-        f"has {stop - start} steps"
-    )
+    if state.n_calibration and default:
+        part = (
+            f"calibration part (the second half of the validation part, split off by "
+            f"default as no calibration_size was set; calibration_size=0 keeps the "
+            f"validation part whole) has {stop - start} steps"
+        )
+    elif state.n_calibration:
+        part = f"calibration part has {stop - start} steps"
+    else:
+        part = (
+            f"validation part (the calibration data, as no calibration_size was set) "
+            f"has {stop - start} steps"
+        )
     raise DataError(
         f"{f'Series {uid!r}: its ' if many else 'The '}{part}; {format_level(top)}% intervals "
         f"over horizon={horizon} need at least {need}: step {horizon} ahead has forecasts "
@@ -136,7 +145,7 @@ def interval_widths(net, states: dict, horizon: int, levels: tuple[float, ...]) 
     """
     many = len(states) > 1
     for uid, state in states.items():
-        _check_long_enough(uid, state, horizon, levels[-1], many)
+        _check_long_enough(uid, state, horizon, levels[-1], many, net.calibration_size is None)
     stale = [
         s for s in states.values() if s.calibration is None or s.calibration.shape[1] < horizon
     ]

@@ -7,6 +7,7 @@ import pytest
 from forecastkit import Forecaster
 from forecastkit.data.splits import MIN_SPLIT_VALIDATION
 from forecastkit.estimators._calibration import calibration_part
+from forecastkit.exceptions import DataError
 
 TINY = dict(units=(4,), epochs=1, verbose=0, random_state=0, window=6, batch_size=256)
 LONG = 1200  # val_size=0.1 -> 120 validation steps: split 60 | 60
@@ -60,6 +61,9 @@ def test_long_series_calibrates_on_the_second_half_of_its_validation_part(long_f
     out = long_fit.forecast(3, level=80)
     assert long_fit.series_[None].calibration.shape == (n_val // 2, 3, 1)
     assert (out["y-hi-80"] > out["y"]).all() and (out["y-lo-80"] < out["y"]).all()
+    # Too short for a long horizon: the error names the default split and both ways out.
+    with pytest.raises(DataError, match=r"second half of the validation part.*calibration_size=0"):
+        long_fit.forecast(60, level=95)
 
 
 def test_short_series_and_calibration_size_0_calibrate_on_the_validation_part():

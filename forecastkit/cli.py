@@ -325,7 +325,7 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         type=_size,
         help="calibration part for the intervals of `forecast --level`, held out between the "
         "validation and test parts: steps, fraction or first label (default: the second "
-        "half of a validation part of 100 steps or more, which early stopping then does not "
+        "half of a validation part of 1000 steps or more, which early stopping then does not "
         "use, else the whole validation part; 0: the whole validation part)",
     )
     parser.add_argument("--seed", type=int, help="random seed, for reproducible fits")

@@ -95,17 +95,18 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         between the validation and the test part (train | val | calibration | test), given
         like ``val_size``. The network never trains on it and early stopping never sees it.
         None (the default rule, per series; it holds out no extra data): a validation part
-        of at least 100 steps (``forecastkit.data.splits.MIN_SPLIT_VALIDATION``; about
-        1,000 steps at ``val_size=0.1``) is split in two, early stopping on its first half
+        of at least 1,000 steps (``forecastkit.data.splits.MIN_SPLIT_VALIDATION``; about
+        10,000 steps at ``val_size=0.1``) is split in two, early stopping on its first half
         and the intervals calibrating on its second half (``n_calibration_`` steps), so the
         calibration errors come from rows that neither training nor the choice of the
         epoch saw, and the network trains on the same rows as without intervals. A shorter
-        validation part stays whole and also calibrates the intervals; early stopping
-        picked the epoch that did best there, so those intervals can under-cover a little,
-        and a short part gives noisy widths: set ``calibration_size`` when coverage
-        matters on a short series. 0: never split (the validation part calibrates). An
-        interval over ``h`` steps at level ``L`` needs ``ceil(L / (100 - L)) + h - 1``
-        calibration steps (19 + h - 1 at 95%). See "Prediction intervals" in the user guide.
+        validation part stays whole (halving it would double the noise of the widths) and
+        also calibrates the intervals; early stopping picked the epoch that did best there,
+        so those intervals can under-cover a little, and a short part gives noisy widths:
+        set ``calibration_size`` when coverage matters on a short series. 0: never split
+        (the validation part calibrates). An interval over ``h`` steps at level ``L`` needs
+        ``ceil(L / (100 - L)) + h - 1`` calibration steps (19 + h - 1 at 95%). See
+        "Prediction intervals" in the user guide.
     scaler : scikit-learn transformer or None, default=None
         None means StandardScaler; fitted on the training part only.
     patience : int, default=20
@@ -153,7 +154,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         The epoch whose weights were restored.
     n_calibration_ : int
         Steps of the calibration part (0: intervals calibrate on the validation part); with
-        ``calibration_size=None``, the second half of a validation part of 100 steps or more.
+        ``calibration_size=None``, the second half of a validation part of 1,000 steps or more.
     window_, season_length_ : int
     transform_ : TargetTransform
     adjustment_ : SeasonalAdjustment or None

@@ -10,8 +10,9 @@ from forecastkit.estimators._calibration import calibration_part
 from forecastkit.exceptions import DataError
 
 TINY = dict(units=(4,), epochs=1, verbose=0, random_state=0, window=6, batch_size=256)
-LONG = 1200  # val_size=0.1 -> 120 validation steps: split 60 | 60
-SHORT = 300  # 30 validation steps: kept whole
+# val_size=1000 (steps) keeps the tiny fits cheap: 300 training steps, validation split 500 | 500
+LONG, LONG_VAL = 1300, 1000
+SHORT = 300  # val_size=0.1: 30 validation steps, kept whole
 
 
 def _series(n, seed=0, start=10.0):
@@ -31,13 +32,15 @@ def _long(lengths):
 
 @pytest.fixture(scope="module")
 def long_fit():
-    return Forecaster(**TINY, target_transform="none").fit(_series(LONG))
+    return Forecaster(**TINY, target_transform="none", val_size=LONG_VAL).fit(_series(LONG))
 
 
 @pytest.fixture(scope="module")
 def panel():
-    frame = _long({"long": LONG, "short": SHORT})
-    return Forecaster(**TINY, target_transform="none").fit(frame)
+    # val_size=0.5: the long series' 1250 validation steps split 625 | 625, the short
+    # series' 150 stay whole.
+    frame = _long({"long": 2500, "short": SHORT})
+    return Forecaster(**TINY, target_transform="none", val_size=0.5).fit(frame)
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +54,7 @@ def logged():
 
 
 def test_long_series_calibrates_on_the_second_half_of_its_validation_part(long_fit):
-    n_val = int(np.ceil(0.1 * LONG))
+    n_val = LONG_VAL
     assert n_val >= MIN_SPLIT_VALIDATION
     n_train, n_es, _ = long_fit.sizes_
     assert (n_es, long_fit.n_calibration_) == (n_val - n_val // 2, n_val // 2)
@@ -63,7 +66,7 @@ def test_long_series_calibrates_on_the_second_half_of_its_validation_part(long_f
     assert (out["y-hi-80"] > out["y"]).all() and (out["y-lo-80"] < out["y"]).all()
     # Too short for a long horizon: the error names the default split and both ways out.
     with pytest.raises(DataError, match=r"second half of the validation part.*calibration_size=0"):
-        long_fit.forecast(60, level=95)
+        long_fit.forecast(n_val // 2, level=95)
 
 
 def test_short_series_and_calibration_size_0_calibrate_on_the_validation_part():
@@ -71,19 +74,19 @@ def test_short_series_and_calibration_size_0_calibrate_on_the_validation_part():
     assert short.n_calibration_ == 0 and short.sizes_[1] == SHORT // 10
     assert calibration_part(short.series_[None]) == (SHORT - SHORT // 10, SHORT)
     # calibration_size=0 opts out of the split on a long series too (the former default).
-    whole = Forecaster(**TINY, target_transform="none", calibration_size=0)
+    whole = Forecaster(**TINY, target_transform="none", calibration_size=0, val_size=LONG_VAL)
     whole.fit(_series(LONG))
-    assert whole.n_calibration_ == 0 and whole.sizes_[1] == LONG // 10
+    assert whole.n_calibration_ == 0 and whole.sizes_[1] == LONG_VAL
 
 
 def test_long_format_applies_the_rule_per_series(panel):
     long_state, short_state = panel.series_["long"], panel.series_["short"]
-    assert long_state.n_calibration == LONG // 20 and long_state.sizes[1] == LONG // 20
-    assert short_state.n_calibration == 0 and short_state.sizes[1] == SHORT // 10
+    assert long_state.n_calibration == 625 and long_state.sizes[1] == 625
+    assert short_state.n_calibration == 0 and short_state.sizes[1] == SHORT // 2
     out = panel.forecast(2, level=80)
     assert out["Forecaster-lo-80"].lt(out["Forecaster"]).all()
-    assert long_state.calibration.shape[0] == LONG // 20
-    assert short_state.calibration.shape[0] == SHORT // 10
+    assert long_state.calibration.shape[0] == 625
+    assert short_state.calibration.shape[0] == SHORT // 2
 
 
 def test_log_scale_intervals_are_positive_asymmetric_and_calibrated_on_log_errors(logged):

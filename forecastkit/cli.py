@@ -324,8 +324,9 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         "--calibration-size",
         type=_size,
         help="calibration part for the intervals of `forecast --level`, held out between the "
-        "validation and test parts: steps, fraction or first label (default: none, the "
-        "intervals calibrate on the validation part)",
+        "validation and test parts: steps, fraction or first label (default: the second "
+        "half of a validation part of 1000 steps or more, which early stopping then does not "
+        "use, else the whole validation part; 0: the whole validation part)",
     )
     parser.add_argument("--seed", type=int, help="random seed, for reproducible fits")
     parser.add_argument("--quiet", action="store_true", help="no per-epoch progress on stderr")

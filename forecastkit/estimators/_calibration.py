@@ -6,6 +6,21 @@ every origin of that part come from one batched call for all series
 (:func:`~forecastkit.estimators._context.multi_step`), are cached on the series' state
 (and saved with the model), and give one half-width per step ahead and level
 (:func:`~forecastkit.intervals.step_widths`).
+
+Which part calibrates (:func:`calibration_part`): the calibration part when there is one.
+With the default ``calibration_size=None``, a validation part of at least
+:data:`~forecastkit.data.splits.MIN_SPLIT_VALIDATION` steps is split at fit time
+(:func:`~forecastkit.data.splits.default_calibration`): early stopping uses its first half
+and its second half is the calibration part, so the intervals calibrate on errors that
+neither training nor the choice of the epoch saw. A shorter validation part (or
+``calibration_size=0``) calibrates on the whole validation part, whose errors early stopping
+made slightly optimistic.
+
+Scale: where a series' target transform takes logs, the errors are log errors,
+``log(actual) - log(forecast)``, and the bounds are ``forecast * exp(-q)`` and
+``forecast * exp(q)`` (multiplicative: asymmetric, always positive, and their width follows
+the level of the forecast); other targets get ``forecast -/+ q`` in their own units
+(:func:`log_targets`, :func:`bounds`).
 """
 
 from __future__ import annotations
@@ -17,7 +32,34 @@ from forecastkit.estimators._state import SeriesState
 from forecastkit.exceptions import DataError, ParameterError
 from forecastkit.intervals import format_level, min_calibration_size, step_widths
 
-__all__ = ["calibration_part", "interval_widths"]
+__all__ = ["bounds", "calibration_part", "interval_widths", "log_targets"]
+
+
+def log_targets(state: SeriesState) -> np.ndarray:
+    """Per target: True where the intervals are on the log scale (the transform takes logs)."""
+    return np.asarray(state.transform.log, dtype=bool) & bool(state.log_intervals)
+
+
+def bounds(point, widths, log) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper bounds ``(n_levels, horizon, n_targets)`` around ``point``.
+
+    ``point`` is ``(horizon, n_targets)``, ``widths`` the half-widths ``(n_levels,
+    horizon, n_targets)`` of :func:`interval_widths`, ``log`` the flags of
+    :func:`log_targets`: additive ``point -/+ q``, or ``point * exp(-/+ q)`` on the log
+    scale.
+
+    Examples
+    --------
+    >>> lo, hi = bounds(np.array([[10.0, 10.0]]), np.full((1, 1, 2), np.log(2)), [False, True])
+    >>> lo.round(3).tolist(), hi.round(3).tolist()
+    ([[[9.307, 5.0]]], [[[10.693, 20.0]]])
+    """
+    point = np.asarray(point, dtype=np.float64)[None]
+    widths = np.asarray(widths, dtype=np.float64)
+    log = np.asarray(log, dtype=bool)
+    lo = np.where(log, point * np.exp(-widths), point - widths)
+    hi = np.where(log, point * np.exp(widths), point + widths)
+    return lo, hi
 
 
 def calibration_part(state: SeriesState) -> tuple[int, int]:
@@ -34,17 +76,26 @@ def calibration_part(state: SeriesState) -> tuple[int, int]:
     return n_train, n_train + n_val
 
 
-def _check_long_enough(uid, state: SeriesState, horizon: int, top: float, many: bool) -> None:
+def _check_long_enough(
+    uid, state: SeriesState, horizon: int, top: float, many: bool, default: bool
+) -> None:
     start, stop = calibration_part(state)
     need = min_calibration_size(top) + horizon - 1
     if stop - start >= need:
         return
-    part = (
-        f"calibration part has {stop - start} steps"
-        if state.n_calibration
-        else f"validation part (the calibration data, as no calibration_size was set) "
-        f"has {stop - start} steps"
-    )
+    if state.n_calibration and default:
+        part = (
+            f"calibration part (the second half of the validation part, split off by "
+            f"default as no calibration_size was set; calibration_size=0 keeps the "
+            f"validation part whole) has {stop - start} steps"
+        )
+    elif state.n_calibration:
+        part = f"calibration part has {stop - start} steps"
+    else:
+        part = (
+            f"validation part (the calibration data, as no calibration_size was set) "
+            f"has {stop - start} steps"
+        )
     raise DataError(
         f"{f'Series {uid!r}: its ' if many else 'The '}{part}; {format_level(top)}% intervals "
         f"over horizon={horizon} need at least {need}: step {horizon} ahead has forecasts "
@@ -76,7 +127,14 @@ def _compute_residuals(net, states: list[SeriesState], horizon: int) -> None:
     for state, (_, rows, stop), pred in zip(states, made, preds, strict=True):
         filled = np.minimum(rows, stop - 1)
         actual = state.values[:, targets][filled].astype(np.float64)
-        state.calibration = np.where((rows < stop)[..., None], actual - pred, np.nan)
+        pred = np.asarray(pred, dtype=np.float64)
+        log = log_targets(state)
+        if log.any():  # log errors: logged targets are positive, their forecasts too
+            with np.errstate(divide="ignore", invalid="ignore"):
+                actual[..., log] = np.log(actual[..., log])
+                pred[..., log] = np.log(pred[..., log])
+        error = actual - pred
+        state.calibration = np.where((rows < stop)[..., None], error, np.nan)
 
 
 def interval_widths(net, states: dict, horizon: int, levels: tuple[float, ...]) -> dict:
@@ -87,7 +145,7 @@ def interval_widths(net, states: dict, horizon: int, levels: tuple[float, ...]) 
     """
     many = len(states) > 1
     for uid, state in states.items():
-        _check_long_enough(uid, state, horizon, levels[-1], many)
+        _check_long_enough(uid, state, horizon, levels[-1], many, net.calibration_size is None)
     stale = [
         s for s in states.values() if s.calibration is None or s.calibration.shape[1] < horizon
     ]

@@ -19,7 +19,7 @@ import numpy as np
 
 from forecastkit.data.scaling import SeriesScaler, fit_transformed, transform_and_scale
 from forecastkit.data.seasonality import season_cycle, season_length
-from forecastkit.data.splits import split_sizes
+from forecastkit.data.splits import default_calibration, split_sizes
 from forecastkit.data.time_axis import TimeAxis
 from forecastkit.data.transforms import (
     SeasonalAdjustment,
@@ -60,6 +60,9 @@ class SeriesState:
     calibration : numpy.ndarray or None
         Cached forecast errors over the calibration part, ``(n_origins, horizon,
         n_targets)``, NaN past the part (see :mod:`forecastkit.estimators._calibration`).
+    log_intervals : bool
+        Intervals of logged targets on the log scale (False only for models saved before
+        log-scale intervals, which keep their additive intervals).
     """
 
     values: np.ndarray
@@ -71,6 +74,7 @@ class SeriesState:
     adjustment: SeasonalAdjustment | None = None
     n_calibration: int = 0
     calibration: np.ndarray | None = None
+    log_intervals: bool = True
     _buffer: np.ndarray | None = field(default=None, repr=False)
 
     @property
@@ -190,6 +194,8 @@ def build_states(
                 axis=axis,
                 calibration_size=calibration,
             )
+            if est.calibration_size is None:
+                sizes = default_calibration(sizes, out_steps)
         except DataError:
             if not many:
                 raise

@@ -40,6 +40,7 @@ def states_to_manifest(states: dict, id_col: str) -> tuple[list[dict], dict[str,
                 "adjustment": None if s.adjustment is None else s.adjustment.to_dict(),
                 "sizes": list(s.sizes),
                 "n_calibration": s.n_calibration,
+                "log_intervals": s.log_intervals,  # errors of logged targets are log errors
                 "season_length": s.season_length,
                 "scaler_target": transformer_to_dict(s.scaler.target_),
                 "scaler_features": None
@@ -87,6 +88,9 @@ def states_from_manifest(
         series_scaler.target_ = transformer_from_dict(entry["scaler_target"])
         features = entry.get("scaler_features")
         series_scaler.features_ = None if features is None else transformer_from_dict(features)
+        log_intervals = entry.get("log_intervals", False)
+        if not isinstance(log_intervals, bool):
+            raise ValueError(f"log_intervals {log_intervals!r:.40} of series {uid!r:.40}")
         sizes = tuple(int(v) for v in entry["sizes"])
         if len(sizes) != 3 or min(sizes) < 0:
             raise ValueError(f"split sizes {sizes} of series {uid!r:.40}")
@@ -100,6 +104,8 @@ def states_from_manifest(
             adjustment=SeasonalAdjustment.from_dict(entry.get("adjustment")),
             n_calibration=int(entry.get("n_calibration", 0)),
             calibration=None if residuals is None else residuals[k],
+            # files from before log-scale intervals keep their additive intervals
+            log_intervals=log_intervals,
         )
     return states
 

@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from forecastkit.data.validation import check_horizon
 from forecastkit.data.windows import default_window
 from forecastkit.estimators import _adapters as io
-from forecastkit.estimators._calibration import interval_widths
+from forecastkit.estimators._calibration import bounds, interval_widths, log_targets
 from forecastkit.estimators._context import Job, multi_step, one_step_predictions
 from forecastkit.estimators._inputs import n_rows
 from forecastkit.estimators._keras import KerasEstimatorMixin
@@ -94,13 +94,19 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         Calibration part for the prediction intervals of ``forecast(level=...)``, held out
         between the validation and the test part (train | val | calibration | test), given
         like ``val_size``. The network never trains on it and early stopping never sees it.
-        None (or 0): no separate part; the intervals are calibrated on the validation part,
-        which the network never trains on either, so fitting costs no data and
-        ``forecast`` without ``level`` is unchanged. Caveat: early stopping picks the epoch
-        that did best on the validation part, which makes its errors slightly optimistic;
-        set a calibration part (e.g. ``calibration_size=0.2``) for split conformal's
-        coverage guarantee. An interval over ``h`` steps at level ``L`` needs
-        ``ceil(L / (100 - L)) + h - 1`` calibration steps (19 + h - 1 at 95%).
+        None (the default rule, per series; it holds out no extra data): a validation part
+        of at least 1,000 steps (``forecastkit.data.splits.MIN_SPLIT_VALIDATION``; about
+        10,000 steps at ``val_size=0.1``) is split in two, early stopping on its first half
+        and the intervals calibrating on its second half (``n_calibration_`` steps), so the
+        calibration errors come from rows that neither training nor the choice of the
+        epoch saw, and the network trains on the same rows as without intervals. A shorter
+        validation part stays whole (halving it would double the noise of the widths) and
+        also calibrates the intervals; early stopping picked the epoch that did best there,
+        so those intervals can under-cover a little, and a short part gives noisy widths:
+        set ``calibration_size`` when coverage matters on a short series. 0: never split
+        (the validation part calibrates). An interval over ``h`` steps at level ``L`` needs
+        ``ceil(L / (100 - L)) + h - 1`` calibration steps (19 + h - 1 at 95%). See
+        "Prediction intervals" in the user guide.
     scaler : scikit-learn transformer or None, default=None
         None means StandardScaler; fitted on the training part only.
     patience : int, default=20
@@ -147,7 +153,8 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
     best_epoch_ : int
         The epoch whose weights were restored.
     n_calibration_ : int
-        Steps of the calibration part (0: intervals calibrate on the validation part).
+        Steps of the calibration part (0: intervals calibrate on the validation part); with
+        ``calibration_size=None``, the second half of a validation part of 1,000 steps or more.
     window_, season_length_ : int
     transform_ : TargetTransform
     adjustment_ : SeasonalAdjustment or None
@@ -428,7 +435,9 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             the series' calibration part (see ``calibration_size``) at that step, made
             non-decreasing over the steps (:mod:`forecastkit.intervals`). Computed at the
             first call for a horizon (all series in one batched call), then reused (and
-            saved with the model).
+            saved with the model). Where a series' target transform takes logs, the errors
+            are log errors and the bounds ``forecast * exp(-/+ width)``: asymmetric, always
+            positive, proportional to the forecast; otherwise ``forecast -/+ width``.
 
         Returns
         -------
@@ -473,7 +482,8 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         for (uid, state), pred in zip(self.series_.items(), preds, strict=True):
             out = state.axis.wrap(pred[0], start=len(state.values), names=names)
             if levels is not None:
-                out = _with_bounds(out, pred[0], widths[uid], names, levels)
+                lo, hi = bounds(pred[0], widths[uid], log_targets(state))
+                out = _with_bounds(out, lo, hi, names, levels)
             pieces[uid] = out
         return io.output(self, pieces)
 
@@ -838,14 +848,13 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         return view
 
 
-def _with_bounds(out, point, widths, names, levels) -> pd.DataFrame:
-    """Add ``<name>-lo-<level>`` / ``<name>-hi-<level>`` columns around point forecasts."""
-    point = np.asarray(point, dtype=np.float64)  # (horizon, n_targets)
-    bounds = {}
+def _with_bounds(out, lo, hi, names, levels) -> pd.DataFrame:
+    """Add ``<name>-lo-<level>`` / ``<name>-hi-<level>`` columns after the point forecasts."""
+    columns_of = {}
     for j, name in enumerate(names):
         columns = interval_columns(name, levels)  # lo, hi of each level in turn
         for i in range(len(levels)):
-            bounds[columns[2 * i]] = point[:, j] - widths[i, :, j]
-            bounds[columns[2 * i + 1]] = point[:, j] + widths[i, :, j]
+            columns_of[columns[2 * i]] = lo[i, :, j]
+            columns_of[columns[2 * i + 1]] = hi[i, :, j]
     frame = out.to_frame() if isinstance(out, pd.Series) else out
-    return frame.assign(**bounds)
+    return frame.assign(**columns_of)

@@ -50,6 +50,11 @@ MANIFEST, WEIGHTS, CONFIG = "forecastkit.json", "model.weights.h5", "config.json
 TINY = dict(window=4, units=(4,), epochs=1, verbose=0, random_state=0)
 
 
+
+def _entry(doc: dict) -> dict:
+    """The manifest entry of the (only) fitted series: where its axis, transform, scaler are."""
+    return doc["fitted"]["series"][0]
+
 def _series(n: int = 40) -> pd.Series:
     t = np.arange(n)
     index = pd.date_range("2024-01-01", periods=n, freq="D")
@@ -138,7 +143,7 @@ def test_manifest_naming_a_callable_runs_nothing(saved, tmp_path, where, no_kera
 
     def edit(doc):
         if where == "scaler_target":
-            doc["fitted"]["scaler_target"] = _callable_scaler(marker)
+            doc["fitted"]["series"][0]["scaler_target"] = _callable_scaler(marker)
         else:
             doc["params"]["scaler"] = {"__transformer__": _callable_scaler(marker)}
 
@@ -156,7 +161,7 @@ def test_cli_forecast_of_a_malicious_file_exits_1_with_one_line(saved, tmp_path,
     bad = rewrite(
         saved[1],
         tmp_path / "evil.keras",
-        manifest=lambda doc: doc["fitted"].update(scaler_target=_callable_scaler(marker)),
+        manifest=lambda doc: _entry(doc).update(scaler_target=_callable_scaler(marker)),
     )
     assert main(["forecast", str(bad), "--horizon", "2"]) == 1
     err = capsys.readouterr().err
@@ -222,7 +227,7 @@ def test_allowed_classes_with_non_plain_parameters_are_refused(saved, tmp_path, 
     bad = rewrite(
         saved[1],
         tmp_path / "bad.keras",
-        manifest=lambda doc: doc["fitted"].update(scaler_target=entry),
+        manifest=lambda doc: doc["fitted"]["series"][0].update(scaler_target=entry),
     )
     with pytest.raises(ModelFileError, match=match):
         Forecaster.load(bad)
@@ -496,7 +501,7 @@ def test_a_time_zone_naming_a_file_is_refused_unopened(saved, tmp_path, monkeypa
         bad = rewrite(
             saved[1],
             tmp_path / "tz.keras",
-            manifest=lambda d, tz=tz: d["fitted"]["time_axis"].update(tz=tz),
+            manifest=lambda d, tz=tz: d["fitted"]["series"][0]["time_axis"].update(tz=tz),
         )
         with pytest.raises(ModelFileError, match="is not a zone name"):
             Forecaster.load(bad)
@@ -504,7 +509,7 @@ def test_a_time_zone_naming_a_file_is_refused_unopened(saved, tmp_path, monkeypa
 
 
 def _scaler_fitted(doc) -> dict:
-    return doc["fitted"]["scaler_target"]["fitted"]
+    return doc["fitted"]["series"][0]["scaler_target"]["fitted"]
 
 
 @pytest.mark.parametrize(
@@ -512,9 +517,12 @@ def _scaler_fitted(doc) -> dict:
     [  # each loaded before, then failed at forecast() with a raw error or wrong dates
         (lambda d: d["fitted"].update(targets=[7]), r"targets.*range\(n_features=1\)"),
         (lambda d: d["fitted"].update(window=40), r"network input of shape \(4, 1\)"),
-        (lambda d: d["fitted"].update(names=["y", "x"]), r"values of shape \(1,\)"),
-        (lambda d: d["fitted"]["time_axis"].update(n_steps=10**12), "time axis of shape"),
-        (lambda d: d["fitted"]["transform"].update(log=[True, True]), "log flags of shape"),
+        (  # the network (checked first) or the values, whichever disagrees first
+            lambda d: d["fitted"].update(names=["y", "x"]),
+            r"network input of shape \(4, 1\)|values of shape \(1,\)",
+        ),
+        (lambda d: _entry(d)["time_axis"].update(n_steps=10**12), "time axis of shape"),
+        (lambda d: _entry(d)["transform"].update(log=[True, True]), "log flags of shape"),
         (
             lambda d: _scaler_fitted(d).update(mean_={"__ndarray__": [1.0, 2.0], "dtype": "f8"}),
             "the saved scaler does not fit the saved columns",
@@ -648,10 +656,10 @@ def test_npz_arrays_that_inflate_or_are_not_numbers_are_refused(
 @pytest.mark.parametrize(
     "edit",
     [
-        lambda d: d["fitted"]["scaler_target"]["fitted"].update(
+        lambda d: d["fitted"]["series"][0]["scaler_target"]["fitted"].update(
             mean_={"__ndarray__": [10**30], "dtype": "int64"}
         ),
-        lambda d: d["fitted"]["time_axis"].update(freq="10000000000000000000D"),
+        lambda d: d["fitted"]["series"][0]["time_axis"].update(freq="10000000000000000000D"),
     ],
     ids=["int64-overflow", "frequency-overflow"],
 )
@@ -874,7 +882,7 @@ def test_a_newer_bundle_and_newer_members_give_one_warning(bundle, tmp_path):
             out.writestr(name, data)
     with pytest.warns(ModelVersionWarning) as caught:
         loaded = LocalForecasters.load(path)
-    assert len(caught) == 1 and "format 1.9" in str(caught[0].message)
+    assert len(caught) == 1 and f"format {persistence.FORMAT_VERSION}.9" in str(caught[0].message)
     assert loaded.forecast(1).shape == (2, 3)
 
 

@@ -242,6 +242,11 @@ def _standard_scaler(method, block: np.ndarray) -> np.ndarray | None:
         return None
     mean = transformer.mean_ if transformer.with_mean else None
     scale = transformer.scale_ if transformer.with_std else None
+    for fitted in (mean, scale):  # anything but the arrays fit() makes: scikit-learn decides
+        if fitted is not None and not (
+            isinstance(fitted, np.ndarray) and fitted.shape == (block.shape[1],)
+        ):
+            return None
     x = np.array(block, dtype=np.float64)
     if name == "transform":
         if mean is not None:

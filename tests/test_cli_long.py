@@ -17,6 +17,7 @@ import pytest
 
 from forecastkit.cli import main, read_series
 from forecastkit.exceptions import ForecastkitError
+from forecastkit.persistence import FORMAT_MINOR, FORMAT_VERSION
 
 TINY = ["--units", "4", "--epochs", "1", "--window", "6", "--seed", "0", "--quiet"]
 # Series "a": 2015-01 .. 2018-12 (48 months); "b": 2016-01 .. 2018-06 (30 months).
@@ -208,7 +209,7 @@ def test_info_describes_a_long_model(long_model, capsys):
     assert info["n_series"] == 2 and info["ids"] == ["a", "b"]
     assert info["versions"]["keras"] == keras.__version__
     assert info["versions"]["forecastkit"] == __version__
-    assert info["format"].startswith("forecastkit 1.")
+    assert info["format"] == f"forecastkit {FORMAT_VERSION}.{FORMAT_MINOR}"
     assert info["changed_params"]["units"] == [4] and info["changed_params"]["window"] == 6
     assert "epochs" not in info["changed_params"] or info["changed_params"]["epochs"] == 1
     assert info["fitted"]["window"] == 6 and info["fitted"]["epochs_run"] >= 1

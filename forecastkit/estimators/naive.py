@@ -15,13 +15,14 @@ from sklearn.utils.validation import check_is_fitted
 from forecastkit.data.seasonality import season_length as season_of
 from forecastkit.data.validation import check_horizon, check_series, check_window
 from forecastkit.estimators._inputs import assemble
+from forecastkit.estimators._one_series import OneSeriesBacktest
 from forecastkit.exceptions import DataError, NotFittedError, ParameterError
 from forecastkit.strategies.naive import NAIVE_STRATEGIES, min_history, naive_forecasts
 
 __all__ = ["NAIVE_STRATEGIES", "NaiveForecaster", "naive_forecasts"]
 
 
-class NaiveForecaster(RegressorMixin, BaseEstimator):
+class NaiveForecaster(OneSeriesBacktest, RegressorMixin, BaseEstimator):
     """Naive forecasts of a pandas series: the baselines every model must beat.
 
     Parameters
@@ -149,26 +150,6 @@ class NaiveForecaster(RegressorMixin, BaseEstimator):
     def _one_step(self, values, positions) -> np.ndarray:
         """Teacher-forced one-step forecasts ``(len(positions), n_targets)``."""
         return self._multi_step(values, positions, 1)[:, 0, :]
-
-    # The protocol of forecastkit.backtest (one series, id None).
-    def _backtest_series(self, y) -> dict:
-        from forecastkit.backtest import starting_or_continuing
-
-        if y is None:
-            return {None: (self.values_, self.time_axis_)}
-        return {None: starting_or_continuing(self, self.values_, self.time_axis_, y)}
-
-    def _backtest_forecasts(self, series: dict, origins: dict, horizon: int) -> dict:
-        return {
-            uid: self._multi_step(values, origins[uid], horizon)
-            for uid, (values, _) in series.items()
-        }
-
-    def _min_history(self, uid) -> int:
-        return self.min_history_
-
-    def _season_length(self, uid) -> int:
-        return self.season_length_
 
 
     # ---------------------------------------------------------- predicting

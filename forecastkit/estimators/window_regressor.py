@@ -19,6 +19,7 @@ from forecastkit.data.seasonality import season_length
 from forecastkit.data.validation import check_horizon, check_series, check_window
 from forecastkit.data.windows import last_window, make_windows
 from forecastkit.estimators._inputs import refuse_long_frame
+from forecastkit.estimators._one_series import OneSeriesBacktest
 from forecastkit.exceptions import DataError, NotFittedError
 from forecastkit.strategies.recursive import recursive
 
@@ -133,7 +134,7 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         return np.array([f"y_lag_{k}" for k in range(self.window_, 0, -1)], dtype=object)
 
 
-class WindowRegressor(RegressorMixin, BaseEstimator):
+class WindowRegressor(OneSeriesBacktest, RegressorMixin, BaseEstimator):
     """Forecast a series with any scikit-learn regressor over lagged windows.
 
     The regressor learns the next value from the previous ``window`` values; forecasts feed

@@ -91,6 +91,10 @@ CONFIGS: dict[str, dict] = {
     "deseason-prototype": {"_deseason": True, "seasonal_adjustment": "none"},
     "adjusted": {"seasonal_adjustment": "auto"},
     "small-direct": {"units": (32,), "epochs": 100, "patience": 10, "strategy": "direct"},
+    # (#17) an ensemble of 5 small networks trained together as one model (n_models);
+    # the members' mean is the forecast.
+    "ensemble": {"n_models": 5, "units": (16,)},
+    "ensemble-3x32": {"n_models": 3, "units": (32,)},
     # --quick smoke preset.
     "quick": {"units": (8,), "epochs": 5, "patience": 2},
 }

@@ -104,9 +104,7 @@ def _recurrent_stack(
             layer = keras.layers.Bidirectional(layer, name=f"{prefix}bidirectional_{i}")
         x = layer(x)
         if dropout:
-            x = keras.layers.Dropout(dropout, seed=seed + 1000 + i, name=f"{prefix}dropout_{i}")(
-                x
-            )
+            x = keras.layers.Dropout(dropout, seed=seed + 1000 + i, name=f"{prefix}dropout_{i}")(x)
     return x
 
 
@@ -198,9 +196,7 @@ def build_regressor(
         )
         x = _head(x, horizon * n_targets, seed=member_seed, prefix=prefix)
         members.append(keras.layers.Reshape((horizon, n_targets), name=f"{prefix}steps")(x))
-    outputs = (
-        members[0] if n_models == 1 else keras.layers.Average(name=ENSEMBLE_LAYER)(members)
-    )
+    outputs = members[0] if n_models == 1 else keras.layers.Average(name=ENSEMBLE_LAYER)(members)
     return keras.Model(inputs, outputs, name="forecastkit_regressor")
 
 
@@ -218,7 +214,7 @@ def _check_n_models(n_models) -> int:
 
 
 def _member_tensors(model: keras.Model) -> list:
-    """Return the symbolic outputs of the members of ``model`` (``[model.output]`` for one network)."""
+    """Return the symbolic outputs of the members of ``model`` (one network: its output)."""
     try:
         layer = model.get_layer(ENSEMBLE_LAYER)
     except ValueError:

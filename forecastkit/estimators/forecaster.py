@@ -69,8 +69,9 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         together by one ``fit`` on the mean of their own losses, so each member learns
         independently of the others at a fraction of the cost of ``n_models`` fits.
         Forecasts, one-step predictions, intervals (calibrated on the ensemble's forecasts),
-        evaluation and backtests use the members' mean; in a recursive forecast that mean
-        is fed back at every step. ``forecast(h, members=True)`` adds each member's own
+        evaluation and backtests use the members' mean (taken in the network's scale, before
+        the scaling and target transform are undone); in a recursive forecast that mean is
+        fed back at every step. ``forecast(h, members=True)`` adds each member's own
         forecast (its own predictions fed back) to show their disagreement. The training
         ``loss`` and ``val_loss`` of ``history_`` are the members' mean MSE, so early
         stopping restores the one epoch that did best on average for all members.
@@ -471,10 +472,12 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             ``<target>-member-<k>`` (``Forecaster-member-<k>`` in long format) after the
             others, ``k = 0 .. n_models - 1``. Each member path is that member's recursive
             forecast with its own predictions fed back, so their spread shows how much the
-            members disagree; their mean equals the forecast at the first step (and at
-            every step with ``strategy="direct"``), while later recursive steps of the
-            forecast feed back the members' mean. A single network gives one member column,
-            equal to the forecast.
+            members disagree. The forecast is the members' mean in the network's scale
+            (after the target transform and seasonal adjustment: with a log transform, a
+            geometric mean in levels): at the first step (and at every step with
+            ``strategy="direct"``) it is the mean of the member paths in that scale, while
+            later recursive steps of the forecast feed back the members' mean. A single
+            network gives one member column, equal to the forecast.
 
         Returns
         -------

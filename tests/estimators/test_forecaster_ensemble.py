@@ -177,3 +177,25 @@ def test_one_network_gives_one_member_column_equal_to_the_forecast(airline):
 def test_bad_n_models_is_refused(bad, airline):
     with pytest.raises(ParameterError, match="n_models"):
         Forecaster(n_models=bad, **TINY).fit(airline)
+
+
+def test_cli_fit_takes_n_models(tmp_path, capsys):
+    from forecastkit.cli import main
+
+    t = np.arange(48)
+    data = tmp_path / "sales.csv"
+    pd.DataFrame(
+        {
+            "ds": pd.date_range("2015-01-01", periods=48, freq="MS").strftime("%Y-%m-%d"),
+            "y": 50 + 0.5 * t + 10 * np.sin(2 * np.pi * t / 12),
+        }
+    ).to_csv(data, index=False)
+    out = tmp_path / "m.keras"
+    tiny = ["--units", "4", "--epochs", "1", "--window", "6", "--seed", "0", "--quiet"]
+    args = ["fit", str(data), "--time-col", "ds", *tiny, "--n-models", "2", "--out", str(out)]
+    assert main(args) == 0, capsys.readouterr().err
+    loaded = Forecaster.load(out)
+    assert loaded.n_models == 2 and n_members(loaded.model_) == 2
+    with pytest.raises(SystemExit):  # argparse refuses it, naming the option
+        main([*args[:-4], "--n-models", "0", "--out", str(tmp_path / "x.keras")])
+    assert "--n-models: must be a positive integer" in capsys.readouterr().err

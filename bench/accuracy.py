@@ -183,7 +183,14 @@ def fit_forecastkit(y_train: pd.Series, m: int, h: int, config: str, seed: int) 
         pred = f.forecast(h).to_numpy(float)
         transform = f"log={f.transform_.log[0]}, diff={f.transform_.diff}"
     seconds = time.perf_counter() - start
+    extra = {}
+    if f.n_models > 1 and not deseason:
+        # Other ways to combine the members, from the same fit: each member's own recursive
+        # path (its predictions fed back), then their median or mean per step in levels.
+        paths = f.forecast(h, members=True).filter(like="-member-").to_numpy(float)
+        extra = {"median-paths": np.median(paths, axis=1), "mean-paths": paths.mean(axis=1)}
     return dict(
+        extra=extra,
         pred=pred,
         fit_seconds=seconds,
         best_epoch=f.best_epoch_,
@@ -348,7 +355,18 @@ def main(argv=None) -> None:
                         res = fit_classical(y_train, m, h, method)
                     else:
                         res = fit_forecastkit(y_train, m, h, method, seed)
+                    extra = res.pop("extra", {})
                     row.update(res, mase=mase(y_test, res["pred"], y_train, m))
+                    for how, pred in extra.items():  # cached beside the fit, as method:how
+                        append_row(
+                            args.cache,
+                            {
+                                **row,
+                                "method": f"{method}:{how}",
+                                "pred": pred,
+                                "mase": mase(y_test, pred, y_train, m),
+                            },
+                        )
                 except Exception as exc:  # recorded, not fatal: one failure must not stop a run
                     row.update(mase=np.nan, note=f"{type(exc).__name__}: {exc}"[:200])
                 append_row(args.cache, row)
@@ -359,6 +377,7 @@ def main(argv=None) -> None:
                 )
         done = read_cache(args.cache)
     print()
+    methods += sorted({m for m in done["method"] if any(m.startswith(f"{c}:") for c in configs)})
     print(report(done, names, methods, seeds))
     print(f"\n(cache: {args.cache})")
 

@@ -91,6 +91,10 @@ CONFIGS: dict[str, dict] = {
     "deseason-prototype": {"_deseason": True, "seasonal_adjustment": "none"},
     "adjusted": {"seasonal_adjustment": "auto"},
     "small-direct": {"units": (32,), "epochs": 100, "patience": 10, "strategy": "direct"},
+    # (#17) an ensemble of 5 small networks trained together as one model (n_models);
+    # the members' mean is the forecast.
+    "ensemble": {"n_models": 5, "units": (16,)},
+    "ensemble-3x32": {"n_models": 3, "units": (32,)},
     # --quick smoke preset.
     "quick": {"units": (8,), "epochs": 5, "patience": 2},
 }
@@ -179,7 +183,14 @@ def fit_forecastkit(y_train: pd.Series, m: int, h: int, config: str, seed: int) 
         pred = f.forecast(h).to_numpy(float)
         transform = f"log={f.transform_.log[0]}, diff={f.transform_.diff}"
     seconds = time.perf_counter() - start
+    extra = {}
+    if f.n_models > 1 and not deseason:
+        # Other ways to combine the members, from the same fit: each member's own recursive
+        # path (its predictions fed back), then their median or mean per step in levels.
+        paths = f.forecast(h, members=True).filter(like="-member-").to_numpy(float)
+        extra = {"median-paths": np.median(paths, axis=1), "mean-paths": paths.mean(axis=1)}
     return dict(
+        extra=extra,
         pred=pred,
         fit_seconds=seconds,
         best_epoch=f.best_epoch_,
@@ -344,7 +355,18 @@ def main(argv=None) -> None:
                         res = fit_classical(y_train, m, h, method)
                     else:
                         res = fit_forecastkit(y_train, m, h, method, seed)
+                    extra = res.pop("extra", {})
                     row.update(res, mase=mase(y_test, res["pred"], y_train, m))
+                    for how, pred in extra.items():  # cached beside the fit, as method:how
+                        append_row(
+                            args.cache,
+                            {
+                                **row,
+                                "method": f"{method}:{how}",
+                                "pred": pred,
+                                "mase": mase(y_test, pred, y_train, m),
+                            },
+                        )
                 except Exception as exc:  # recorded, not fatal: one failure must not stop a run
                     row.update(mase=np.nan, note=f"{type(exc).__name__}: {exc}"[:200])
                 append_row(args.cache, row)
@@ -355,6 +377,7 @@ def main(argv=None) -> None:
                 )
         done = read_cache(args.cache)
     print()
+    methods += sorted({m for m in done["method"] if any(m.startswith(f"{c}:") for c in configs)})
     print(report(done, names, methods, seeds))
     print(f"\n(cache: {args.cache})")
 

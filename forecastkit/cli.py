@@ -289,6 +289,13 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--units", type=_units, default=(50, 100), help="units per layer (default 50,100)"
     )
+    parser.add_argument(
+        "--n-models",
+        type=_positive_int,
+        default=1,
+        help="ensemble members trained together, each its own network of --units; the "
+        "forecast is their mean (default 1: one network)",
+    )
     parser.add_argument("--cell", choices=("lstm", "gru", "rnn"), default="lstm")
     parser.add_argument("--bidirectional", action="store_true", help="bidirectional layers")
     parser.add_argument("--dropout", type=float, default=0.0, help="dropout rate (default 0)")
@@ -1082,6 +1089,7 @@ def _make_forecaster(args: argparse.Namespace, *, test_size):
         cell=args.cell,
         bidirectional=args.bidirectional,
         dropout=args.dropout,
+        n_models=args.n_models,
         strategy=args.strategy,
         target_transform=args.transform,
         seasonal_adjustment=args.seasonal_adjustment,

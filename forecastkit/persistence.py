@@ -122,6 +122,7 @@ KERAS_CLASSES: dict[str, frozenset[str]] = {
     "keras": frozenset({"DTypePolicy", "FloatDTypePolicy"}),
     "keras.layers": frozenset(
         {
+            "Average",
             "Bidirectional",
             "Dense",
             "Dropout",

@@ -38,9 +38,19 @@ def train_network(
     with ``distribution`` the network is built and compiled in its scope and the batch
     is ``batch_size`` per replica.
 
-    Returns ``(model, history, best_epoch)`` with ``history`` the per-epoch DataFrame.
+    With ``n_models > 1`` the members are built side by side in one model and trained by
+    one ``fit`` on the mean of their own losses (``loss`` and ``val_loss`` are then the
+    members' mean MSE: early stopping and the checkpoint pick one epoch for all members).
+
+    Returns ``(model, history, best_epoch)`` with ``history`` the per-epoch DataFrame;
+    ``model`` forecasts the members' mean.
     """
-    from forecastkit.models.builders import build_regressor
+    from forecastkit.models.builders import (
+        build_regressor,
+        members_loss,
+        n_members,
+        training_model,
+    )
     from forecastkit.training.dataset import WindowDataset, make_training_data
     from forecastkit.training.fit import train
     from forecastkit.training.seeding import resolve_seed
@@ -70,9 +80,11 @@ def train_network(
             bidirectional=est.bidirectional,
             dropout=est.dropout,
             seed=seed,
+            n_models=est.n_models,
         )
+        ensemble = n_members(model) > 1
         result = train(
-            model,
+            training_model(model) if ensemble else model,
             *data,
             validation=validation,
             epochs=check_window(est.epochs, name="epochs"),
@@ -85,6 +97,7 @@ def train_network(
             resume_dir=est.resume_dir,
             log_dir=est.log_dir,
             seed=seed,
+            **({"loss": members_loss} if ensemble else {}),
         )
     for dataset in (data[0], validation):  # TensorFlow keeps them alive after fit
         if isinstance(dataset, WindowDataset):

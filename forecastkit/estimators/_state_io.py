@@ -190,6 +190,14 @@ def check_loaded(est) -> None:
     for what, (got, expected) in network.items():
         if got != expected:
             raise ValueError(f"{what} of shape {got} where the manifest implies {expected}")
+    from forecastkit.models.builders import n_members
+
+    members = n_members(est.model_)
+    if members != getattr(est, "n_models", 1):
+        raise ValueError(
+            f"the network holds {members} ensemble member(s) where the parameters say "
+            f"n_models={getattr(est, 'n_models', 1)!r}"
+        )
     for uid, state in est.series_.items():
         state.scaler._columns()  # targets: distinct positions in range(len(names))
         shapes = {

@@ -63,6 +63,19 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
     cell : {"lstm", "gru", "rnn"}, default="lstm"
     bidirectional : bool, default=False
     dropout : float, default=0.0
+    n_models : int, default=1
+        Ensemble members: ``n_models`` networks of this architecture (``units``, ``cell``,
+        ...), each from its own seed, built side by side in one Keras model and trained
+        together by one ``fit`` on the mean of their own losses, so each member learns
+        independently of the others at a fraction of the cost of ``n_models`` fits.
+        Forecasts, one-step predictions, intervals (calibrated on the ensemble's forecasts),
+        evaluation and backtests use the members' mean (taken in the network's scale, before
+        the scaling and target transform are undone); in a recursive forecast that mean is
+        fed back at every step. ``forecast(h, members=True)`` adds each member's own
+        forecast (its own predictions fed back) to show their disagreement. The training
+        ``loss`` and ``val_loss`` of ``history_`` are the members' mean MSE, so early
+        stopping restores the one epoch that did best on average for all members.
+        ``n_models=1`` is the single network, unchanged.
     strategy : {"recursive", "direct"}, default="recursive"
         Recursive: one-step network, predictions fed back (any horizon). Direct (MIMO): the
         network outputs ``horizon`` steps at once.
@@ -182,7 +195,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
     """
 
     _fit_hint = "fit(series)"
-    _compiled = ("_predict_fn", "_recursion")  # rebuilt by __setstate__
+    _compiled = ("_predict_fn", "_recursion", "_members")  # rebuilt by __setstate__ / lazily
 
     def __init__(
         self,
@@ -193,6 +206,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         cell: str = "lstm",
         bidirectional: bool = False,
         dropout: float = 0.0,
+        n_models: int = 1,
         strategy: str = "recursive",
         target_transform: str = "auto",
         seasonal_adjustment: str = "auto",
@@ -223,6 +237,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         self.cell = cell
         self.bidirectional = bidirectional
         self.dropout = dropout
+        self.n_models = n_models
         self.strategy = strategy
         self.target_transform = target_transform
         self.seasonal_adjustment = seasonal_adjustment
@@ -363,6 +378,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         self.n_features_in_ = len(names) - len(targets) if has_covariates else len(names)
         self._predict_fn = CompiledPredict(model)
         self._recursion = CompiledRecursion(model, self.targets_)
+        self._members = None
 
     # ------------------------------------------------------------ helpers
     def __getattr__(self, name):
@@ -401,6 +417,28 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             self._predict_fn = CompiledPredict(self.model_)
             self._recursion = CompiledRecursion(self.model_, self.targets_)
 
+    def _member_views(self) -> list[Forecaster]:
+        """One shallow copy per ensemble member, forecasting with that member's network.
+
+        Built (and compiled) at the first call, then reused; the views share everything
+        else (series states, parameters) with this Forecaster.
+        """
+        import copy
+
+        from forecastkit.models.builders import member_models
+        from forecastkit.models.compiled import CompiledPredict, CompiledRecursion
+
+        if getattr(self, "_members", None) is None:
+            views = []
+            for member in member_models(self.model_):
+                view = copy.copy(self)
+                view.model_ = member
+                view._predict_fn = CompiledPredict(member)
+                view._recursion = CompiledRecursion(member, self.targets_)
+                views.append(view)
+            self._members = views
+        return self._members
+
     def _only(self):
         """Return the state of a one-series fit (internal helpers that take one series' rows)."""
         if self.input_kind_ != io.SERIES:
@@ -418,7 +456,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         return one_step_predictions(self, [job])[0]
 
     # ---------------------------------------------------------- predicting
-    def forecast(self, horizon: int | None = None, X=None, level=None):
+    def forecast(self, horizon: int | None = None, X=None, level=None, members: bool = False):
         """Forecast the steps after the end of every fitted series, with intervals on request.
 
         Parameters
@@ -438,6 +476,17 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             saved with the model). Where a series' target transform takes logs, the errors
             are log errors and the bounds ``forecast * exp(-/+ width)``: asymmetric, always
             positive, proportional to the forecast; otherwise ``forecast -/+ width``.
+        members : bool, default=False
+            Also return each ensemble member's own forecast (see ``n_models``): columns
+            ``<target>-member-<k>`` (``Forecaster-member-<k>`` in long format) after the
+            others, ``k = 0 .. n_models - 1``. Each member path is that member's recursive
+            forecast with its own predictions fed back, so their spread shows how much the
+            members disagree. The forecast is the members' mean in the network's scale
+            (after the target transform and seasonal adjustment: with a log transform, a
+            geometric mean in levels): at the first step (and at every step with
+            ``strategy="direct"``) it is the mean of the member paths in that scale, while
+            later recursive steps of the forecast feed back the members' mean. A single
+            network gives one member column, equal to the forecast.
 
         Returns
         -------
@@ -464,6 +513,14 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         24
         >>> f.forecast(3, level=80).columns.tolist()
         ['passengers', 'passengers-lo-80', 'passengers-hi-80']
+
+        An ensemble of three small networks, and how far apart its members are:
+
+        >>> e = Forecaster(window=12, units=(4,), n_models=3, epochs=1, verbose=0)
+        >>> paths = e.fit(datasets.load_airline()).forecast(6, members=True)
+        >>> paths.columns.tolist()[1:]
+        ['passengers-member-0', 'passengers-member-1', 'passengers-member-2']
+        >>> spread = paths.iloc[:, 1:].max(axis=1) - paths.iloc[:, 1:].min(axis=1)
         """
         self._check_fitted()
         horizon = check_horizon(self.horizon if horizon is None else horizon)
@@ -477,13 +534,17 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         jobs = [Job(s, s.values, np.array([len(s.values)]), 0, cov) for s in self.series_.values()]
         preds = multi_step(self, jobs, horizon)
         widths = {} if levels is None else interval_widths(self, self.series_, horizon, levels)
+        views = self._member_views() if members else []
+        paths = [multi_step(view, jobs, horizon) for view in views]
         names = io.value_names(self)
         pieces = {}
-        for (uid, state), pred in zip(self.series_.items(), preds, strict=True):
+        for i, ((uid, state), pred) in enumerate(zip(self.series_.items(), preds, strict=True)):
             out = state.axis.wrap(pred[0], start=len(state.values), names=names)
             if levels is not None:
                 lo, hi = bounds(pred[0], widths[uid], log_targets(state))
                 out = _with_bounds(out, lo, hi, names, levels)
+            if members:
+                out = _with_members(out, [path[i][0] for path in paths], names)
             pieces[uid] = out
         return io.output(self, pieces)
 
@@ -846,6 +907,17 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         view.series_ = {uid: self.series_[uid] for uid in ids}
         view.n_series_ = len(view.series_)
         return view
+
+
+def _with_members(out, paths, names) -> pd.DataFrame:
+    """Add ``<name>-member-<k>`` columns: member ``k``'s forecast ``paths[k]`` (h, n_targets)."""
+    columns = {
+        f"{name}-member-{k}": np.asarray(path, dtype=np.float64)[:, j]
+        for j, name in enumerate(names)
+        for k, path in enumerate(paths)
+    }
+    frame = out.to_frame() if isinstance(out, pd.Series) else out
+    return frame.assign(**columns)
 
 
 def _with_bounds(out, lo, hi, names, levels) -> pd.DataFrame:

@@ -15,11 +15,22 @@ from forecastkit.exceptions import ParameterError
 
 __all__ = [
     "CELLS",
+    "ENSEMBLE_LAYER",
     "build_classifier",
     "build_regressor",
     "build_sequence_regressor",
     "check_units",
+    "member_models",
+    "members_loss",
+    "n_members",
+    "training_model",
 ]
+
+#: Name of the layer that averages an ensemble's members (see :func:`build_regressor`).
+ENSEMBLE_LAYER = "ensemble_mean"
+#: Seed offset between ensemble members: member ``k`` is seeded ``seed + k * MEMBER_SEED_STEP``
+#: (apart from every offset one member's initialisers use).
+MEMBER_SEED_STEP = 10007
 
 #: Recurrent layer per ``cell`` name.
 CELLS: dict[str, type[keras.layers.Layer]] = {
@@ -70,8 +81,12 @@ def _recurrent_stack(
     seed: int,
     last_sequences: bool,
     stateful: bool = False,
+    prefix: str = "",
 ):
-    """Apply the recurrent layers to tensor ``x``; the last returns sequences if asked."""
+    """Apply the recurrent layers to tensor ``x``; the last returns sequences if asked.
+
+    ``prefix`` starts every layer name (ensemble members: ``"m1_"``, ...).
+    """
     layer_cls = _check_cell(cell)
     units = check_units(units)
     dropout = _check_dropout(dropout)
@@ -83,24 +98,29 @@ def _recurrent_stack(
             stateful=stateful,
             kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 2 * i),
             recurrent_initializer=keras.initializers.Orthogonal(seed=seed + 2 * i + 1),
-            name=f"{cell}_{i}",
+            name=f"{prefix}{cell}_{i}",
         )
         if bidirectional:
-            layer = keras.layers.Bidirectional(layer, name=f"bidirectional_{i}")
+            layer = keras.layers.Bidirectional(layer, name=f"{prefix}bidirectional_{i}")
         x = layer(x)
         if dropout:
-            x = keras.layers.Dropout(dropout, seed=seed + 1000 + i, name=f"dropout_{i}")(x)
+            x = keras.layers.Dropout(dropout, seed=seed + 1000 + i, name=f"{prefix}dropout_{i}")(x)
     return x
 
 
-def _head(x, units: int, *, seed: int, activation=None):
+def _head(x, units: int, *, seed: int, activation=None, prefix: str = ""):
     """Apply the output layer: Dense, seeded apart from the recurrent layers' initialisers."""
     return keras.layers.Dense(
         units,
         activation=activation,
         kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 500),
-        name="head",
+        name=f"{prefix}head",
     )(x)
+
+
+def _member_seed(seed: int, k: int) -> int:
+    """Seed of ensemble member ``k`` (member 0: ``seed`` itself)."""
+    return seed if k == 0 else (seed + k * MEMBER_SEED_STEP) % (2**31 - 1)
 
 
 def build_regressor(
@@ -114,6 +134,7 @@ def build_regressor(
     bidirectional: bool = False,
     dropout: float = 0.0,
     seed: int = 0,
+    n_models: int = 1,
 ) -> keras.Model:
     """Build a stacked recurrent regressor from windows to the next ``horizon`` steps.
 
@@ -132,31 +153,153 @@ def build_regressor(
         Dropout after each recurrent layer.
     seed : int, default=0
         Seed of every initialiser and dropout layer.
+    n_models : int, default=1
+        Ensemble members: ``n_models`` networks of this architecture side by side on the
+        same input, member ``k`` seeded ``seed + k * MEMBER_SEED_STEP`` (member 0 is the
+        single network of ``n_models=1``, layer for layer), their outputs averaged by a
+        ``keras.layers.Average`` layer named :data:`ENSEMBLE_LAYER`. Train the members with
+        :func:`training_model` and :func:`members_loss` (each learns on its own); read them
+        with :func:`member_models`.
 
     Returns
     -------
     keras.Model
-        Input ``(batch, window, n_features)``, output ``(batch, horizon, n_targets)``.
+        Input ``(batch, window, n_features)``, output ``(batch, horizon, n_targets)`` (the
+        members' mean for an ensemble).
 
     Examples
     --------
     >>> model = build_regressor(window=10, n_features=1, horizon=1, n_targets=1, units=(4,))
     >>> model.output_shape
     (None, 1, 1)
+    >>> ensemble = build_regressor(
+    ...     window=10, n_features=1, horizon=2, n_targets=1, units=(4,), n_models=3
+    ... )
+    >>> ensemble.output_shape, n_members(ensemble)
+    ((None, 2, 1), 3)
     """
+    n_models = _check_n_models(n_models)
     inputs = keras.Input((window, n_features), name="window")
-    x = _recurrent_stack(
-        inputs,
-        units=units,
-        cell=cell,
-        bidirectional=bidirectional,
-        dropout=dropout,
-        seed=seed,
-        last_sequences=False,
-    )
-    x = _head(x, horizon * n_targets, seed=seed)
-    outputs = keras.layers.Reshape((horizon, n_targets), name="steps")(x)
+    members = []
+    for k in range(n_models):
+        prefix = "" if n_models == 1 else f"m{k}_"
+        member_seed = _member_seed(seed, k)
+        x = _recurrent_stack(
+            inputs,
+            units=units,
+            cell=cell,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            seed=member_seed,
+            last_sequences=False,
+            prefix=prefix,
+        )
+        x = _head(x, horizon * n_targets, seed=member_seed, prefix=prefix)
+        members.append(keras.layers.Reshape((horizon, n_targets), name=f"{prefix}steps")(x))
+    outputs = members[0] if n_models == 1 else keras.layers.Average(name=ENSEMBLE_LAYER)(members)
     return keras.Model(inputs, outputs, name="forecastkit_regressor")
+
+
+def _check_n_models(n_models) -> int:
+    if (
+        isinstance(n_models, bool)
+        or not hasattr(n_models, "__index__")
+        or not 1 <= int(n_models) <= 1000
+    ):
+        raise ParameterError(
+            "`n_models` must be an int from 1 (one network) to 1000 (ensemble members); got "
+            f"n_models={n_models!r}. For example n_models=5."
+        )
+    return int(n_models)
+
+
+def _member_tensors(model: keras.Model) -> list:
+    """Return the symbolic outputs of the members of ``model`` (one network: its output)."""
+    try:
+        layer = model.get_layer(ENSEMBLE_LAYER)
+    except ValueError:
+        return [model.outputs[0]]
+    return list(layer.input)
+
+
+def n_members(model: keras.Model) -> int:
+    """Return the number of ensemble members of a :func:`build_regressor` network (1: none).
+
+    Examples
+    --------
+    >>> n_members(build_regressor(window=4, n_features=1, horizon=1, n_targets=1, units=(2,)))
+    1
+    """
+    return len(_member_tensors(model))
+
+
+def member_models(model: keras.Model) -> list[keras.Model]:
+    """Return one model per ensemble member, sharing ``model``'s layers and weights.
+
+    Each maps ``(batch, window, n_features)`` to that member's ``(batch, horizon,
+    n_targets)``; a single network gives ``[model]``. Works on a loaded model too (the
+    members are found behind its :data:`ENSEMBLE_LAYER`).
+
+    Examples
+    --------
+    >>> model = build_regressor(
+    ...     window=4, n_features=1, horizon=1, n_targets=1, units=(2,), n_models=2
+    ... )
+    >>> [m.output_shape for m in member_models(model)]
+    [(None, 1, 1), (None, 1, 1)]
+    """
+    tensors = _member_tensors(model)
+    if len(tensors) == 1:
+        return [model]
+    return [
+        keras.Model(model.inputs, tensor, name=f"forecastkit_member_{k}")
+        for k, tensor in enumerate(tensors)
+    ]
+
+
+def training_model(model: keras.Model) -> keras.Model:
+    """Return the model to train: ``model`` itself, or the members side by side.
+
+    For an ensemble the members' outputs are concatenated on the last axis, ``(batch,
+    horizon, n_models * n_targets)``, so that one ``fit`` with :func:`members_loss` trains
+    every member on its own error (one vectorised model; the weights are ``model``'s).
+
+    Examples
+    --------
+    >>> model = build_regressor(
+    ...     window=4, n_features=1, horizon=2, n_targets=1, units=(2,), n_models=3
+    ... )
+    >>> training_model(model).output_shape
+    (None, 2, 3)
+    """
+    tensors = _member_tensors(model)
+    if len(tensors) == 1:
+        return model
+    joined = keras.layers.Concatenate(axis=-1, name="members")(tensors)
+    return keras.Model(model.inputs, joined, name="forecastkit_members")
+
+
+def members_loss(y_true, y_pred):
+    """Mean squared error of every member against the same target, averaged over members.
+
+    ``y_true`` is ``(batch, horizon, n_targets)``; ``y_pred`` the members side by side,
+    ``(batch, horizon, n_models * n_targets)`` (:func:`training_model`). The target is
+    broadcast to every member, so the loss is the mean of the members' own MSE and each
+    member's gradient depends on its own error alone: the members learn independently.
+    With one member it equals ``"mse"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.zeros((1, 1, 1), "float32")
+    >>> float(keras.ops.mean(members_loss(y, np.array([[[1.0, 3.0]]], "float32"))))
+    5.0
+    """
+    ops = keras.ops
+    n_targets = ops.shape(y_true)[-1]
+    members = ops.reshape(y_pred, (ops.shape(y_pred)[0], ops.shape(y_pred)[1], -1, n_targets))
+    errors = ops.square(members - ops.expand_dims(ops.cast(y_true, y_pred.dtype), -2))
+    return ops.mean(errors, axis=(-2, -1))
 
 
 def build_sequence_regressor(

@@ -273,9 +273,7 @@ def _fit_before_origins(forecaster, y, horizon, n_origins, step):
             f"This {type(forecaster).__name__} is not fitted yet. Call fit(series) before "
             "backtest(), or pass the series as y= to fit it on the part before the first origin."
         )
-    model = clone(forecaster)
-    if "test_size" in model.get_params():
-        model.set_params(test_size=0)
+    model = _unfitted_clone(forecaster)
     options = {
         k: getattr(forecaster, k, d) for k, d in (("id_col", "unique_id"), ("time_col", "ds"))
     }
@@ -296,6 +294,14 @@ def _fit_before_origins(forecaster, y, horizon, n_origins, step):
             f"Fitting {type(forecaster).__name__} on the part before the first origin "
             f"failed: {err} Use fewer origins (n_origins) or a longer series."
         ) from err
+
+
+def _unfitted_clone(forecaster):
+    """Return a clone to fit inside a backtest, with no test part (the backtest is its test)."""
+    model = clone(forecaster)
+    if "test_size" in model.get_params():
+        model.set_params(test_size=0)
+    return model
 
 
 def _held_out(n_steps: np.ndarray, horizon: int, n_origins, step: int) -> np.ndarray:
@@ -345,9 +351,7 @@ def _refit_forecasts(forecaster, values, axis, origins, horizon, every) -> np.nd
     parts = []
     for first in range(0, len(origins), every):
         group = origins[first : first + every]
-        model = clone(forecaster)
-        if "test_size" in model.get_params():
-            model.set_params(test_size=0)
+        model = _unfitted_clone(forecaster)
         history = axis.wrap(values[: group[0]], start=0, names=names)
         try:
             if getattr(forecaster, "has_covariates_", False):

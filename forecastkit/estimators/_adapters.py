@@ -121,7 +121,7 @@ def series_errors(uid, kind: str):
         raise DataError(f"Series {uid!r}: {err}") from err
 
 
-def per_series(est, data, argname: str, *, known: dict) -> dict:
+def per_series(est, data, argname: str) -> dict:
     """Split new data by series: ``{id: piece}`` (a one-series fit: ``{None: data}``).
 
     After a long-format fit, ``data`` must be a long frame of fitted ids; each piece is
@@ -142,7 +142,7 @@ def per_series(est, data, argname: str, *, known: dict) -> dict:
             f"{type(data).__name__}. Use for_series(uid) to work on one series."
         )
     pieces = dict(long_series(data, **_long_options(est)))
-    unknown = [uid for uid in pieces if uid not in known]
+    unknown = [uid for uid in pieces if uid not in est.series_]
     if unknown:
         raise DataError(
             f"`{argname}` has series that were not fitted: {unknown[:20]}. A global model "
@@ -193,7 +193,7 @@ def update_rows(est, state: SeriesState, y, X) -> np.ndarray:
         state.axis.check_continued_by(y.index, argname="y")
     names, targets = est.names_, est.targets_
     if est.has_covariates_:
-        others = [n for j, n in enumerate(names) if j not in targets]
+        others = [names[j] for j in est._covariate_columns]
         y = in_fitted_order(y, [names[j] for j in targets], "y")
         X = in_fitted_order(X, others, "X")
         pandas = isinstance(y, pd.Series | pd.DataFrame) and isinstance(X, pd.DataFrame)
@@ -218,8 +218,11 @@ def value_names(est) -> list[str]:
     return [est.names_[j] for j in est.targets_]
 
 
-def output(est, pieces: dict):
-    """Per-series results -> what the caller gave: the one piece, or one long frame."""
+def output(est, pieces: dict, name: str | None = None):
+    """Per-series results -> what the caller gave: the one piece, or one long frame.
+
+    ``name``: the value column of Series pieces in the long frame (default: the model's).
+    """
     if est.input_kind_ != LONG:
         return next(iter(pieces.values()))
     return to_long(
@@ -227,24 +230,18 @@ def output(est, pieces: dict):
         list(pieces.values()),
         id_col=est.id_col,
         time_col=est.time_col,
-        name=type(est).__name__,
+        name=type(est).__name__ if name is None else name,
     )
 
 
-def history(est, ids=None):
+def history(est):
     """Return the fitted series (targets) in the caller's shape, e.g. for plots."""
-    states = est.series_ if ids is None else {uid: est.series_[uid] for uid in ids}
     names = value_names(est) if est.input_kind_ != LONG else [str(est.target_col)]
     pieces = {
         uid: s.axis.wrap(s.values[:, list(est.targets_)], start=0, names=names)
-        for uid, s in states.items()
+        for uid, s in est.series_.items()
     }
-    if est.input_kind_ != LONG:
-        return next(iter(pieces.values()))
-    return to_long(
-        list(pieces), list(pieces.values()), id_col=est.id_col, time_col=est.time_col,
-        name=str(est.target_col),
-    )
+    return output(est, pieces, names[0])
 
 
 def phase_of(state: SeriesState, axis) -> int:
@@ -302,7 +299,7 @@ def future_covariates(est, X, horizon: int) -> np.ndarray | None:
                 "covariates."
             )
         return None
-    others = [n for j, n in enumerate(est.names_) if j not in est.targets_]
+    others = [est.names_[j] for j in est._covariate_columns]
     if X is None:
         raise DataError(
             f"This Forecaster was fitted with covariates {others}; forecasting needs their "

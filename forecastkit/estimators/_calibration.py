@@ -114,7 +114,7 @@ def _residual_job(net, state: SeriesState, horizon: int) -> tuple[Job, np.ndarra
     # Steps past the part read the part's last row instead: fillers for the masked steps
     # (a recursive step only sees covariates of earlier steps).
     filled = np.minimum(rows, stop - 1)
-    others = [j for j in range(len(net.names_)) if j not in net.targets_]
+    others = net._covariate_columns
     cov = state.values[:, others][filled] if others else None
     return Job(state, state.values, origins, 0, cov), rows, stop
 

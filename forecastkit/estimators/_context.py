@@ -99,12 +99,11 @@ def _to_levels(net, job: Job, pred, values, positions, phase) -> np.ndarray:
 
 def _scaled_covariates(net, job: Job, n: int, horizon: int) -> np.ndarray:
     """Return the job's future covariates scaled with its scaler ``(n, horizon, n_covariates)``."""
-    names, targets = net.names_, net.targets_
-    n_cov = len(names) - len(targets)
+    others = net._covariate_columns
+    n_cov = len(others)
     if n_cov == 0:
         return np.zeros((n, horizon, 0), np.float32)
-    rows = np.zeros((n * horizon, len(names)), np.float32)
-    others = [j for j in range(len(names)) if j not in targets]
+    rows = np.zeros((n * horizon, len(net.names_)), np.float32)
     rows[:, others] = np.asarray(job.covariates, np.float32).reshape(-1, n_cov)
     return job.state.scaler.transform(rows)[:, others].reshape(n, horizon, n_cov)
 

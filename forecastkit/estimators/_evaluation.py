@@ -24,7 +24,7 @@ def evaluate(est) -> pd.DataFrame:
             "evaluate() needs a held-out test part: fit with test_size > 0 (e.g. test_size=12)."
         )
     targets = list(est.targets_)
-    others = [j for j in range(len(est.names_)) if j not in targets]
+    others = est._covariate_columns
     one_jobs, origins = [], {}
     for uid, s in est.series_.items():
         # The fitted series only: steps appended later by update() are not the test part.

@@ -401,6 +401,11 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         """Names of the predicted columns."""
         return [self.names_[j] for j in self.targets_]
 
+    @property
+    def _covariate_columns(self) -> list[int]:
+        """Positions of the covariate (non-target) columns among ``names_``."""
+        return [j for j in range(len(self.names_)) if j not in self.targets_]
+
     def __sklearn_tags__(self):
         """Declare an optional ``y`` (``fit(series)``) and several target columns."""
         tags = super().__sklearn_tags__()
@@ -578,7 +583,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         if X is None:
             inputs = dict.fromkeys(self.series_)
         else:
-            inputs = io.per_series(self, X, "X", known=self.series_)
+            inputs = io.per_series(self, X, "X")
         jobs, places = [], []
         for uid, data in inputs.items():
             with io.series_errors(uid, self.input_kind_):
@@ -632,7 +637,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
                 "This Forecaster was fitted on a long-format frame, which has no covariates: "
                 "call update(frame) without X."
             )
-        inputs = io.per_series(self, y, "y", known=self.series_)
+        inputs = io.per_series(self, y, "y")
         new = {}
         for uid, data in inputs.items():
             with io.series_errors(uid, self.input_kind_):
@@ -721,7 +726,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         if y is None:
             return {uid: (s.values, s.axis) for uid, s in self.series_.items()}
         out = {}
-        for uid, data in io.per_series(self, y, "y", known=self.series_).items():
+        for uid, data in io.per_series(self, y, "y").items():
             state = self.series_[uid]
             with io.series_errors(uid, self.input_kind_):
                 out[uid] = starting_or_continuing(self, state.values, state.axis, data)
@@ -729,8 +734,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
 
     def _backtest_forecasts(self, series: dict, origins: dict, horizon: int) -> dict:
         """Forecasts ``(n_origins, horizon, n_targets)`` per id, in one batched call."""
-        targets = list(self.targets_)
-        others = [j for j in range(len(self.names_)) if j not in targets]
+        others = self._covariate_columns
         jobs = []
         for uid, (values, _) in series.items():
             o = origins[uid]

@@ -10,6 +10,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_VENV := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
+# Test processes (pytest-xdist). Each test file runs whole in one process (--dist loadfile),
+# so module-scoped fixtures (fitted models shared by a file's tests) are fitted once.
+TEST_WORKERS ?= 2
 
 .PHONY: demo test lint bench clean
 
@@ -33,7 +36,7 @@ lint: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	TF_CPP_MIN_LOG_LEVEL=2 $(BIN)/python -m pytest
+	TF_CPP_MIN_LOG_LEVEL=2 $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 BENCHES := recursive_speed backtest_speed update_speed accuracy stateful coverage many_series memory load_bomb local_cluster
 

@@ -294,3 +294,13 @@ def test_continued_by_compares_every_label(index, good, bad):
     )
     assert not axis.continued_by(pd.DatetimeIndex(bad) if index.dtype.kind == "M" else bad_index)
     assert not axis.continued_by(index[:0])
+
+
+def test_memoised_labels_cannot_be_changed_through_a_returned_index():
+    axis = TimeAxis.from_index(pd.date_range("2000-01-31", periods=5, freq="ME", name="t"))
+    first = axis.future(3)
+    first.name = "renamed"  # a caller renaming its forecast's index in place
+    again = axis.future(3)
+    assert again.name == "t" and again is not first
+    assert again.equals(pd.date_range("2000-06-30", periods=3, freq="ME"))
+    assert again.freq == "ME"

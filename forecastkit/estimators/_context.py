@@ -23,7 +23,14 @@ from forecastkit.estimators._state import SeriesState
 from forecastkit.exceptions import DataError
 from forecastkit.strategies import STRATEGIES, one_step
 
-__all__ = ["Job", "compiled_network", "context_rows", "multi_step", "one_step_predictions"]
+__all__ = [
+    "Job",
+    "compiled_network",
+    "context_rows",
+    "multi_step",
+    "one_step_predictions",
+    "warm_up",
+]
 
 
 def compiled_network(model, targets, strategy: str) -> tuple:
@@ -40,6 +47,15 @@ def compiled_network(model, targets, strategy: str) -> tuple:
     if strategy == "seq2seq":
         return CompiledPredict(model), StateRecursion(model, targets)
     return CompiledPredict(model), CompiledRecursion(model, targets)
+
+
+def warm_up(net) -> None:
+    """Trace a freshly fitted Forecaster's state recursion (seq2seq), so forecasts start warm.
+
+    Called at the end of ``fit``, whose seconds dwarf the trace; ``load`` stays lazy.
+    """
+    if net.strategy == "seq2seq":
+        net._recursion.warm_up(net.window_)
 
 
 def _one_step_position(net) -> int:

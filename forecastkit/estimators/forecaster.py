@@ -18,7 +18,7 @@ from forecastkit.data.validation import check_horizon
 from forecastkit.data.windows import default_window
 from forecastkit.estimators import _adapters as io
 from forecastkit.estimators._calibration import bounds, interval_widths, log_targets
-from forecastkit.estimators._context import Job, multi_step, one_step_predictions
+from forecastkit.estimators._context import Job, multi_step, one_step_predictions, warm_up
 from forecastkit.estimators._inputs import n_rows
 from forecastkit.estimators._keras import KerasEstimatorMixin
 from forecastkit.estimators._network import train_network
@@ -356,6 +356,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             history=history,
             best_epoch=best_epoch,
         )
+        warm_up(self)
         return self
 
     def _set_fitted(

@@ -268,6 +268,17 @@ class StateRecursion:
                 )
         return self._functions[key]
 
+    def warm_up(self, window: int) -> None:
+        """Trace (and run once) the graph, so that the first real forecast runs warm.
+
+        Without XLA the one graph serves every batch size, window and horizon: a call on
+        one zero window of ``window`` steps, 2 steps ahead, does the tracing (a few tenths
+        of a second) ahead of time, e.g. at the end of ``fit``. With XLA it compiles that
+        shape only, which real calls rarely share: nothing is done.
+        """
+        if not self.jit_compile:
+            self(np.zeros((1, int(window), self.model.input_shape[-1]), np.float32), 2)
+
     def __call__(
         self, windows: np.ndarray, horizon: int, covariates: np.ndarray | None = None
     ) -> np.ndarray:

@@ -302,6 +302,12 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             raise ParameterError(
                 f"`strategy` must be one of {sorted(STRATEGIES)}; got strategy={self.strategy!r}."
             )
+        if self.strategy == "seq2seq" and self.bidirectional:
+            raise ParameterError(
+                "strategy='seq2seq' carries the recurrent state forward one step at a time, "
+                "which a bidirectional layer (reading each window backwards too) cannot do; "
+                "use bidirectional=False, or strategy='recursive' with bidirectional=True."
+            )
         if self.seasonal_adjustment not in ("auto", "always", "none"):
             raise ParameterError(
                 "`seasonal_adjustment` must be 'auto', 'always' or 'none'; got "
@@ -310,12 +316,6 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         # Memory (bench/memory.py): a series' values may be a read-only view of the caller's
         # data until training ends; it is copied after, once the scaled series is gone.
         parts, names, targets, has_covariates, kind = io.fit_parts(self, X, y)
-        if self.strategy == "seq2seq" and self.bidirectional:
-            raise ParameterError(
-                "strategy='seq2seq' carries the recurrent state forward one step at a time, "
-                "which a bidirectional layer (reading each window backwards too) cannot do; "
-                "use bidirectional=False, or strategy='recursive' with bidirectional=True."
-            )
         if has_covariates and self.strategy == "direct":
             raise ParameterError(
                 "strategy='direct' predicts every step at once from the past window, so it "

@@ -95,6 +95,9 @@ CONFIGS: dict[str, dict] = {
     # the members' mean is the forecast.
     "ensemble": {"n_models": 5, "units": (16,)},
     "ensemble-3x32": {"n_models": 3, "units": (32,)},
+    # (#16) the default network trained with a target at every position (teacher
+    # forcing), forecast by carrying its recurrent state one step per step ahead.
+    "seq2seq": {"strategy": "seq2seq"},
     # --quick smoke preset.
     "quick": {"units": (8,), "epochs": 5, "patience": 2},
 }

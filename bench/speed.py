@@ -11,6 +11,11 @@ shows the median over the rounds. Configurations:
 * ``forecastkit``: this checkout;
 * ``forecastkit@NAME`` (``--baseline PATH``): forecastkit imported from another checkout
   (folder NAME, e.g. the code before a change), for before/after in one run;
+* ``forecastkit seq2seq`` (this checkout, ``strategy="seq2seq"``): the same network
+  trained with a target at every position, forecast by carrying its state (window + 100
+  cell steps instead of 100 re-reads of the window); ``forecastkit seq2seq+XLA``: the same
+  with the state recursion compiled by XLA (``StateRecursion(jit_compile=True)``, swapped
+  in after fit and load; not a Forecaster option);
 * ``keras``: the reference: the same network (``LSTM(50) -> LSTM(100) -> Dense(1)``, window
   24) built with ``keras.layers``, trained one epoch with ``model.fit`` and forecast
   recursively by calling ``model(x)`` once per step (the tutorial's loop, without
@@ -27,8 +32,9 @@ process that imports forecastkit, loads the saved model and forecasts 100 steps 
 time of the whole process, imports included), beside a fresh process that imports Keras,
 loads the reference's ``.keras`` file and calls ``predict`` once.
 
-``--quick``: 200 backtest origins, 1 round. The seeded forecasts of every configuration are
-compared (largest absolute difference against this checkout).
+``--quick``: 200 backtest origins, 1 round. The seeded forecasts of every baseline
+configuration are compared (largest absolute difference against this checkout).
+``--no-seq2seq`` leaves the seq2seq configurations out.
 """
 
 from __future__ import annotations
@@ -66,8 +72,8 @@ def _warm(fn, repeats: int = 5) -> float:
     return statistics.median(_timed(fn)[0] for _ in range(repeats))
 
 
-def child_forecastkit(tmp: str, origins: int) -> dict:
-    """All forecastkit measurements in this process."""
+def child_forecastkit(tmp: str, origins: int, strategy: str = "", xla: bool = False) -> dict:
+    """All forecastkit measurements in this process (``strategy``: "" for the default)."""
     start = time.perf_counter()
     import numpy as np
     import pandas as pd
@@ -77,13 +83,25 @@ def child_forecastkit(tmp: str, origins: int) -> dict:
     res: dict = {"import": time.perf_counter() - start}
     y = pd.Series(make_series(1200), name="y")
     params = dict(window=WINDOW, epochs=1, verbose=0, random_state=0)
-    res["fit"], f = _timed(lambda: Forecaster(**params).fit(y))
+    if strategy:
+        params["strategy"] = strategy
+
+    def xla_recursion(forecaster):  # the seq2seq+XLA configuration
+        if xla:
+            from forecastkit.models.compiled import StateRecursion
+
+            forecaster._recursion = StateRecursion(
+                forecaster.model_, forecaster.targets_, jit_compile=True
+            )
+        return forecaster
+
+    res["fit"], f = _timed(lambda: xla_recursion(Forecaster(**params).fit(y)))
     res["first_after_fit"], out = _timed(lambda: f.forecast(HORIZON))
     res["warm"] = _warm(lambda: f.forecast(HORIZON))
     forecast_1 = out.to_numpy().ravel().tolist()
     path = os.path.join(tmp, "model.keras")
     f.save(path)
-    res["load"], g = _timed(lambda: Forecaster.load(path))
+    res["load"], g = _timed(lambda: xla_recursion(Forecaster.load(path)))
     res["first_after_load"], _ = _timed(lambda: g.forecast(HORIZON))
 
     frame = pd.concat(
@@ -96,7 +114,7 @@ def child_forecastkit(tmp: str, origins: int) -> dict:
         )
         for i in range(N_SERIES)
     )
-    res["fit_100"], many = _timed(lambda: Forecaster(**params).fit(frame))
+    res["fit_100"], many = _timed(lambda: xla_recursion(Forecaster(**params).fit(frame)))
     res["first_100"], out = _timed(lambda: many.forecast(HORIZON))
     res["warm_100"] = _warm(lambda: many.forecast(HORIZON), 3)
     forecast_100 = out.iloc[:, -1].to_numpy().tolist()
@@ -166,7 +184,9 @@ FRESH = {
 }
 
 
-def run_child(config: str, root: str, tmp: str, origins: int) -> dict:
+def run_child(
+    config: str, root: str, tmp: str, origins: int, strategy: str = "", xla: bool = False
+) -> dict:
     """Run one configuration in a fresh process, then its fresh-process load."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=root)
     code = (
@@ -175,7 +195,8 @@ def run_child(config: str, root: str, tmp: str, origins: int) -> dict:
         + (
             f"print(json.dumps(speed.child_keras({tmp!r})))"
             if config == "keras"
-            else f"print(json.dumps(speed.child_forecastkit({tmp!r}, {origins})))"
+            else "print(json.dumps(speed.child_forecastkit("
+            f"{tmp!r}, {origins}, {strategy!r}, {xla!r})))"
         )
     )
     out = subprocess.run(
@@ -212,18 +233,22 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--baseline", nargs="*", default=[])
+    parser.add_argument("--no-seq2seq", action="store_true")
     args = parser.parse_args()
     repeats = 1 if args.quick else args.repeats
     origins = 200 if args.quick else 1000
-    configs = {"forecastkit": ROOT}
+    configs = {"forecastkit": (ROOT, "", False)}
     for path in args.baseline:
-        configs[f"forecastkit@{os.path.basename(os.path.normpath(path))}"] = path
-    configs["keras"] = ROOT
+        configs[f"forecastkit@{os.path.basename(os.path.normpath(path))}"] = (path, "", False)
+    if not args.no_seq2seq:
+        configs["forecastkit seq2seq"] = (ROOT, "seq2seq", False)
+        configs["forecastkit seq2seq+XLA"] = (ROOT, "seq2seq", True)
+    configs["keras"] = (ROOT, "", False)
     runs: dict[str, list[dict]] = {name: [] for name in configs}
     for round_ in range(repeats):
-        for name, root in configs.items():
+        for name, (root, strategy, xla) in configs.items():
             with tempfile.TemporaryDirectory() as tmp:
-                runs[name].append(run_child(name, root, tmp, origins))
+                runs[name].append(run_child(name, root, tmp, origins, strategy, xla))
             print(f"round {round_ + 1}/{repeats}: {name} done", file=sys.stderr, flush=True)
 
     def med(name, key):
@@ -265,7 +290,7 @@ def main() -> None:
     import numpy as np
 
     ref = runs["forecastkit"][0]
-    for name in names[1:-1]:
+    for name in [n for n in names if "@" in n]:  # the same model from another checkout
         other = runs[name][0]
         d1 = np.max(np.abs(np.subtract(ref["forecast_1"], other["forecast_1"])))
         d100 = np.max(np.abs(np.subtract(ref["forecast_100"], other["forecast_100"])))

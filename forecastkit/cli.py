@@ -299,7 +299,13 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cell", choices=("lstm", "gru", "rnn"), default="lstm")
     parser.add_argument("--bidirectional", action="store_true", help="bidirectional layers")
     parser.add_argument("--dropout", type=float, default=0.0, help="dropout rate (default 0)")
-    parser.add_argument("--strategy", choices=("recursive", "direct"), default="recursive")
+    parser.add_argument(
+        "--strategy",
+        choices=("recursive", "direct", "seq2seq"),
+        default="recursive",
+        help="recursive: one-step network, predictions fed back; direct: all steps at once; "
+        "seq2seq: a sequence network whose state is carried forward one step per step ahead",
+    )
     parser.add_argument(
         "--transform",
         choices=("auto", "none", "diff", "log", "log-diff"),

@@ -26,6 +26,7 @@ from forecastkit.exceptions import DataError, ParameterError
 __all__ = [
     "default_window",
     "last_window",
+    "make_sequence_windows",
     "make_stream_batches",
     "make_windows",
     "stream_batches",
@@ -100,6 +101,57 @@ def make_windows(
     # sliding_window_view puts the window axis last: (n_windows, n_features, window).
     X = sliding_window_view(values, window, axis=0).swapaxes(1, 2)[:n_samples]
     Y = sliding_window_view(columns[window:], horizon, axis=0).swapaxes(1, 2)[:n_samples]
+    return X, Y
+
+
+def make_sequence_windows(
+    values: np.ndarray, window: int, *, targets: Sequence[int] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cut ``values`` into input windows and the next value at every position of each.
+
+    The samples of a sequence-to-sequence network (``strategy="seq2seq"``): sample ``i`` is
+    ``X[i] = values[i : i + window, :]`` and ``Y[i] = values[i + 1 : i + window + 1,
+    targets]``, so the target at position ``t`` is the step after input row ``t`` (teacher
+    forcing at every position). The samples start where those of ``make_windows(values,
+    window, 1)`` start, and ``Y[i, -1]`` is that function's ``Y[i, 0]``.
+
+    Parameters
+    ----------
+    values : numpy.ndarray of shape (n_steps, n_features)
+    window : int
+        Number of input steps per sample (> 0).
+    targets : sequence of int, optional
+        Columns of the targets; None means all columns.
+
+    Returns
+    -------
+    X : numpy.ndarray of shape (n_samples, window, n_features)
+        A read-only view of ``values``.
+    Y : numpy.ndarray of shape (n_samples, window, n_targets)
+        A read-only view of ``values`` (or of one copy of non-contiguous target columns).
+
+    ``n_samples = n_steps - window``, or 0 when the series is too short (no error).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X, Y = make_sequence_windows(np.arange(5.0).reshape(5, 1), window=3)
+    >>> X.shape, Y.shape
+    ((2, 3, 1), (2, 3, 1))
+    >>> X[1, :, 0], Y[1, :, 0]
+    (array([1., 2., 3.]), array([2., 3., 4.]))
+    """
+    values = _check_values(values)
+    window = check_window(window)
+    columns = _target_columns(values, targets)
+    n_samples = max(values.shape[0] - window, 0)
+    if n_samples == 0:
+        return (
+            _empty((0, window, values.shape[1]), values),
+            _empty((0, window, columns.shape[1]), values),
+        )
+    X = sliding_window_view(values, window, axis=0).swapaxes(1, 2)[:n_samples]
+    Y = sliding_window_view(columns[1:], window, axis=0).swapaxes(1, 2)[:n_samples]
     return X, Y
 
 

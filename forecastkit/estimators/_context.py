@@ -23,7 +23,49 @@ from forecastkit.estimators._state import SeriesState
 from forecastkit.exceptions import DataError
 from forecastkit.strategies import STRATEGIES, one_step
 
-__all__ = ["Job", "context_rows", "multi_step", "one_step_predictions"]
+__all__ = [
+    "Job",
+    "compiled_network",
+    "context_rows",
+    "multi_step",
+    "one_step_predictions",
+    "warm_up",
+]
+
+
+def compiled_network(model, targets, strategy: str) -> tuple:
+    """Return ``(predict_fn, recursion)``, the compiled calls of a Forecaster's network.
+
+    ``predict_fn`` maps windows to the network's outputs (:class:`CompiledPredict`);
+    ``recursion`` forecasts from windows: the window recursion of a one-step network
+    (:class:`CompiledRecursion`), or the state-carrying one of a ``"seq2seq"`` network
+    (:class:`StateRecursion`; a ValueError for a network that is not one). Nothing runs
+    here: both trace at their first call.
+    """
+    from forecastkit.models.compiled import CompiledPredict, CompiledRecursion, StateRecursion
+
+    if strategy == "seq2seq":
+        return CompiledPredict(model), StateRecursion(model, targets)
+    return CompiledPredict(model), CompiledRecursion(model, targets)
+
+
+def warm_up(net) -> None:
+    """Trace a freshly fitted Forecaster's state recursion (seq2seq), so forecasts start warm.
+
+    Called at the end of ``fit``, whose seconds dwarf the trace; ``load`` stays lazy.
+    """
+    if net.strategy == "seq2seq":
+        net._recursion.warm_up(net.window_)
+
+
+def _one_step_position(net) -> int:
+    """Output step of ``predict_fn`` that predicts the step after a window.
+
+    A one-step or direct network outputs the steps after the window (the first is the
+    next one); a sequence network the next value at every position (the last is after
+    the window).
+    """
+    return -1 if net.strategy == "seq2seq" else 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,7 +157,9 @@ def _split(pred: np.ndarray, counts: list[int]) -> list[np.ndarray]:
 def multi_step(net, jobs: list[Job], horizon: int) -> list[np.ndarray]:
     """Forecasts ``(len(job.positions), horizon, n_targets)`` per job, in one network call.
 
-    ``net`` is a fitted Forecaster (its window, columns, strategy and compiled network).
+    ``net`` is a fitted Forecaster (its window, columns, strategy and compiled network):
+    ``"direct"`` reads the steps off the network's output, ``"recursive"`` and ``"seq2seq"``
+    feed predictions back in ``net._recursion`` (see :func:`compiled_network`).
     """
     if not jobs:
         return []
@@ -142,7 +186,8 @@ def one_step_predictions(net, jobs: list[Job]) -> list[np.ndarray]:
     prepared = [_inputs(net, job) for job in jobs]
     counts = [len(p[0]) for p in prepared]
     windows = np.concatenate([p[0] for p in prepared])
-    pred = one_step(lambda x: net._predict_fn(x)[:, 0, :], windows)
+    position = _one_step_position(net)
+    pred = one_step(lambda x: net._predict_fn(x)[:, position, :], windows)
     return [
         _to_levels(net, job, part, *p[1:])[:, 0, :]
         for job, part, p in zip(jobs, _split(pred, counts), prepared, strict=True)

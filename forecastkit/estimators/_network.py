@@ -36,7 +36,10 @@ def train_network(
     when small and streamed otherwise
     (:func:`~forecastkit.training.dataset.make_training_data`);
     with ``distribution`` the network is built and compiled in its scope and the batch
-    is ``batch_size`` per replica.
+    is ``batch_size`` per replica. ``strategy="seq2seq"`` trains a sequence network (any
+    number of steps in, the next value at every position out) on
+    :func:`~forecastkit.data.windows.make_sequence_windows` samples, with the MSE over all
+    positions.
 
     With ``n_models > 1`` the members are built side by side in one model and trained by
     one ``fit`` on the mean of their own losses (``loss`` and ``val_loss`` are then the
@@ -55,6 +58,7 @@ def train_network(
     from forecastkit.training.fit import train
     from forecastkit.training.seeding import resolve_seed
 
+    sequences = est.strategy == "seq2seq"  # a target at every position (teacher forcing)
     scope, replicas = distribution_scope(est.distribution)
     seed = resolve_seed(est.random_state)
     batch_size = check_window(est.batch_size, name="batch_size") * replicas
@@ -68,10 +72,11 @@ def train_network(
         seed=seed,
         prepare=prepare,
         lag=lag,
+        sequences=sequences,
     )
     with scope:
         model = build_regressor(
-            window=window,
+            window=None if sequences else window,
             n_features=n_features,
             horizon=out_steps,
             n_targets=n_targets,
@@ -81,6 +86,7 @@ def train_network(
             dropout=est.dropout,
             seed=seed,
             n_models=est.n_models,
+            sequences=sequences,
         )
         ensemble = n_members(model) > 1
         result = train(

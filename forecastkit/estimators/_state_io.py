@@ -183,9 +183,10 @@ def check_loaded(est) -> None:
         raise ValueError("a one-series fit must hold exactly one series, with id None")
     if est.input_kind_ == "long" and (len(names) != 1 or est.has_covariates_):
         raise ValueError("a long-format fit has one value column and no covariates")
-    network = {
-        "network input": (tuple(est.model_.inputs[0].shape[1:]), (est.window_, len(names))),
-        "network output": (tuple(est.model_.outputs[0].shape[1:]), (est.out_steps_, len(targets))),
+    steps = (None, None) if est.strategy == "seq2seq" else (est.window_, est.out_steps_)
+    network = {  # a seq2seq network takes any number of steps and predicts at each
+        "network input": (tuple(est.model_.inputs[0].shape[1:]), (steps[0], len(names))),
+        "network output": (tuple(est.model_.outputs[0].shape[1:]), (steps[1], len(targets))),
     }
     for what, (got, expected) in network.items():
         if got != expected:

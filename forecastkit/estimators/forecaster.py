@@ -18,7 +18,7 @@ from forecastkit.data.validation import check_horizon
 from forecastkit.data.windows import default_window
 from forecastkit.estimators import _adapters as io
 from forecastkit.estimators._calibration import bounds, interval_widths, log_targets
-from forecastkit.estimators._context import Job, multi_step, one_step_predictions
+from forecastkit.estimators._context import Job, multi_step, one_step_predictions, warm_up
 from forecastkit.estimators._inputs import n_rows
 from forecastkit.estimators._keras import KerasEstimatorMixin
 from forecastkit.estimators._network import train_network
@@ -76,9 +76,16 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         ``loss`` and ``val_loss`` of ``history_`` are the members' mean MSE, so early
         stopping restores the one epoch that did best on average for all members.
         ``n_models=1`` is the single network, unchanged.
-    strategy : {"recursive", "direct"}, default="recursive"
-        Recursive: one-step network, predictions fed back (any horizon). Direct (MIMO): the
-        network outputs ``horizon`` steps at once.
+    strategy : {"recursive", "direct", "seq2seq"}, default="recursive"
+        Recursive: one-step network, predictions fed back (any horizon); every step ahead
+        re-reads the whole window. Direct (MIMO): the network outputs ``horizon`` steps at
+        once. Seq2seq: a sequence network trained to predict the next value at every
+        position of its window (teacher forcing; the loss is the MSE over all positions);
+        a forecast reads the window once and then advances the recurrent state ONE step
+        per step ahead, feeding each prediction back (any horizon, ``window + horizon``
+        cell steps instead of ``window x horizon``; covariates, intervals, ensembles and
+        long-format fits work as with "recursive"; not with ``bidirectional``). One-step
+        predictions are the output at the last position of the window.
     target_transform : {"auto", "none", "diff", "log", "log-diff"}, default="auto"
         Target transform; "auto" takes logs when the spread grows with the level (Guerrero)
         and first differences when the KPSS test rejects stationarity, from training data.
@@ -295,6 +302,12 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             raise ParameterError(
                 f"`strategy` must be one of {sorted(STRATEGIES)}; got strategy={self.strategy!r}."
             )
+        if self.strategy == "seq2seq" and self.bidirectional:
+            raise ParameterError(
+                "strategy='seq2seq' carries the recurrent state forward one step at a time, "
+                "which a bidirectional layer (reading each window backwards too) cannot do; "
+                "use bidirectional=False, or strategy='recursive' with bidirectional=True."
+            )
         if self.seasonal_adjustment not in ("auto", "always", "none"):
             raise ParameterError(
                 "`seasonal_adjustment` must be 'auto', 'always' or 'none'; got "
@@ -343,6 +356,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             history=history,
             best_epoch=best_epoch,
         )
+        warm_up(self)
         return self
 
     def _set_fitted(
@@ -361,7 +375,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         best_epoch,
     ):
         """Store learned state (shared by fit, load and for_series)."""
-        from forecastkit.models.compiled import CompiledPredict, CompiledRecursion
+        from forecastkit.estimators._context import compiled_network
 
         self.model_ = model
         self.series_ = dict(states)
@@ -376,8 +390,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         self.history_ = history
         self.best_epoch_ = best_epoch
         self.n_features_in_ = len(names) - len(targets) if has_covariates else len(names)
-        self._predict_fn = CompiledPredict(model)
-        self._recursion = CompiledRecursion(model, self.targets_)
+        self._predict_fn, self._recursion = compiled_network(model, self.targets_, self.strategy)
         self._members = None
 
     # ------------------------------------------------------------ helpers
@@ -417,10 +430,11 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
     def __setstate__(self, state):
         super().__setstate__(state)
         if "model_" in state:
-            from forecastkit.models.compiled import CompiledPredict, CompiledRecursion
+            from forecastkit.estimators._context import compiled_network
 
-            self._predict_fn = CompiledPredict(self.model_)
-            self._recursion = CompiledRecursion(self.model_, self.targets_)
+            self._predict_fn, self._recursion = compiled_network(
+                self.model_, self.targets_, self.strategy
+            )
 
     def _member_views(self) -> list[Forecaster]:
         """One shallow copy per ensemble member, forecasting with that member's network.
@@ -430,16 +444,17 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         """
         import copy
 
+        from forecastkit.estimators._context import compiled_network
         from forecastkit.models.builders import member_models
-        from forecastkit.models.compiled import CompiledPredict, CompiledRecursion
 
         if getattr(self, "_members", None) is None:
             views = []
             for member in member_models(self.model_):
                 view = copy.copy(self)
                 view.model_ = member
-                view._predict_fn = CompiledPredict(member)
-                view._recursion = CompiledRecursion(member, self.targets_)
+                view._predict_fn, view._recursion = compiled_network(
+                    member, self.targets_, self.strategy
+                )
                 views.append(view)
             self._members = views
         return self._members
@@ -467,8 +482,9 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         Parameters
         ----------
         horizon : int, optional
-            Number of steps; defaults to ``self.horizon``. With the recursive strategy it may
-            exceed the trained horizon (each prediction is fed back as input).
+            Number of steps; defaults to ``self.horizon``. With the recursive and seq2seq
+            strategies it may exceed the trained horizon (each prediction is fed back as
+            input).
         X : array or DataFrame, optional
             Future covariates, ``horizon`` rows, when the model was fitted with ``X``.
         level : float or tuple of float, optional

@@ -7,6 +7,7 @@ so two builds with the same arguments are identical without touching global rand
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import keras
@@ -23,6 +24,7 @@ __all__ = [
     "member_models",
     "members_loss",
     "n_members",
+    "sequence_stacks",
     "training_model",
 ]
 
@@ -125,7 +127,7 @@ def _member_seed(seed: int, k: int) -> int:
 
 def build_regressor(
     *,
-    window: int,
+    window: int | None,
     n_features: int,
     horizon: int,
     n_targets: int,
@@ -135,13 +137,14 @@ def build_regressor(
     dropout: float = 0.0,
     seed: int = 0,
     n_models: int = 1,
+    sequences: bool = False,
 ) -> keras.Model:
     """Build a stacked recurrent regressor from windows to the next ``horizon`` steps.
 
     Parameters
     ----------
     window, n_features : int
-        Input shape ``(window, n_features)``.
+        Input shape ``(window, n_features)``; ``window=None`` takes any number of steps.
     horizon, n_targets : int
         Output shape ``(horizon, n_targets)``: 1 step for the recursive strategy, the whole
         horizon at once for the direct (MIMO) strategy.
@@ -160,12 +163,19 @@ def build_regressor(
         ``keras.layers.Average`` layer named :data:`ENSEMBLE_LAYER`. Train the members with
         :func:`training_model` and :func:`members_loss` (each learns on its own); read them
         with :func:`member_models`.
+    sequences : bool, default=False
+        Sequence to sequence (``strategy="seq2seq"``): every recurrent layer returns its
+        sequence and the Dense head predicts the next step at every position, output
+        ``(batch, steps, n_targets)``; ``horizon`` must be 1 and ``bidirectional`` False
+        (a backward layer reads the future of each position). The recurrent layers are
+        named ``[m<k>_]<cell>_<i>`` and the heads ``[m<k>_]head``, which is how
+        :func:`sequence_stacks` finds them for the state-carrying forecast.
 
     Returns
     -------
     keras.Model
         Input ``(batch, window, n_features)``, output ``(batch, horizon, n_targets)`` (the
-        members' mean for an ensemble).
+        members' mean for an ensemble); ``(batch, window, n_targets)`` with ``sequences``.
 
     Examples
     --------
@@ -177,8 +187,20 @@ def build_regressor(
     ... )
     >>> ensemble.output_shape, n_members(ensemble)
     ((None, 2, 1), 3)
+    >>> build_regressor(
+    ...     window=None, n_features=2, horizon=1, n_targets=1, units=(4,), sequences=True
+    ... ).output_shape
+    (None, None, 1)
     """
     n_models = _check_n_models(n_models)
+    if sequences and (bidirectional or horizon != 1):
+        raise ParameterError(
+            "A sequence-to-sequence network (strategy='seq2seq') predicts the next step at "
+            "every position and carries its state forward, so it needs horizon=1 network "
+            "outputs and no backward layer; got "
+            f"bidirectional={bidirectional!r}, horizon={horizon!r}. Use bidirectional=False, "
+            "or strategy='recursive'."
+        )
     inputs = keras.Input((window, n_features), name="window")
     members = []
     for k in range(n_models):
@@ -191,11 +213,13 @@ def build_regressor(
             bidirectional=bidirectional,
             dropout=dropout,
             seed=member_seed,
-            last_sequences=False,
+            last_sequences=bool(sequences),
             prefix=prefix,
         )
         x = _head(x, horizon * n_targets, seed=member_seed, prefix=prefix)
-        members.append(keras.layers.Reshape((horizon, n_targets), name=f"{prefix}steps")(x))
+        if not sequences:
+            x = keras.layers.Reshape((horizon, n_targets), name=f"{prefix}steps")(x)
+        members.append(x)
     outputs = members[0] if n_models == 1 else keras.layers.Average(name=ENSEMBLE_LAYER)(members)
     return keras.Model(inputs, outputs, name="forecastkit_regressor")
 
@@ -255,6 +279,68 @@ def member_models(model: keras.Model) -> list[keras.Model]:
         keras.Model(model.inputs, tensor, name=f"forecastkit_member_{k}")
         for k, tensor in enumerate(tensors)
     ]
+
+
+_RECURRENT_NAME = re.compile(r"^(m\d+_)?(?:lstm|gru|rnn)_(\d+)$")
+_HEAD_NAME = re.compile(r"^(m\d+_)?head$")
+
+
+def sequence_stacks(model: keras.Model) -> list[tuple[list, keras.layers.Layer]]:
+    """Return each member's recurrent layers (bottom to top) and head of a sequence network.
+
+    For a network of :func:`build_regressor` with ``sequences=True`` (or a member of one,
+    :func:`member_models`): what a state-carrying forecast steps through one cell at a time
+    (:class:`~forecastkit.models.compiled.StateRecursion`). The network must hold nothing
+    else than its input, forward non-stateful recurrent layers returning sequences, dropout
+    (inactive when predicting), one Dense head per member and the members' average: anything
+    else (a bidirectional wrapper, an edited file) raises a ValueError naming it.
+
+    Examples
+    --------
+    >>> model = build_regressor(
+    ...     window=None, n_features=1, horizon=1, n_targets=1, units=(3, 2), sequences=True
+    ... )
+    >>> [([layer.name for layer in layers], head.name) for layers, head in sequence_stacks(model)]
+    [(['lstm_0', 'lstm_1'], 'head')]
+    """
+    recurrent: dict[str, dict[int, keras.layers.Layer]] = {}
+    heads: dict[str, keras.layers.Layer] = {}
+    for layer in model.layers:
+        name = layer.name
+        if isinstance(layer, keras.layers.InputLayer | keras.layers.Dropout):
+            continue
+        if isinstance(layer, keras.layers.Average) and name == ENSEMBLE_LAYER:
+            continue
+        found = _RECURRENT_NAME.match(name)
+        if found and isinstance(layer, keras.layers.RNN):
+            if layer.stateful or layer.go_backwards or not layer.return_sequences:
+                raise ValueError(
+                    f"recurrent layer {name!r} is stateful, runs backwards or does not return "
+                    "sequences: not a sequence-to-sequence network"
+                )
+            recurrent.setdefault(found.group(1) or "", {})[int(found.group(2))] = layer
+            continue
+        found = _HEAD_NAME.match(name)
+        if found and isinstance(layer, keras.layers.Dense):
+            heads[found.group(1) or ""] = layer
+            continue
+        raise ValueError(
+            f"layer {name!r} ({type(layer).__name__}) has no place in a sequence-to-sequence "
+            "network (a bidirectional or an unknown layer); refit with strategy='seq2seq' "
+            "and bidirectional=False"
+        )
+    if not recurrent or sorted(recurrent) != sorted(heads):
+        raise ValueError(
+            "the network's recurrent layers and heads do not pair up into members "
+            f"(stacks {sorted(recurrent)}, heads {sorted(heads)})"
+        )
+    stacks = []
+    for prefix in sorted(recurrent, key=lambda p: int(p[1:-1]) if p else -1):
+        layers = recurrent[prefix]
+        if sorted(layers) != list(range(len(layers))):
+            raise ValueError(f"member {prefix!r}: recurrent layers {sorted(layers)} have gaps")
+        stacks.append(([layers[i] for i in range(len(layers))], heads[prefix]))
+    return stacks
 
 
 def training_model(model: keras.Model) -> keras.Model:

@@ -14,9 +14,10 @@ import numpy as np
 import tensorflow as tf
 import tensorflow.experimental.numpy as tnp
 
-from forecastkit.strategies.recursive import advance, feature_order
+from forecastkit.models.builders import sequence_stacks
+from forecastkit.strategies.recursive import advance, feature_order, next_row
 
-__all__ = ["CompiledPredict", "CompiledRecursion", "unrolled_twin"]
+__all__ = ["CompiledPredict", "CompiledRecursion", "StateRecursion", "unrolled_twin"]
 
 #: Windows up to this many steps run through an unrolled copy of the network (see
 #: :func:`unrolled_twin`); longer ones keep the recurrent loop (unrolling grows the graph).
@@ -147,6 +148,155 @@ class CompiledRecursion:
         function = self._function(horizon, unrolled)
         result = function(tf.constant(windows), tf.constant(covariates))
         return result.numpy()
+
+
+class StateRecursion:
+    """State-carrying forecaster over a sequence-to-sequence network, one graph call.
+
+    Reads each context window once through the recurrent cells (``window`` cell steps per
+    layer), then advances ONE cell step per forecast step, feeding each prediction back
+    with the known covariates of that step: ``window + horizon - 1`` steps in all, not
+    ``window x horizon``. The network is :func:`~forecastkit.models.builders.build_regressor`
+    with ``sequences=True`` (found layer by layer by
+    :func:`~forecastkit.models.builders.sequence_stacks`; a ValueError for anything else);
+    an ensemble carries each member's state and feeds back the members' mean. The loop is
+    the NumPy driver :func:`forecastkit.strategies.state.carried` written as one
+    ``tf.while_loop`` (the context rows, then the fed-back ones), batched over all windows.
+    Without XLA, one graph serves every batch size, window length and horizon (traced once,
+    at the first call); with XLA, one function per horizon (compiled per shape).
+
+    Parameters
+    ----------
+    model : keras.Model
+        Maps ``(batch, steps, n_features)`` to the next values at every position,
+        ``(batch, steps, n_targets)``.
+    targets : sequence of int
+        Positions of the predicted columns among the features.
+    jit_compile : bool, default=False
+        Compile with XLA: much faster warm calls (one series, 100 steps: about 2 ms against
+        about 30 ms), but about a second of compiling at the first call of every shape
+        (``docs/benchmarks.md``, "State-carrying recursion"). Off by default, so the
+        first forecast costs a trace (a few tenths of a second) and no compile.
+
+    Examples
+    --------
+    >>> from forecastkit.models.builders import build_regressor
+    >>> model = build_regressor(
+    ...     window=None, n_features=1, horizon=1, n_targets=1, units=(3,), sequences=True
+    ... )
+    >>> StateRecursion(model, targets=[0])(np.zeros((2, 4, 1), "float32"), horizon=5).shape
+    (2, 5, 1)
+    """
+
+    def __init__(self, model: keras.Model, targets: Sequence[int], *, jit_compile: bool = False):
+        self.model = model
+        self.stacks = sequence_stacks(model)
+        self.targets = list(targets)
+        self.jit_compile = jit_compile
+        self._functions: dict[int | None, tf.types.experimental.GenericFunction] = {}
+
+    def initial_state(self, batch) -> list:
+        """Zero states of every member's layers for ``batch`` rows."""
+        return [
+            [layer.cell.get_initial_state(batch) for layer in layers] for layers, _ in self.stacks
+        ]
+
+    def step(self, rows, state) -> tuple:
+        """One cell step of every layer of every member: ``(members' mean prediction, state)``."""
+        predictions, new_state = [], []
+        for (layers, head), member in zip(self.stacks, state, strict=True):
+            x, carried = rows, []
+            for layer, cell_state in zip(layers, member, strict=True):
+                x, cell_state = layer.cell(x, cell_state, training=False)
+                nested = isinstance(cell_state, list | tuple)
+                carried.append(list(cell_state) if nested else [cell_state])
+            predictions.append(head(x))
+            new_state.append(carried)
+        prediction = predictions[0]
+        for other in predictions[1:]:  # as keras.layers.Average: a running sum, then / n
+            prediction = prediction + other
+        if len(predictions) > 1:
+            prediction = prediction / len(predictions)
+        return prediction, new_state
+
+    def _function(self, horizon: int):
+        """Return the graph of ``horizon`` (XLA), or the one graph of all horizons (no XLA)."""
+        key = horizon if self.jit_compile else None
+        if key not in self._functions:
+            n_targets = len(self.targets)
+            n_features = self.model.input_shape[-1]
+            order = tf.constant(feature_order(n_features, self.targets))
+
+            def run(windows, covariates, horizon):
+                batch = tf.shape(windows)[0]
+                steps = tf.shape(windows)[1]
+                sequence = tf.transpose(windows, (1, 0, 2))  # (steps, batch, n_features)
+                future = tf.transpose(covariates, (1, 0, 2))  # (horizon, batch, n_covariates)
+                total = steps + horizon - 1  # cell steps: the window, then one per step ahead
+
+                def body(t, prediction, state, out):
+                    # Row t: the context while t < steps, then the last prediction fed back
+                    # with the covariates of its step (one loop body: traced once).
+                    fed = next_row(prediction, future[tf.maximum(t - steps, 0)], order, xp=tnp)
+                    rows = tf.where(t < steps, sequence[tf.minimum(t, steps - 1)], fed)
+                    prediction, state = self.step(rows, state)
+                    return t + 1, prediction, state, out.write(t, prediction)
+
+                first = tf.zeros((batch, n_targets), windows.dtype)
+                out = tf.TensorArray(windows.dtype, size=total, element_shape=None)
+                _, _, _, out = tf.while_loop(
+                    lambda t, *_: t < total,
+                    body,
+                    (tf.constant(0), first, self.initial_state(batch), out),
+                )
+                stacked = out.stack()[steps - 1 :]  # (horizon, batch, n_targets)
+                return tf.reshape(tf.transpose(stacked, (1, 0, 2)), (-1, horizon, n_targets))
+
+            if self.jit_compile:  # XLA: a static horizon (the TensorArray's size)
+                self._functions[key] = tf.function(
+                    lambda w, c: run(w, c, horizon), jit_compile=True, reduce_retracing=True
+                )
+            else:
+                n_covariates = n_features - n_targets
+                self._functions[key] = tf.function(
+                    run,
+                    input_signature=[
+                        tf.TensorSpec((None, None, n_features), tf.float32),
+                        tf.TensorSpec((None, None, n_covariates), tf.float32),
+                        tf.TensorSpec((), tf.int32),
+                    ],
+                )
+        return self._functions[key]
+
+    def warm_up(self, window: int) -> None:
+        """Trace (and run once) the graph, so that the first real forecast runs warm.
+
+        Without XLA the one graph serves every batch size, window and horizon: a call on
+        one zero window of ``window`` steps, 2 steps ahead, does the tracing (a few tenths
+        of a second) ahead of time, e.g. at the end of ``fit``. With XLA it compiles that
+        shape only, which real calls rarely share: nothing is done.
+        """
+        if not self.jit_compile:
+            self(np.zeros((1, int(window), self.model.input_shape[-1]), np.float32), 2)
+
+    def __call__(
+        self, windows: np.ndarray, horizon: int, covariates: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Forecast ``(n_series, horizon, n_targets)`` from windows ``(n_series, window, f)``.
+
+        ``covariates`` (n_series, horizon, n_features - n_targets) are the known future
+        values of the non-target columns (the last row is never needed).
+        """
+        windows = np.ascontiguousarray(windows, dtype=np.float32)
+        n_series, _, n_features = windows.shape
+        if covariates is None:
+            covariates = np.zeros((n_series, horizon, n_features - len(self.targets)), np.float32)
+        covariates = np.ascontiguousarray(covariates, dtype=np.float32)
+        horizon = int(horizon)
+        arguments = [tf.constant(windows), tf.constant(covariates)]
+        if not self.jit_compile:
+            arguments.append(tf.constant(horizon, tf.int32))
+        return self._function(horizon)(*arguments).numpy()
 
 
 class CompiledPredict:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["advance", "feature_order", "recursive"]
+__all__ = ["advance", "feature_order", "next_row", "recursive"]
 
 
 def feature_order(n_features: int, targets: Sequence[int]) -> np.ndarray:
@@ -28,6 +28,20 @@ def feature_order(n_features: int, targets: Sequence[int]) -> np.ndarray:
     order = np.empty(n_features, dtype=np.int32)
     order[stacked] = np.arange(n_features, dtype=np.int32)
     return order
+
+
+def next_row(prediction, covariates, order, xp=np):
+    """Return the input row of the next step: predictions + covariates, in feature order.
+
+    Shapes ``(n_series, n_targets)`` and ``(n_series, n_features - n_targets)`` in,
+    ``(n_series, n_features)`` out; ``order`` from :func:`feature_order`.
+
+    Examples
+    --------
+    >>> next_row(np.array([[9.0]]), np.array([[7.0]]), feature_order(2, [1])).tolist()
+    [[7.0, 9.0]]
+    """
+    return xp.take(xp.concatenate([prediction, covariates], axis=-1), order, axis=-1)
 
 
 def advance(window, prediction, covariates, order, xp=np):
@@ -54,7 +68,7 @@ def advance(window, prediction, covariates, order, xp=np):
     >>> advance(w, np.array([[9.0]]), np.array([[7.0]]), feature_order(2, [0]))[0].tolist()
     [[2.0, 3.0], [4.0, 5.0], [9.0, 7.0]]
     """
-    row = xp.take(xp.concatenate([prediction, covariates], axis=-1), order, axis=-1)
+    row = next_row(prediction, covariates, order, xp=xp)
     return xp.concatenate([window[:, 1:, :], row[:, None, :]], axis=1)
 
 

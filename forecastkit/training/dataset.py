@@ -39,7 +39,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from forecastkit.data.validation import check_horizon, check_window
-from forecastkit.data.windows import make_windows
+from forecastkit.data.windows import make_sequence_windows, make_windows
 from forecastkit.exceptions import DataError, ParameterError
 
 __all__ = [
@@ -84,6 +84,7 @@ def make_training_data(
     max_bytes: int | None = None,
     prepare: Callable[[np.ndarray], np.ndarray] | None = None,
     lag: int = 0,
+    sequences: bool = False,
 ) -> tuple[tuple, object]:
     """Return training and validation data for :func:`~forecastkit.training.fit.train`.
 
@@ -113,6 +114,11 @@ def make_training_data(
         ``i`` from input rows ``i`` to ``i + lag`` only (transform and scale, row by row).
     lag : int, default=0
         Input rows ``prepare`` consumes before its first output row.
+    sequences : bool, default=False
+        Sequence-to-sequence samples (:func:`~forecastkit.data.windows.make_sequence_windows`):
+        the target of each window is the next value at every one of its positions,
+        ``(window, n_targets)``; ``horizon`` must be 1 (the samples start where those of
+        horizon 1 start).
 
     Returns
     -------
@@ -134,6 +140,7 @@ def make_training_data(
     ('WindowDataset', 12)
     """
     window, horizon = check_window(window), check_horizon(horizon)
+    _check_sequences(sequences, horizon)
     train, validation = _as_parts(train), _as_parts(validation)
     if not train:
         raise DataError("`train` is empty; pass at least one series (n_steps, n_features).")
@@ -143,14 +150,14 @@ def make_training_data(
     n_samples = sum(max(len(a) - lag - window - horizon + 1, 0) for a in train)
     n_val = sum(max(len(a) - lag - window - horizon + 1, 0) for a in validation)
     size = windows_nbytes(n_samples, window, n_features) + windows_nbytes(
-        n_samples, horizon, n_targets
+        n_samples, window if sequences else horizon, n_targets
     )
     if size <= (STREAM_BYTES if max_bytes is None else max_bytes):
         if prepare is not None:
             train = [prepare(p) for p in train if len(p) > lag]
             validation = [prepare(p) for p in validation if len(p) > lag] if n_val else []
-        data = _stacked_windows(train, window, horizon, targets)
-        val = _stacked_windows(validation, window, horizon, targets) if n_val else None
+        data = _stacked_windows(train, window, horizon, targets, sequences)
+        val = _stacked_windows(validation, window, horizon, targets, sequences) if n_val else None
         return data, val
     options = {
         "window": window,
@@ -158,6 +165,7 @@ def make_training_data(
         "targets": targets,
         "prepare": prepare,
         "lag": lag,
+        "sequences": sequences,
     }
     data = WindowDataset(train, batch_size=batch_size, shuffle=True, seed=seed, **options)
     val = None
@@ -186,9 +194,28 @@ def _check_lag(lag, prepare) -> int:
     return int(lag)
 
 
-def _stacked_windows(parts, window, horizon, targets) -> tuple[np.ndarray, np.ndarray]:
+def _check_sequences(sequences, horizon: int) -> bool:
+    """``sequences`` as a bool; sequence targets are the next step only (``horizon=1``)."""
+    if sequences and horizon != 1:
+        raise ParameterError(
+            f"Sequence-to-sequence samples predict the next step at every position, so "
+            f"horizon must be 1; got horizon={horizon}. Pass horizon=1."
+        )
+    return bool(sequences)
+
+
+def _windows(values, window, horizon, targets, sequences):
+    """``make_windows`` or, for sequence targets, ``make_sequence_windows``."""
+    if sequences:
+        return make_sequence_windows(values, window, targets=targets)
+    return make_windows(values, window, horizon, targets=targets)
+
+
+def _stacked_windows(
+    parts, window, horizon, targets, sequences=False
+) -> tuple[np.ndarray, np.ndarray]:
     """In-memory windows of every part: views for one part, one concatenation for several."""
-    pairs = [make_windows(p, window, horizon, targets=targets) for p in parts]
+    pairs = [_windows(p, window, horizon, targets, sequences) for p in parts]
     if len(pairs) == 1:
         return pairs[0]
     return np.concatenate([X for X, _ in pairs]), np.concatenate([Y for _, Y in pairs])
@@ -228,6 +255,9 @@ class WindowDataset(keras.utils.PyDataset):
         prepared a batch at a time: window starts count prepared rows.
     lag : int, default=0
         Input rows ``prepare`` consumes before its first output row (1 after differencing).
+    sequences : bool, default=False
+        Targets at every position (``Y`` of shape ``(b, window, n_targets)``, see
+        :func:`~forecastkit.data.windows.make_sequence_windows`); needs ``horizon=1``.
     **kwargs
         ``workers``, ``use_multiprocessing``, ``max_queue_size`` of
         :class:`keras.utils.PyDataset`.
@@ -264,6 +294,7 @@ class WindowDataset(keras.utils.PyDataset):
         seed: int | None = None,
         prepare: Callable[[np.ndarray], np.ndarray] | None = None,
         lag: int = 0,
+        sequences: bool = False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -271,6 +302,7 @@ class WindowDataset(keras.utils.PyDataset):
         self._prepare = prepare
         self.window = check_window(window)
         self.horizon = check_horizon(horizon)
+        self.sequences = _check_sequences(sequences, self.horizon)
         self.batch_size = check_window(batch_size, name="batch_size")
         self.shuffle = bool(shuffle)
         if seed is None:
@@ -295,7 +327,7 @@ class WindowDataset(keras.utils.PyDataset):
         self._targets = None if targets is None else [int(t) for t in targets]
         for i, (values, s) in enumerate(zip(arrays, starts, strict=True)):
             if prepare is None:
-                X, Y = make_windows(values, self.window, self.horizon, targets=targets)
+                X, Y = _windows(values, self.window, self.horizon, targets, self.sequences)
             else:  # whole raw blocks (window + horizon + lag rows), prepared per batch
                 X, Y = make_windows(values, self.window + self.horizon + self.lag, 0)
             if X.shape[2] != (self._X[0].shape[2] if self._X else X.shape[2]):
@@ -411,7 +443,7 @@ class WindowDataset(keras.utils.PyDataset):
             return self._X[0][starts], self._Y[0][starts]
         n_features, n_targets = self._X[0].shape[2], self._Y[0].shape[2]
         X = np.empty((len(ids), self.window, n_features), dtype=np.float32)
-        Y = np.empty((len(ids), self.horizon, n_targets), dtype=np.float32)
+        Y = np.empty((len(ids), self._Y[0].shape[1], n_targets), dtype=np.float32)
         for a in np.unique(which):
             rows = which == a
             X[rows] = self._X[a][starts[rows]]
@@ -439,7 +471,7 @@ class WindowDataset(keras.utils.PyDataset):
         # ends at row n * length - lag - 1, the last row): a strided view, no index array.
         row, item = out.strides
         out = as_strided(out, (n, width, n_features), (length * row, row, item), writeable=False)
-        Y = out[:, self.window :]
+        Y = out[:, 1:] if self.sequences else out[:, self.window :]
         if self._targets is not None:
             Y = Y[:, :, self._targets]
         return np.ascontiguousarray(out[:, : self.window]), np.ascontiguousarray(Y)

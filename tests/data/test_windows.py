@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from forecastkit.data import last_window, make_stream_batches, make_windows, stream_batches
+from forecastkit.data.windows import make_sequence_windows
 from forecastkit.exceptions import DataError, ParameterError
 
 
@@ -195,3 +196,28 @@ def test_stream_batches_too_short_and_bad_arguments():
     with pytest.raises(DataError, match="must be 2-D"):
         make_stream_batches(np.ones(10), 2, 2)
     assert stream_batches(20, 4, 5).shape == (1, 4, 5)
+
+
+@pytest.mark.parametrize("targets", [None, [1], [2, 0]])
+def test_sequence_windows_target_the_next_step_at_every_position(targets):
+    values = np.arange(30.0).reshape(10, 3)
+    X, Y = make_sequence_windows(values, 4, targets=targets)
+    columns = [0, 1, 2] if targets is None else targets
+    assert X.shape == (6, 4, 3) and Y.shape == (6, 4, len(columns))
+    for i in range(6):
+        np.testing.assert_array_equal(X[i], values[i : i + 4])
+        np.testing.assert_array_equal(Y[i], values[i + 1 : i + 5][:, columns])
+    # the samples of horizon 1, whose target is the last position's
+    X1, Y1 = make_windows(values, 4, 1, targets=targets)
+    np.testing.assert_array_equal(X, X1)
+    np.testing.assert_array_equal(Y[:, -1:], Y1)
+    assert np.shares_memory(X, values) and not X.flags.writeable
+    if targets != [2, 0]:  # a contiguous run of columns: a view, no copy
+        assert np.shares_memory(Y, values)
+
+
+def test_sequence_windows_of_a_short_series_are_empty():
+    X, Y = make_sequence_windows(np.zeros((3, 2)), 3, targets=[0])
+    assert X.shape == (0, 3, 2) and Y.shape == (0, 3, 1)
+    with pytest.raises(DataError, match="2-D"):
+        make_sequence_windows(np.zeros(5), 2)

@@ -61,3 +61,22 @@ def test_bad_cell_and_dropout():
         build_regressor(window=3, n_features=1, horizon=1, n_targets=1, cell="transformer")
     with pytest.raises(ParameterError, match="dropout"):
         build_regressor(window=3, n_features=1, horizon=1, n_targets=1, dropout=1.0)
+
+
+def test_sequence_regressor_outputs_every_position_and_refuses_backward_layers():
+    from forecastkit.models.builders import n_members, training_model
+
+    model = build_regressor(
+        window=None, n_features=2, horizon=1, n_targets=1, units=(3, 2), sequences=True
+    )
+    x = np.zeros((4, 9, 2), "float32")
+    assert model(x).shape == (4, 9, 1)
+    ensemble = build_regressor(
+        window=None, n_features=2, horizon=1, n_targets=1, units=(3,), n_models=3,
+        sequences=True,
+    )
+    assert n_members(ensemble) == 3 and training_model(ensemble).output_shape == (None, None, 3)
+    for bad in ({"bidirectional": True}, {"horizon": 2}):
+        options = {"window": None, "n_features": 1, "horizon": 1, "n_targets": 1, **bad}
+        with pytest.raises(ParameterError, match="bidirectional=False"):
+            build_regressor(units=(2,), sequences=True, **options)

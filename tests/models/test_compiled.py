@@ -1,9 +1,20 @@
 import numpy as np
 import pytest
 
-from forecastkit.models.builders import build_regressor, build_sequence_regressor
-from forecastkit.models.compiled import CompiledPredict, CompiledRecursion, unrolled_twin
+from forecastkit.models.builders import (
+    build_regressor,
+    build_sequence_regressor,
+    member_models,
+    sequence_stacks,
+)
+from forecastkit.models.compiled import (
+    CompiledPredict,
+    CompiledRecursion,
+    StateRecursion,
+    unrolled_twin,
+)
 from forecastkit.strategies import recursive
+from forecastkit.strategies.recursive import feature_order, next_row
 
 
 def test_compiled_recursion_equals_numpy_driver():
@@ -59,3 +70,87 @@ def test_unrolled_twin_leaves_long_windows_and_stateful_models_alone():
         n_features=1, n_targets=1, units=(2,), stateful=True, batch_size=2, time_steps=4
     )
     assert unrolled_twin(stateful) is stateful
+
+
+def _regrowing_reference(model, windows, horizon, targets, covariates, *, listed=False):
+    """The slow way: the whole network over the growing sequence, its last output each step.
+
+    ``listed``: the model takes a list of one input (an ensemble member's view).
+    """
+    order = feature_order(windows.shape[2], targets)
+    sequence, out = windows, []
+    for k in range(horizon):
+        inputs = [sequence] if listed else sequence
+        prediction = model(inputs, training=False).numpy()[:, -1, :]
+        out.append(prediction)
+        row = next_row(prediction, covariates[:, k], order)[:, None, :]
+        sequence = np.concatenate([sequence, row.astype("float32")], axis=1)
+    return np.stack(out, axis=1)
+
+
+@pytest.mark.parametrize(
+    ("cell", "units", "n_features", "targets", "n_models", "jit"),
+    [
+        ("lstm", (4,), 1, [0], 1, False),
+        ("lstm", (5, 3, 4), 3, [1], 1, False),  # stacked, covariates around the target
+        ("gru", (4, 3), 2, [1], 1, False),
+        ("rnn", (3, 2), 3, [2, 0], 1, False),  # two targets, not in feature order
+        ("lstm", (4, 3), 2, [0], 3, False),  # an ensemble: the members' mean fed back
+        ("gru", (4,), 2, [0], 1, True),  # XLA
+    ],
+)
+def test_state_recursion_equals_rereading_the_growing_sequence(
+    cell, units, n_features, targets, n_models, jit
+):
+    model = build_regressor(
+        window=None,
+        n_features=n_features,
+        horizon=1,
+        n_targets=len(targets),
+        units=units,
+        cell=cell,
+        seed=4,
+        n_models=n_models,
+        sequences=True,
+    )
+    rng = np.random.default_rng(1)
+    windows = rng.normal(size=(5, 6, n_features)).astype("float32")
+    cov = rng.normal(size=(5, 7, n_features - len(targets))).astype("float32")
+    rec = StateRecursion(model, targets, jit_compile=jit)
+    fast = rec(windows, 7, cov)
+    slow = _regrowing_reference(model, windows, 7, targets, cov)
+    assert fast.shape == (5, 7, len(targets))
+    np.testing.assert_allclose(fast, slow, atol=1e-5)
+    # one graph for every batch size, window length and horizon (no XLA); same numbers
+    shorter = _regrowing_reference(model, windows[:2, 1:], 3, targets, cov[:2])
+    np.testing.assert_allclose(rec(windows[:2, 1:], 3, cov[:2, :3]), shorter, atol=1e-5)
+    np.testing.assert_allclose(rec(windows, 1, cov[:, :1]), slow[:, :1], atol=1e-5)
+
+
+def test_state_recursion_of_each_member_is_that_members_reference():
+    model = build_regressor(
+        window=None,
+        n_features=1,
+        horizon=1,
+        n_targets=1,
+        units=(3,),
+        n_models=2,
+        seed=2,
+        sequences=True,
+    )
+    windows = np.random.default_rng(2).normal(size=(2, 5, 1)).astype("float32")
+    cov = np.zeros((2, 4, 0), "float32")
+    for member in member_models(model):
+        np.testing.assert_allclose(
+            StateRecursion(member, [0])(windows, 4),
+            _regrowing_reference(member, windows, 4, [0], cov, listed=True),
+            atol=1e-5,
+        )
+
+
+def test_sequence_stacks_refuse_other_networks():
+    window_net = build_regressor(window=4, n_features=1, horizon=1, n_targets=1, units=(3,))
+    with pytest.raises(ValueError, match=r"does not return sequences|no place"):
+        StateRecursion(window_net, [0])
+    stacked = build_sequence_regressor(n_features=1, n_targets=1, units=(3,))
+    assert [len(layers) for layers, _ in sequence_stacks(stacked)] == [1]

@@ -2,7 +2,15 @@ import numpy as np
 import pytest
 
 from forecastkit.exceptions import ParameterError
-from forecastkit.strategies import STRATEGIES, advance, direct, feature_order, one_step, recursive
+from forecastkit.strategies import (
+    STRATEGIES,
+    advance,
+    carried,
+    direct,
+    feature_order,
+    one_step,
+    recursive,
+)
 
 
 def test_recursive_feeds_predictions_back():
@@ -34,4 +42,27 @@ def test_one_step_and_direct():
     assert direct(lambda x: np.ones((2, 4, 1)), w, 3).shape == (2, 3, 1)
     with pytest.raises(ParameterError, match="strategy='recursive'"):
         direct(lambda x: np.ones((2, 4, 1)), w, 5)
-    assert set(STRATEGIES) == {"recursive", "direct"}
+    assert set(STRATEGIES) == {"recursive", "direct", "seq2seq"}
+
+
+def test_carried_equals_rereading_the_growing_sequence():
+    # The state is the running sum of every row read; the step predicts target + covariate
+    # sums. Re-reading the whole growing sequence (window rows + fed-back rows) must give
+    # the same forecasts: the state carries everything.
+    rng = np.random.default_rng(0)
+    windows = rng.normal(size=(3, 4, 2))
+    cov = rng.normal(size=(3, 5, 1))
+
+    def step(rows, total):
+        total = total + rows
+        return total[:, 1:] + 0.5 * total[:, :1], total
+
+    got = carried(step, np.zeros((3, 2)), windows, 5, targets=[1], covariates=cov)
+    sequence, expected = windows, []
+    for k in range(5):
+        total = sequence.sum(axis=1)
+        prediction = total[:, 1:] + 0.5 * total[:, :1]
+        expected.append(prediction)
+        row = np.concatenate([cov[:, k], prediction], axis=1)[:, None, :]  # covariate first
+        sequence = np.concatenate([sequence, row], axis=1)
+    np.testing.assert_allclose(got, np.stack(expected, axis=1), rtol=1e-12)

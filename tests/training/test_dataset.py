@@ -4,7 +4,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from forecastkit.data.windows import make_windows
+from forecastkit.data.windows import make_sequence_windows, make_windows
 from forecastkit.exceptions import DataError, ParameterError
 from forecastkit.models.builders import build_regressor
 from forecastkit.training import dataset as dataset_module
@@ -239,3 +239,35 @@ def test_each_training_epoch_of_fit_visits_every_sample_once():
         np.testing.assert_array_equal(starts, np.arange(ds.n_samples))
     orders = [np.concatenate(b) for b in by_epoch.values() if len(b) == len(ds)]
     assert not np.array_equal(orders[0], orders[1])  # a new order each epoch
+
+
+@pytest.mark.parametrize("lag", [0, 1])
+def test_sequence_samples_in_memory_streamed_and_prepared_agree(monkeypatch, lag):
+    """Sequence targets (strategy="seq2seq") come out the same in every path."""
+    values, prepare = _prepared(lag)
+    parts = [values[:180], values[150:]]
+    expected = [make_sequence_windows(prepare(p), 7, targets=[0]) for p in parts]
+    X = np.concatenate([e[0] for e in expected])
+    Y = np.concatenate([e[1] for e in expected])
+    options = {"window": 7, "horizon": 1, "targets": [0], "batch_size": 64, "sequences": True}
+    (Xm, Ym), _ = make_training_data(parts, None, prepare=prepare, lag=lag, **options)
+    np.testing.assert_array_equal(Xm, X)
+    np.testing.assert_array_equal(Ym, Y)
+    assert Ym.shape[1:] == (7, 1)
+    monkeypatch.setattr(dataset_module, "STREAM_BYTES", 0)
+    for kwargs in ({"prepare": prepare, "lag": lag}, {}):  # raw blocks prepared, or prepared
+        data = parts if kwargs else [prepare(p) for p in parts]
+        (ds, _), _ = make_training_data(data, None, seed=3, **options, **kwargs)
+        assert isinstance(ds, WindowDataset) and ds.n_samples == len(X)
+        for i in range(len(ds)):
+            xb, yb = ds[i]
+            ids = ds.sample_ids(64 * i, min(64 * i + 64, ds.n_samples))
+            np.testing.assert_array_equal(xb, X[ids])
+            np.testing.assert_array_equal(yb, Y[ids])
+
+
+def test_sequence_samples_need_horizon_one():
+    with pytest.raises(ParameterError, match="horizon must be 1"):
+        make_training_data(_series(50), None, window=5, horizon=2, batch_size=8, sequences=True)
+    with pytest.raises(ParameterError, match="horizon must be 1"):
+        WindowDataset(_series(50), window=5, horizon=3, sequences=True)

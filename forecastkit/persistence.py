@@ -1443,5 +1443,21 @@ def transformer_from_dict(d: dict[str, Any]):
             value = transformer_from_dict(v["__transformer__"])
         else:
             value = _decode_plain(v, f"{cls.__name__}.{k}")
+        _check_fitted_value(cls.__name__, k, value)
         setattr(obj, k, value)
     return obj
+
+
+def _check_fitted_value(owner: str, name: str, value) -> None:
+    """Refuse fitted numbers no fit on finite data gives: non-finite ones, a zero scale.
+
+    scikit-learn replaces a zero scale by 1 when it fits, so ``scale_ == 0`` (or a NaN
+    mean) can only come from an edited file, and would turn every forecast into inf/NaN.
+    """
+    array = np.asarray(value) if isinstance(value, np.ndarray | float) else None
+    if array is None or array.dtype.kind != "f":
+        return
+    if not np.isfinite(array).all():
+        raise ValueError(f"{owner}.{name} holds non-finite numbers")
+    if name == "scale_" and (array == 0).any():
+        raise ValueError(f"{owner}.scale_ holds a zero scale")

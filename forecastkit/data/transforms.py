@@ -125,8 +125,13 @@ class TargetTransform:
 
     @classmethod
     def from_dict(cls, d: dict) -> TargetTransform:
-        """Inverse of :meth:`to_dict`."""
-        return cls(log=tuple(bool(v) for v in d["log"]), diff=int(d["diff"]))
+        """Inverse of :meth:`to_dict`; a ValueError for anything :meth:`to_dict` never writes."""
+        log, diff = d["log"], d["diff"]
+        if not isinstance(log, list) or not all(isinstance(v, bool) for v in log):
+            raise ValueError(f"transform log flags {log!r:.60} are not a list of booleans")
+        if isinstance(diff, bool) or diff not in (0, 1) or not isinstance(diff, int):
+            raise ValueError(f"differencing order {diff!r:.40} is not 0 or 1")
+        return cls(log=tuple(log), diff=diff)
 
 
 def kpss_statistic(x: np.ndarray) -> float:

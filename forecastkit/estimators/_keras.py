@@ -79,6 +79,12 @@ def best_epoch_from_manifest(fitted: Mapping) -> int | None:
     return value
 
 
+#: The top-level keys of a model file's manifest (format keys, the estimator's, checksums).
+MANIFEST_KEYS = frozenset(
+    {"format", "format_version", "format_minor", "versions", "estimator", "params", "fitted",
+     "checksums"}
+)
+
 class KerasEstimatorMixin:
     """Mixin for estimators whose fitted network is ``model_``.
 
@@ -108,6 +114,9 @@ class KerasEstimatorMixin:
         :meth:`load` turns these into one ``ModelFileError`` naming the file; a
         ``ModelFileError`` (or subclass) passes through as it is. Check sizes read from the
         manifest against the network before allocating anything from them.
+    ``_check_manifest_keys(fitted) -> None`` (optional static method)
+        Raise ``ValueError`` for keys of ``fitted`` this format never writes; called only
+        for files of this format minor or older (a newer minor's additions are ignored).
     ``_check_loaded(self) -> None`` (optional; does nothing by default)
         Consistency checks across the restored attributes, run after ``_restore_fitted``
         under the same error contract.
@@ -219,10 +228,16 @@ class KerasEstimatorMixin:
         ...
         forecastkit.exceptions.MissingModelFileError: ...
         """
-        from forecastkit.persistence import decode_params, load_archive
+        from forecastkit.persistence import FORMAT_MINOR, decode_params, load_archive
 
         model, manifest, arrays = load_archive(path, estimator=cls.__name__)
         try:
+            if manifest.get("format_minor", 0) <= FORMAT_MINOR:  # newer minors may add keys
+                unknown = sorted(set(manifest) - MANIFEST_KEYS)
+                if unknown:
+                    raise ValueError(f"manifest keys forecastkit never writes: {unknown[:5]}")
+                if isinstance(manifest.get("fitted"), dict):
+                    cls._check_manifest_keys(manifest["fitted"])
             est = cls(**decode_params(manifest["params"]))
             fitted = manifest["fitted"]
             if not isinstance(fitted, dict):
@@ -262,6 +277,10 @@ class KerasEstimatorMixin:
     ) -> None:
         """Set the fitted attributes from a loaded file (see the class docstring)."""
         raise NotImplementedError(f"{type(self).__name__} does not define _restore_fitted")
+
+    @staticmethod
+    def _check_manifest_keys(fitted: dict[str, Any]) -> None:
+        """Refuse keys of ``fitted`` that this format never writes (none checked by default)."""
 
     def _check_loaded(self) -> None:
         """Check the restored attributes against each other; raise ValueError if they clash."""

@@ -22,7 +22,14 @@ from forecastkit.data.transforms import SeasonalAdjustment, TargetTransform
 from forecastkit.estimators._state import SeriesState
 from forecastkit.exceptions import DataError
 
-__all__ = ["check_loaded", "states_from_manifest", "states_to_manifest", "upgrade_fitted"]
+__all__ = [
+    "ENTRY_KEYS",
+    "check_entry_keys",
+    "check_loaded",
+    "states_from_manifest",
+    "states_to_manifest",
+    "upgrade_fitted",
+]
 
 
 def states_to_manifest(states: dict, id_col: str) -> tuple[list[dict], dict[str, np.ndarray]]:
@@ -91,23 +98,67 @@ def states_from_manifest(
         log_intervals = entry.get("log_intervals", False)
         if not isinstance(log_intervals, bool):
             raise ValueError(f"log_intervals {log_intervals!r:.40} of series {uid!r:.40}")
-        sizes = tuple(int(v) for v in entry["sizes"])
-        if len(sizes) != 3 or min(sizes) < 0:
-            raise ValueError(f"split sizes {sizes} of series {uid!r:.40}")
+        sizes = tuple(_count(v, "split size", uid) for v in entry["sizes"])
+        n_calibration = _count(entry.get("n_calibration", 0), "n_calibration", uid)
+        n_steps = int(lengths[k])
+        if len(sizes) != 3 or sum(sizes) + n_calibration > n_steps:
+            raise ValueError(
+                f"split sizes {sizes} + calibration {n_calibration} of series {uid!r:.40} "
+                f"exceed its {n_steps} saved steps"
+            )
+        season_length = _count(entry["season_length"], "season_length", uid)
+        if season_length < 1:
+            raise ValueError(f"season_length {season_length} of series {uid!r:.40}")
         states[uid] = SeriesState(
             values=values[bounds[k] : bounds[k + 1]],
             axis=TimeAxis.from_dict(entry["time_axis"]),
             transform=TargetTransform.from_dict(entry["transform"]),
             scaler=series_scaler,
             sizes=sizes,
-            season_length=int(entry["season_length"]),
+            season_length=season_length,
             adjustment=SeasonalAdjustment.from_dict(entry.get("adjustment")),
-            n_calibration=int(entry.get("n_calibration", 0)),
+            n_calibration=n_calibration,
             calibration=None if residuals is None else residuals[k],
             # files from before log-scale intervals keep their additive intervals
             log_intervals=log_intervals,
         )
     return states
+
+
+#: The keys of one series' manifest entry (:func:`states_to_manifest`).
+ENTRY_KEYS = frozenset(
+    {
+        "id",
+        "time_axis",
+        "transform",
+        "adjustment",
+        "sizes",
+        "n_calibration",
+        "log_intervals",
+        "season_length",
+        "scaler_target",
+        "scaler_features",
+    }
+)
+
+
+def check_entry_keys(fitted: dict) -> None:
+    """Raise ValueError for keys no forecastkit of this file's format writes in a series entry.
+
+    Called for files of this format version and minor (a newer minor's additions are
+    ignored by design, see :mod:`forecastkit.persistence`).
+    """
+    for entry in fitted.get("series", []):
+        unknown = set(entry) - ENTRY_KEYS if isinstance(entry, dict) else set()
+        if unknown:
+            raise ValueError(f"series entry keys forecastkit never writes: {sorted(unknown)}")
+
+
+def _count(value, what: str, uid) -> int:
+    """Return a non-negative integer of the manifest (a float, bool or string is refused)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{what} {value!r:.40} of series {uid!r:.40} is not a count")
+    return value
 
 
 def _split_residuals(arrays: dict, n_series: int, n_targets: int):

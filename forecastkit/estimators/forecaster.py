@@ -882,6 +882,13 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             best_epoch=best_epoch,
         )
 
+    @staticmethod
+    def _check_manifest_keys(fitted: dict) -> None:
+        """Refuse series entries with keys forecastkit never writes (an edited file)."""
+        from forecastkit.estimators._state_io import check_entry_keys
+
+        check_entry_keys(fitted)
+
     def _check_loaded(self) -> None:
         """Raise ValueError where the loaded manifest disagrees with its arrays or network."""
         from forecastkit.estimators._state_io import check_loaded

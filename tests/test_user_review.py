@@ -107,56 +107,29 @@ def test_untampered_copy_loads(saved_long, tmp_path):
 
 
 # --------------------------------------------------------------- forecast / update
-@pytest.mark.xfail(
-    strict=True,
-    reason="forecast(members='no') is taken as truthy and adds member columns; a non-bool "
-    "`members` should be refused like a bad `horizon` or `level`",
-)
 def test_forecast_members_must_be_a_bool(one):
     with pytest.raises(ParameterError, match="members"):
         one.forecast(2, members="no")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="one-series update() does not sort its rows (a long-frame update does) and "
-    "refuses labels 61, 60 with 'it leaves a gap: its first label is 61, the next step "
-    "is 60', although no step is missing",
-)
 def test_update_one_series_with_unsorted_rows(one):
     f = copy.deepcopy(one)
     f.update(pd.Series([50.0, 51.0], index=[61, 60], name="y"))
     assert f.forecast(1).index[0] == 62
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="update() with a NaN at label 60 says 'the first is in column 'y' at label 0': "
-    "the position in the new piece, not its label",
-)
 def test_update_nan_message_names_the_real_label(one):
     with pytest.raises(DataError, match="label 60"):
         one.update(pd.Series([np.nan], index=[60], name="y"))
 
 
 # --------------------------------------------------------------- long frames
-@pytest.mark.xfail(
-    strict=True,
-    reason="a long frame with the ids in the index (older statsforecast layout) gets "
-    "\"`y` has 2 columns ['ds', 'y']; say which to predict with target=..., e.g. "
-    "target='ds'\": nothing about the id column or reset_index()",
-)
 def test_ids_in_the_index_get_a_message_about_the_id_column():
     frame = _long().set_index("unique_id")
     with pytest.raises(DataError, match=r"reset_index|unique_id"):
         Forecaster(**TINY).fit(frame)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fit() accepts float (and bool) series ids, save() then refuses them: the "
-    "trained model cannot be kept; the ids should be refused (or saved) up front",
-)
 def test_ids_fit_accepts_can_be_saved(tmp_path):
     frame = _long(ids=(1.5, 2.5))
     try:
@@ -222,12 +195,6 @@ def test_cli_calibration_error_names_the_cli_option(tmp_path, capsys):
 
 
 # --------------------------------------------------------------- scikit-learn
-@pytest.mark.xfail(
-    strict=True,
-    reason="score(y, y) on the fitted series (the scikit-learn habit) crashes inside "
-    "scikit-learn: 'Found input variables with inconsistent numbers of samples: [60, 55]' "
-    "(predict drops the first `window` steps); it should align by label or say what to pass",
-)
 def test_score_on_the_fitted_series(one):
     y = pd.Series(50 + np.sin(np.arange(60)), name="y")
     try:

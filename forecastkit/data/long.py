@@ -55,6 +55,12 @@ def is_long_frame(data, *, id_col: str = "unique_id", time_col: str = "ds") -> b
             f"columns are {list(data.columns)}). Long-format input needs both: name the time "
             f"column with time_col=..., or move it out of the index with `frame.reset_index()`."
         )
+    if id_col not in columns and time_col in columns and id_col in data.index.names:
+        raise DataError(
+            f"The frame has the time column {time_col!r} but its ids {id_col!r} are in the "
+            f"index (the older statsforecast layout). Long-format input needs both as "
+            f"columns: pass `frame.reset_index()`."
+        )
     return id_col in columns and time_col in columns
 
 
@@ -163,6 +169,7 @@ def long_series(
             f"The id column {id_col!r} has missing values (first at row {row}). Give every "
             f"row a series id, or drop those rows."
         )
+    _check_id_types(ids, id_col)
     check_time_zones(frame[time_col], argname=time_col)
     out = []
     groups = frame.groupby(id_col, sort=False, observed=True)[[time_col, target_col]]
@@ -239,6 +246,25 @@ def to_long(
     return pd.DataFrame(
         {id_col: pd.Index(list(ids)).repeat(lengths), time_col: labels.rename(None), **data}
     )
+
+
+def _check_id_types(ids: pd.Series, id_col: str) -> None:
+    """Refuse ids other than strings and integers (a fitted model could not be saved)."""
+    values = ids.cat.categories if isinstance(ids.dtype, pd.CategoricalDtype) else ids
+    kind = values.dtype.kind
+    if kind in "iu" or (kind in "OUT" and not values.map(_bad_id).any()):
+        return
+    bad = next(v for v in pd.unique(values) if _bad_id(v)) if kind in "OUT" else values.iloc[0]
+    bad = _plain(bad)
+    raise DataError(
+        f"Series ids in {id_col!r} must be strings or integers (a model keeps them, and saves "
+        f"them, exactly); got {bad!r:.40} ({type(bad).__name__}). Convert them first, e.g. "
+        f"`frame[{id_col!r}] = frame[{id_col!r}].astype(str)`."
+    )
+
+
+def _bad_id(uid) -> bool:
+    return isinstance(uid, bool | np.bool_) or not isinstance(uid, str | int | np.integer)
 
 
 def _plain(uid):

@@ -106,6 +106,7 @@ def check_series(
     name: str = "y",
     copy: bool = True,
     warn_constant: bool = True,
+    labels_for_messages=None,
 ) -> CheckedSeries:
     """Check ``y`` and turn it into float32 values, a time axis, names and targets.
 
@@ -131,6 +132,9 @@ def check_series(
     warn_constant : bool, default=True
         Warn about constant columns. False for a few new steps (``update``, future
         covariates), which are often equal without anything being wrong.
+    labels_for_messages : pandas.Index, optional
+        The caller's own labels of the rows, named in error messages, when ``y`` comes with
+        its index replaced (new steps whose labels were checked already).
 
     Returns
     -------
@@ -181,9 +185,10 @@ def check_series(
     if not np.isfinite(values).all():
         bad = ~np.isfinite(values)
         row, col = (int(i[0]) for i in np.nonzero(bad))
+        shown = index if labels_for_messages is None else labels_for_messages
         raise DataError(
             f"`{name}` contains {int(bad.sum())} NaN or infinite values; the first is in column "
-            f"{names[col]!r} at label {index[row]!s}. Fill them, e.g. "
+            f"{names[col]!r} at label {shown[row]!s}. Fill them, e.g. "
             f"`{name} = {name}.interpolate()`, or drop them with `{name}.dropna()` (then "
             f"restore a regular index with `.asfreq(...)`)."
         )

@@ -157,7 +157,14 @@ def continued_rows(est, data, argname: str) -> np.ndarray:
     The labels were compared with the expected ones, so the values are checked without
     their index: one or two rows need no frequency to be inferred.
     """
-    checked = check_series(plain(data), target=est.target, name=argname, warn_constant=False)
+    labels = data.index if isinstance(data, pd.Series | pd.DataFrame) else None
+    checked = check_series(
+        plain(data),
+        target=est.target,
+        name=argname,
+        warn_constant=False,
+        labels_for_messages=labels,
+    )
     if checked.values.shape[1] != len(est.names_):
         raise DataError(
             f"`{argname}` must have the fitted columns {list(est.names_)}; got "
@@ -190,6 +197,9 @@ def update_rows(est, state: SeriesState, y, X) -> np.ndarray:
             "This Forecaster was fitted without covariates: call update(y_new) without X."
         )
     if isinstance(y, pd.Series | pd.DataFrame):
+        if not y.index.is_monotonic_increasing:  # the labels give the order, as in a long frame
+            y = y.sort_index(kind="stable")
+            X = X.sort_index(kind="stable") if isinstance(X, pd.DataFrame) else X
         state.axis.check_continued_by(y.index, argname="y")
     names, targets = est.names_, est.targets_
     if est.has_covariates_:

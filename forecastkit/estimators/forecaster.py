@@ -546,6 +546,11 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         self._check_fitted()
         horizon = check_horizon(self.horizon if horizon is None else horizon)
         levels = None if level is None else check_levels(level)
+        if not isinstance(members, bool | np.bool_):
+            raise ParameterError(
+                f"`members` must be True or False; got {members!r:.40}. Pass members=True to "
+                "add each ensemble member's forecast."
+            )
         if self.input_kind_ == io.LONG and X is not None:
             raise ParameterError(
                 "This Forecaster was fitted on a long-format frame, which has no covariates; "
@@ -613,6 +618,66 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             for (uid, axis, start), pred in zip(places, preds, strict=True)
         }
         return io.output(self, pieces)
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """R² of the one-step predictions ``predict(X)`` against ``y``, matched by label.
+
+        scikit-learn's default score, made safe for windows: ``predict`` gives no prediction
+        for the first ``window`` steps of a series that does not continue the fitted one, so
+        ``y`` is compared on the labels that have a prediction (pandas ``y``; a long frame
+        by id and time). An array ``y`` must have one value per prediction.
+
+        Parameters
+        ----------
+        X : pandas Series, DataFrame or long frame
+            As for :meth:`predict` (``X == y`` without covariates, as in ``score(y, y)``).
+        y : pandas Series, DataFrame, long frame or array
+            The true values.
+        sample_weight : array-like, optional
+            One weight per prediction.
+
+        Returns
+        -------
+        float
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from forecastkit import Forecaster
+        >>> y = pd.Series(np.sin(np.arange(80) / 3), name="y")
+        >>> f = Forecaster(window=6, units=(4,), epochs=2, random_state=0, verbose=0).fit(y)
+        >>> bool(f.score(y, y) <= 1.0)
+        True
+        """
+        from sklearn.metrics import r2_score
+
+        pred = self.predict(X)
+        if self.input_kind_ == io.LONG and isinstance(y, pd.DataFrame):
+            keys = [self.id_col, self.time_col]
+            truth = pred[keys].merge(y, on=keys, how="left")[self.target_col]
+            pred = pred[type(self).__name__]
+        elif isinstance(y, pd.Series | pd.DataFrame):
+            missing = pred.index.difference(y.index)
+            if len(missing):
+                raise DataError(
+                    f"`y` has no value at {len(missing)} predicted label(s), e.g. "
+                    f"{missing[0]!s}. Pass the true values of the rows of `X`."
+                )
+            truth = y.loc[pred.index]
+            if isinstance(truth, pd.DataFrame):  # the predicted columns of a frame of them
+                columns = list(pred.columns) if isinstance(pred, pd.DataFrame) else [pred.name]
+                truth = truth[columns] if set(columns) <= set(truth.columns) else truth
+        else:
+            truth = np.asarray(y)
+            if len(truth) != len(pred):
+                raise DataError(
+                    f"`y` has {len(truth)} values for {len(pred)} predictions (the first "
+                    f"window={self.window_} steps of a new series have none). Pass pandas "
+                    "`y` to match them by label, or the values of the predicted rows."
+                )
+        if np.isnan(np.asarray(truth, dtype=float)).any():
+            raise DataError("`y` has no value (or NaN) at some predicted rows; pass them all.")
+        return float(r2_score(truth, pred, sample_weight=sample_weight))
 
     def update(self, y, X=None) -> Forecaster:
         """Append new observations after the fitted series, without refitting the network.

@@ -880,7 +880,8 @@ def read_series(
         only column besides ``time_col`` (and ``id_col``).
     id_col : str, optional
         Column of series ids (``--id-col``): the file is long format, one row per series
-        and time step, and a long DataFrame ``[id_col, time_col, target]`` is returned.
+        and time step, and a long DataFrame ``[id_col, time_col, target]`` is returned. Ids
+        are text, as written (``007`` stays ``007``; Parquet numbers become text too).
     sep, encoding, decimal, thousands : str
         CSV format, passed to :func:`pandas.read_csv` (``--sep``, ``--encoding``,
         ``--decimal``, ``--thousands``).

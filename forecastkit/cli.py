@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -422,8 +423,89 @@ def main(argv: Sequence[str] | None = None) -> int:
             message = f"{err.strerror}: {err.filename}"
         elif not isinstance(err, ForecastkitError | OSError | ValueError | ImportError):
             message = f"{type(err).__name__}: {message} (--debug shows the traceback)"
+        else:  # the library's words for Python users, in command-line options
+            message = cli_words(message)
         print(f"{PROG}: error: {message}", file=sys.stderr)
         return 1
+
+
+#: Forecaster (and forecast) parameters the command line exposes, and their options.
+OPTIONS = {
+    "window": "--window",
+    "horizon": "--horizon",
+    "units": "--units",
+    "n_models": "--n-models",
+    "cell": "--cell",
+    "bidirectional": "--bidirectional",
+    "dropout": "--dropout",
+    "strategy": "--strategy",
+    "target_transform": "--transform",
+    "seasonal_adjustment": "--seasonal-adjustment",
+    "epochs": "--epochs",
+    "batch_size": "--batch-size",
+    "learning_rate": "--learning-rate",
+    "patience": "--patience",
+    "val_size": "--val-size",
+    "test_size": "--test-size",
+    "calibration_size": "--calibration-size",
+    "random_state": "--seed",
+    "freq": "--freq",
+    "resume_dir": "--resume-dir",
+    "log_dir": "--log-dir",
+    "level": "--level",
+}
+_NAMES = "|".join(sorted(OPTIONS, key=len, reverse=True))
+# name=value, not inside a call such as f(level=0); a value is quoted, bracketed or a word.
+_ASSIGNED = re.compile(
+    rf"(?<![\w.-])(?<!\w\()({_NAMES})=('[^']*'|\"[^\"]*\"|\([^()]*\)|\[[^\[\]]*\]|[^\s,;()`]*)"
+)
+# a bare snake_case parameter name in prose, e.g. "no calibration_size was set"
+_BARE = re.compile(
+    rf"(?<![\w/.\\-])({'|'.join(n for n in OPTIONS if '_' in n)})(?![\w/\\-]|=|\.\w)"
+)
+
+
+def cli_words(message: str) -> str:
+    """Return a library error message with its parameters written as command-line options.
+
+    ``calibration_size=20`` reads ``--calibration-size 20``, ``strategy='direct'`` reads
+    ``--strategy direct``; Python code in backticks with a call, e.g.
+    ``groupby(level=0)``, stays as it is.
+
+    Examples
+    --------
+    >>> cli_words("Refit with calibration_size=20 or more.")
+    'Refit with --calibration-size 20 or more.'
+    >>> cli_words("Use bidirectional=False, or strategy='recursive'; units=(50, 100).")
+    'Use no --bidirectional, or --strategy recursive; --units 50,100.'
+    >>> cli_words("no calibration_size was set; see `y.groupby(level=0).mean()`")
+    'no --calibration-size was set; see `y.groupby(level=0).mean()`'
+    """
+    parts = re.split(r"(`[^`]*`)", message)
+    for i, part in enumerate(parts):
+        if i % 2 and ("(" in part or "." in part):
+            continue  # Python code in backticks
+        part = _ASSIGNED.sub(_option_text, part)
+        parts[i] = _BARE.sub(lambda match: OPTIONS[match.group(1)], part)
+    return "".join(parts)
+
+
+def _option_text(match: re.Match) -> str:
+    """``--name value`` for one ``name=value`` match of :data:`_ASSIGNED`."""
+    option, value = OPTIONS[match.group(1)], match.group(2)
+    tail = ""
+    while value.endswith(".") and not value.startswith(("'", '"')):
+        value, tail = value[:-1], "." + tail  # the full stop of the sentence
+    if value[:1] in "'\"" and value and not any(c.isspace() for c in value):
+        value = value[1:-1]  # a path with spaces keeps its quotes
+    elif value[:1] in "([" and value:
+        items = [item.strip() for item in value[1:-1].split(",") if item.strip()]
+        value = ",".join(items) if option == "--units" else " ".join(items)
+    if value in ("", "True"):
+        return option + tail
+    if value in ("False", "None"):
+        return f"no {option}{tail}"
+    return f"{option} {value}{tail}"
 
 
 # --------------------------------------------------------------------------- commands
@@ -432,6 +514,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     if out.suffix != ".keras":
         raise ParameterError(f"--out must end in .keras; got {args.out!r}.")
     _check_writable([out], force=args.force)
+    _check_folder(out)
     series = _read_data(args)
     forecaster = _fit(_make_forecaster(args, test_size=args.test_size), series, args)
     forecaster.save(out)
@@ -525,6 +608,7 @@ def _cmd_update(args: argparse.Namespace) -> int:
     if out.suffix != ".keras":
         raise ParameterError(f"--out must end in .keras; got {args.out!r}.")
     _check_writable([out], force=args.force)
+    _check_folder(out)
     forecaster = _load_model(args.model)
     if _is_long(forecaster):
         args.id_col = args.id_col or forecaster.id_col
@@ -541,6 +625,8 @@ def _cmd_update(args: argparse.Namespace) -> int:
             args.time_col = str(axis.name)
         args.target = args.target or ",".join(map(str, forecaster.names_))
     new = _read_data(args)
+    if _is_long(forecaster):
+        new[args.id_col] = _fitted_ids(new[args.id_col], _series_ids(forecaster))
     if not _is_long(forecaster) and args.time_col is None:
         new.index = forecaster.time_axis_.future(len(new))  # rows numbered after the fit
     forecaster.update(new)
@@ -794,7 +880,8 @@ def read_series(
         only column besides ``time_col`` (and ``id_col``).
     id_col : str, optional
         Column of series ids (``--id-col``): the file is long format, one row per series
-        and time step, and a long DataFrame ``[id_col, time_col, target]`` is returned.
+        and time step, and a long DataFrame ``[id_col, time_col, target]`` is returned. Ids
+        are text, as written (``007`` stays ``007``; Parquet numbers become text too).
     sep, encoding, decimal, thousands : str
         CSV format, passed to :func:`pandas.read_csv` (``--sep``, ``--encoding``,
         ``--decimal``, ``--thousands``).
@@ -850,7 +937,14 @@ def read_series(
             ) from None
         frame = pd.read_parquet(path)
     else:
-        frame = _read_csv(path, sep=sep, encoding=encoding, decimal=decimal, thousands=thousands)
+        frame = _read_csv(
+            path,
+            sep=sep,
+            encoding=encoding,
+            decimal=decimal,
+            thousands=thousands,
+            text_col=id_col,
+        )
     columns = [str(c) for c in frame.columns]
     frame.columns = columns
     for option, name in (("--time-col", time_col), ("--id-col", id_col)):
@@ -894,8 +988,8 @@ def read_series(
         _check_numeric(frame[name], path, decimal=decimal, thousands=thousands)
     if id_col is not None:
         ids = frame[id_col]
-        if not (_is_text(ids) or pd.api.types.is_integer_dtype(ids)):
-            ids = ids.astype(str).where(ids.notna())  # saved as text; a missing id is refused
+        if not pd.api.types.is_string_dtype(ids):  # e.g. Parquet numbers: text, as from a CSV
+            ids = ids.map(str, na_action="ignore")  # a missing id is refused by the fit
         return pd.DataFrame({id_col: ids, time_col: times, names[0]: frame[names[0]]})
     if times is not None:
         if times.duplicated().any():
@@ -937,8 +1031,20 @@ def _id_col_hint(frame, times, candidates: list[str]) -> str:
 _SEPARATORS = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
 
 
-def _read_csv(path: Path, *, sep: str, encoding: str, decimal: str, thousands: str | None):
-    """``pandas.read_csv`` with errors that name the option to fix them."""
+def _read_csv(
+    path: Path,
+    *,
+    sep: str,
+    encoding: str,
+    decimal: str,
+    thousands: str | None,
+    text_col: str | None = None,
+):
+    """``pandas.read_csv`` with errors that name the option to fix them.
+
+    ``text_col`` (the ``--id-col``) is read as text, as written: ids such as ``007`` and
+    ``7`` stay two series.
+    """
     import codecs
 
     import pandas as pd
@@ -951,7 +1057,14 @@ def _read_csv(path: Path, *, sep: str, encoding: str, decimal: str, thousands: s
             "or cp1252."
         ) from None
     try:
-        frame = pd.read_csv(path, sep=sep, encoding=encoding, decimal=decimal, thousands=thousands)
+        frame = pd.read_csv(
+            path,
+            sep=sep,
+            encoding=encoding,
+            decimal=decimal,
+            thousands=thousands,
+            dtype=None if text_col is None else {text_col: str},  # absent column: ignored
+        )
     except UnicodeDecodeError as err:
         raise CommandError(
             f"{str(path)!r} is not {encoding} text (byte {err.object[err.start : err.end]!r} at "
@@ -1159,6 +1272,18 @@ def _series_ids(forecaster) -> list:
     return list(forecaster.series_)
 
 
+def _fitted_ids(ids, fitted: list):
+    """Return the text ids of a file as the ids of the fit: ``"7"`` is a fitted ``7``.
+
+    The command line reads ids as text; a model fitted in Python may hold numbers.
+    """
+    by_text = {str(uid): uid for uid in fitted if not isinstance(uid, str)}
+    if not by_text:
+        return ids
+    known = set(fitted)
+    return ids.map(lambda uid: uid if uid in known else by_text.get(uid, uid))
+
+
 def _min_rows(forecaster, *, time_stamps: bool) -> int | None:
     """Fewest rows that pass the fit's split checks; None when sizes are labels.
 
@@ -1259,6 +1384,21 @@ def _check_writable(paths: Sequence[Path], *, force: bool) -> None:
             raise CommandError(f"{str(path)!r} already exists; pass --force to overwrite it.")
         if path.is_dir():
             raise CommandError(f"{str(path)!r} is a folder; give a file name.")
+
+
+def _check_folder(path: Path) -> None:
+    """Refuse an output file whose folder is missing or read-only (checked before training)."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise CommandError(
+            f"the folder {str(folder)!r} of {str(path)!r} does not exist; create it first "
+            f"(mkdir -p {str(folder)!r}) or give a path in an existing folder."
+        )
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CommandError(
+            f"the folder {str(folder)!r} of {str(path)!r} is not writable; give a path in a "
+            "folder you can write to."
+        )
 
 
 @contextlib.contextmanager

@@ -97,6 +97,33 @@ def test_id_col_reads_a_long_frame_and_integer_times_stay_integers(tmp_path):
     assert read_series(years, time_col="year").index.tolist() == [2019, 2020, 2021]
 
 
+def test_ids_are_read_as_written(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text("unique_id,ds,y\n007,1,1\n007,2,2\n7,1,3\n7,2,4\n")
+    ids = read_series(path, time_col="ds", id_col="unique_id")["unique_id"]
+    assert ids.tolist() == ["007", "007", "7", "7"]  # two series, not one series 7
+    pytest.importorskip("pyarrow")
+    frame = pd.DataFrame({"unique_id": [7, 7, 8], "ds": [1, 2, 1], "y": [1.0, 2.0, 3.0]})
+    frame.to_parquet(tmp_path / "long.parquet")
+    read = read_series(tmp_path / "long.parquet", time_col="ds", id_col="unique_id")
+    assert read["unique_id"].tolist() == ["7", "7", "8"]  # as a CSV of the same ids reads
+
+
+def test_update_matches_text_ids_to_the_integer_ids_of_a_python_fit(folder, capsys):
+    from forecastkit import Forecaster
+
+    frame = _long()
+    frame["unique_id"] = frame["unique_id"].map({"a": 7, "b": 8})
+    frame["ds"] = pd.to_datetime(frame["ds"])
+    model = folder / "int_ids.keras"
+    Forecaster(units=(4,), epochs=1, window=6, random_state=0, verbose=0).fit(frame).save(model)
+    new = folder / "new_8.csv"
+    _long(extra=2).replace({"unique_id": {"b": "8"}}).to_csv(new, index=False)
+    code, _, err = _run(["update", model, new, "--out", folder / "int_ids2.keras"], capsys)
+    assert code == 0, err
+    assert Forecaster.load(folder / "int_ids2.keras").for_series(8).time_axis_.n_steps == 32
+
+
 def test_a_long_parquet_file_with_float_ids_reads_them_as_text(tmp_path):
     pytest.importorskip("pyarrow")
     path = tmp_path / "long.parquet"
@@ -316,6 +343,9 @@ def test_update_needs_a_keras_out_and_an_existing_model(one_csv, tmp_path, capsy
         ["update", tmp_path / "m.keras", one_csv, "--out", tmp_path / "o.keras"], capsys
     )
     assert code == 1 and "no model file" in err
+    missing = tmp_path / "missing" / "o.keras"
+    code, _, err = _run(["update", tmp_path / "m.keras", one_csv, "--out", missing], capsys)
+    assert code == 1 and "does not exist; create it first" in err  # before reading anything
     with pytest.raises(SystemExit) as info:  # --out is required: no silent in-place change
         main(["update", "m.keras", str(one_csv)])
     assert info.value.code == 2

@@ -147,11 +147,6 @@ def test_ids_fit_accepts_can_be_saved(tmp_path):
 TINY_CLI = ["--units", "4", "--epochs", "1", "--window", "5", "--seed", "0", "--quiet"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the CLI reads ids such as '007' as the integer 7: the model and the forecast "
-    "CSV name series 7 and 8 instead of 007 and 008",
-)
 def test_cli_keeps_ids_with_leading_zeros(tmp_path, capsys):
     frame = _long(ids=("007", "008"))
     frame.to_csv(tmp_path / "stores.csv", index=False)
@@ -164,12 +159,6 @@ def test_cli_keeps_ids_with_leading_zeros(tmp_path, capsys):
     assert sorted(out["unique_id"]) == ["007", "008"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`fit --out missing_folder/m.keras` trains the whole model (200 epochs by "
-    "default) and only then fails to save it: the training is lost; the folder should be "
-    "checked before training, as an existing --out file is",
-)
 def test_cli_fit_checks_the_output_folder_before_training(tmp_path, capsys):
     _long().to_csv(tmp_path / "stores.csv", index=False)
     out = str(tmp_path / "missing" / "m.keras")
@@ -179,11 +168,6 @@ def test_cli_fit_checks_the_output_folder_before_training(tmp_path, capsys):
     assert "trained" not in err and "missing" in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the CLI's 'calibration part too short' error tells a command-line user to "
-    "'Refit with calibration_size=N', a Python parameter; the fix there is --calibration-size",
-)
 def test_cli_calibration_error_names_the_cli_option(tmp_path, capsys):
     _long().to_csv(tmp_path / "stores.csv", index=False)
     model = str(tmp_path / "m.keras")

@@ -1,8 +1,9 @@
 """Defects found by trying forecastkit as a new user and as an attacker (review of the one path).
 
-Every test here pins one real defect and is marked ``xfail(strict=True)``: the suite stays
-green until the defect is fixed, and then the test must lose its marker (a strict xfail that
-passes fails the suite). The models are tiny (units=(4,), one epoch) and shared per module.
+Each test pins one defect the review found (session 6), fixed since: tampered model files
+that loaded, CLI ids read as numbers, training lost to a missing output folder, ids a model
+could not save, ``score(y, y)``, unsorted updates, messages naming the wrong label, option or
+layout. The models are tiny (units=(4,), one epoch) and shared per module.
 """
 
 from __future__ import annotations

@@ -96,6 +96,9 @@ CONFIGS: dict[str, dict] = {
     # the members' mean is the forecast.
     "ensemble": {"n_models": 5, "units": (16,)},
     "ensemble-3x32": {"n_models": 3, "units": (32,)},
+    # (#17, session 6) three LSTM(32) members with the `small` schedule (100 epochs,
+    # patience 10): the ensemble's seed stability at about one network's fit time.
+    "small-ens3": {"n_models": 3, "units": (32,), "epochs": 100, "patience": 10},
     # (#17, session 6) the defaults with a smaller learning rate: short series stop at best
     # epoch 1 with 3e-3 (the validation part of a quarterly series is ~8 windows).
     "lr-1e-3": {"learning_rate": 1e-3},

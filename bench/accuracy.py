@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import os
 import sys
 import time
@@ -98,6 +99,29 @@ CONFIGS: dict[str, dict] = {
     # (#16) the default network trained with a target at every position (teacher
     # forcing), forecast by carrying its recurrent state one step per step ahead.
     "seq2seq": {"strategy": "seq2seq"},
+    # (#17, session 6) three LSTM(32) members with the `small` schedule (100 epochs,
+    # patience 10): the ensemble's seed stability at about one network's fit time.
+    "small-ens3": {"n_models": 3, "units": (32,), "epochs": 100, "patience": 10},
+    # (#17, session 6) `small` with batches of 128: one or two gradient steps per epoch on
+    # the short series, so the order of the shuffled batches (which depends on the seed)
+    # weighs less in the few epochs before early stopping.
+    "small-b128": {"units": (32,), "epochs": 100, "patience": 10, "batch_size": 128},
+    # (#17, session 6) the defaults with a smaller learning rate: short series stop at best
+    # epoch 1 with 3e-3 (the validation part of a quarterly series is ~8 windows).
+    "lr-1e-3": {"learning_rate": 1e-3},
+    # (#17, session 6) a validation part of at least two horizons (``_val_horizons``: the
+    # script passes ``val_size=max(ceil(0.1 * n), k * horizon)`` steps): more windows for
+    # early stopping on short series, and the direct strategy fits series whose 10% is
+    # shorter than one horizon (livestock, euretail).
+    "val-2h": {"_val_horizons": 2},
+    "direct-val-2h": {"strategy": "direct", "_val_horizons": 2},
+    "small-direct-val-2h": {
+        "units": (32,),
+        "epochs": 100,
+        "patience": 10,
+        "strategy": "direct",
+        "_val_horizons": 2,
+    },
     # --quick smoke preset.
     "quick": {"units": (8,), "epochs": 5, "patience": 2},
 }
@@ -171,6 +195,9 @@ def deseasonalise(train: np.ndarray, m: int):
 def fit_forecastkit(y_train: pd.Series, m: int, h: int, config: str, seed: int) -> dict:
     params = dict(CONFIGS[config])
     deseason = params.pop("_deseason", False)
+    val_horizons = params.pop("_val_horizons", 0)
+    if val_horizons:
+        params["val_size"] = max(math.ceil(0.1 * len(y_train)), val_horizons * h)
     kw = dict(horizon=h, verbose=0, random_state=seed, **params)
     start = time.perf_counter()
     if deseason:

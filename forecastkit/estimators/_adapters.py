@@ -198,8 +198,10 @@ def update_rows(est, state: SeriesState, y, X) -> np.ndarray:
         )
     if isinstance(y, pd.Series | pd.DataFrame):
         if not y.index.is_monotonic_increasing:  # the labels give the order, as in a long frame
-            y = y.sort_index(kind="stable")
-            X = X.sort_index(kind="stable") if isinstance(X, pd.DataFrame) else X
+            with contextlib.suppress(TypeError):  # labels that cannot be compared: refused below
+                order = np.argsort(y.index.to_numpy(), kind="stable")
+                y = y.iloc[order]
+                X = X.iloc[order] if isinstance(X, pd.DataFrame) and len(X) == len(y) else X
         state.axis.check_continued_by(y.index, argname="y")
     names, targets = est.names_, est.targets_
     if est.has_covariates_:

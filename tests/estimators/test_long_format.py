@@ -330,7 +330,7 @@ def test_batched_scaling_equals_each_series_own_scaler(scaler):
     ("edit", "match"),
     [
         (lambda f: f["series"][1].update(id=f["series"][0]["id"]), "is listed twice"),
-        (lambda f: f["series"][0].update(season_length=float("inf")), "OverflowError"),
+        (lambda f: f["series"][0].update(season_length=float("inf")), "season_length"),
     ],
     ids=["duplicate-id", "infinite-season"],
 )

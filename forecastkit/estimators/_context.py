@@ -49,13 +49,23 @@ def compiled_network(model, targets, strategy: str) -> tuple:
     return CompiledPredict(model), CompiledRecursion(model, targets)
 
 
-def warm_up(net) -> None:
-    """Trace a freshly fitted Forecaster's state recursion (seq2seq), so forecasts start warm.
+def warm_up(net, *, loaded: bool = False) -> None:
+    """Compile what a Forecaster's first forecasts need, so that they run warm.
 
-    Called at the end of ``fit``, whose seconds dwarf the trace; ``load`` stays lazy.
+    Called at the end of ``fit`` and of ``load``. ``"recursive"``: the XLA programs of
+    batches of 1 and 32 windows (one series; many series or backtest origins), each serving
+    every horizon (:class:`~forecastkit.models.compiled.CompiledRecursion`); after ``load``
+    (``loaded=True``) the one of 32 only for a fit of several series, since a loaded
+    one-series model most often forecasts once. ``"seq2seq"``: the trace of the state
+    recursion (one graph for every shape). ``"direct"``: nothing (compiled at first call).
+    Costs about 2 s per XLA program on one CPU core for the default network
+    (``docs/benchmarks.md``, "Forecast speed and cold start").
     """
     if net.strategy == "seq2seq":
         net._recursion.warm_up(net.window_)
+    elif net.strategy == "recursive":
+        batches = (1,) if loaded and net.n_series_ == 1 else (1, 32)
+        net._recursion.warm_up(batches, net.window_)
 
 
 def _one_step_position(net) -> int:

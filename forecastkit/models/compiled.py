@@ -140,12 +140,14 @@ class CompiledRecursion:
     def bucket(self, n: int) -> int:
         """Batch size that ``n`` windows (at most the largest bucket) run padded to.
 
-        The smallest bucket holding ``n`` that is compiled already, so that no call
-        compiles while a compiled program can serve it; else the smallest holding ``n``.
+        The smallest bucket holding ``n`` that is compiled already and at most 4 times the
+        smallest one holding ``n`` (so that no call compiles where a program of a similar
+        size can serve it, and one window never runs padded to 32); else the smallest
+        bucket holding ``n`` (compiled at this call).
         """
         fitting = [b for b in self.buckets if b >= n] or [self.buckets[-1]]
         for b in fitting:
-            if (b, self._unrolled(b)) in self._compiled:
+            if b <= 4 * fitting[0] and (b, self._unrolled(b)) in self._compiled:
                 return b
         return fitting[0]
 

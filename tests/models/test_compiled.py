@@ -87,6 +87,19 @@ def test_one_program_per_batch_size_serves_every_horizon():
     assert rec(windows[:0], 4).shape == (0, 4, 1)
 
 
+def test_warm_up_compiles_ahead_and_its_unrolled_size_gives_the_same_numbers():
+    model = build_regressor(window=5, n_features=1, horizon=1, n_targets=1, units=(4,), seed=6)
+    windows = np.random.default_rng(7).normal(size=(40, 5, 1)).astype("float32")
+    rolled = CompiledRecursion(model, [0])(windows, 9)
+    rec = CompiledRecursion(model, [0])
+    rec.warm_up((1, 32), unrolled=(40,))
+    assert rec._compiled == {(1, False), (32, False), (40, True)}
+    np.testing.assert_allclose(rec(windows, 9), rolled, atol=1e-5)  # the unrolled program
+    np.testing.assert_allclose(rec(windows[:39], 9), rolled[:39], atol=1e-5)  # 32 + 7 rolled
+    np.testing.assert_allclose(rec(windows[:1], 9), rolled[:1], atol=1e-5)
+    assert set(rec._functions) == {(1, False), (32, False), (40, True)}  # nothing new
+
+
 def test_unrolled_twin_leaves_long_windows_and_stateful_models_alone():
     long = build_regressor(window=100, n_features=1, horizon=1, n_targets=1, units=(2,))
     assert unrolled_twin(long) is long

@@ -34,7 +34,7 @@ loads the reference's ``.keras`` file and calls ``predict`` once.
 
 ``--quick``: 200 backtest origins, 1 round. The seeded forecasts of every baseline
 configuration are compared (largest absolute difference against this checkout).
-``--no-seq2seq`` leaves the seq2seq configurations out.
+``--no-seq2seq`` leaves the seq2seq configurations out, ``--no-keras`` the plain Keras one.
 """
 
 from __future__ import annotations
@@ -234,6 +234,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--baseline", nargs="*", default=[])
     parser.add_argument("--no-seq2seq", action="store_true")
+    parser.add_argument("--no-keras", action="store_true")
     args = parser.parse_args()
     repeats = 1 if args.quick else args.repeats
     origins = 200 if args.quick else 1000
@@ -243,7 +244,8 @@ def main() -> None:
     if not args.no_seq2seq:
         configs["forecastkit seq2seq"] = (ROOT, "seq2seq", False)
         configs["forecastkit seq2seq+XLA"] = (ROOT, "seq2seq", True)
-    configs["keras"] = (ROOT, "", False)
+    if not args.no_keras:
+        configs["keras"] = (ROOT, "", False)
     runs: dict[str, list[dict]] = {name: [] for name in configs}
     for round_ in range(repeats):
         for name, (root, strategy, xla) in configs.items():

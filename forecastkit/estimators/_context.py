@@ -49,13 +49,28 @@ def compiled_network(model, targets, strategy: str) -> tuple:
     return CompiledPredict(model), CompiledRecursion(model, targets)
 
 
-def warm_up(net) -> None:
-    """Trace a freshly fitted Forecaster's state recursion (seq2seq), so forecasts start warm.
+def warm_up(net, *, loaded: bool = False) -> None:
+    """Compile what a Forecaster's first forecasts need, so that they run warm.
 
-    Called at the end of ``fit``, whose seconds dwarf the trace; ``load`` stays lazy.
+    Called at the end of ``fit`` and of ``load``. ``"recursive"``: the XLA program of
+    batches of 1 window, and for a fit of several series the one of 32 (many series), each
+    serving every horizon (:class:`~forecastkit.models.compiled.CompiledRecursion`); a
+    one-series fit compiles the program of 32 (backtest origins, interval calibration) at
+    its first such call, since most one-series fits (local models, grid searches) never
+    make one. At the end of ``fit`` of 32+ series also the unrolled program of exactly that
+    many windows (the forecast of every series: 2x faster warm, about 8 s more in ``fit``);
+    not at ``load`` (``loaded=True``), which stays within seconds.
+    ``"seq2seq"``: the trace of the state recursion (one graph for every shape).
+    ``"direct"``: nothing (compiled at first call).
+    Costs about 2 s per XLA program on one CPU core for the default network
+    (``docs/benchmarks.md``, "Forecast speed and cold start").
     """
     if net.strategy == "seq2seq":
         net._recursion.warm_up(net.window_)
+    elif net.strategy == "recursive":
+        batches = (1,) if net.n_series_ == 1 else (1, 32)
+        unrolled = (net.n_series_,) if net.n_series_ >= 32 and not loaded else ()
+        net._recursion.warm_up(batches, net.window_, unrolled=unrolled)
 
 
 def _one_step_position(net) -> int:

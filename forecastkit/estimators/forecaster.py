@@ -959,6 +959,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         from forecastkit.estimators._state_io import check_loaded
 
         check_loaded(self)
+        warm_up(self, loaded=True)  # a sound file: compile what the first forecast needs
 
     # ------------------------------------------------------------- display
     def plot(self, horizon: int | None = None, *, level=None, ids=None, ax=None):

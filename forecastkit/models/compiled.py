@@ -1,8 +1,9 @@
-"""Compiled recursion: the whole horizon in one XLA-compiled graph call.
+"""Compiled recursion: the whole horizon in XLA-compiled graph calls.
 
 The loop body is :func:`forecastkit.strategies.recursive.advance`, the same step the NumPy
 driver uses, run here inside ``tf.while_loop`` over a batch of start windows. One call
-forecasts every series (or backtest origin) at once; there is no ``model.predict`` per step.
+forecasts a batch of series (or backtest origins) at once; there is no ``model.predict``
+per step.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ import tensorflow.experimental.numpy as tnp
 from forecastkit.models.builders import sequence_stacks
 from forecastkit.strategies.recursive import advance, feature_order, next_row
 
-__all__ = ["CompiledPredict", "CompiledRecursion", "StateRecursion", "unrolled_twin"]
+__all__ = [
+    "BUCKETS",
+    "CHUNK",
+    "CompiledPredict",
+    "CompiledRecursion",
+    "StateRecursion",
+    "unrolled_twin",
+]
 
 #: Windows up to this many steps run through an unrolled copy of the network (see
 #: :func:`unrolled_twin`); longer ones keep the recurrent loop (unrolling grows the graph).
@@ -64,8 +72,24 @@ def unrolled_twin(model: keras.Model, *, max_steps: int = MAX_UNROLL) -> keras.M
     return twin
 
 
+#: Forecast steps per compiled call: one program serves every horizon (the loop runs the
+#: steps asked for, up to this many; longer horizons run in chunks, carrying the window).
+CHUNK = 128
+
+#: Batch sizes compiled: a batch runs padded to the smallest compiled size that holds it
+#: (see :meth:`CompiledRecursion.bucket`); larger batches run in pieces of the last size.
+BUCKETS = (1, 8, 32)
+
+
 class CompiledRecursion:
-    """Recursive forecaster over a one-step Keras model, compiled once per horizon.
+    """Recursive forecaster over a one-step Keras model: few XLA programs, compiled early.
+
+    One program per batch size of :data:`BUCKETS` (rows padded up to it) runs up to
+    :data:`CHUNK` steps of the recursion in one ``tf.while_loop`` whose trip count is an
+    argument, so the same program serves every horizon and every number of windows (larger
+    batches in pieces of 32, longer horizons in chunks). :meth:`warm_up` compiles the
+    programs a Forecaster needs at the end of ``fit`` and at ``load``, so that the first
+    forecast runs warm (``docs/benchmarks.md``, "Forecast speed and cold start").
 
     Parameters
     ----------
@@ -75,11 +99,13 @@ class CompiledRecursion:
         Positions of the predicted columns among the features.
     jit_compile : bool, default=True
         Compile with XLA (much faster on CPU for small recurrent networks).
-    unroll_from : int or None, default=32
-        Batches of at least this many start windows run through an :func:`unrolled_twin`
-        of the model (short windows only): about 3-4 times faster for backtests and many
-        series on CPU, but slower to compile and no faster for a single series. None never
-        unrolls.
+    unroll_from : int or None, default=None
+        Batches padded to at least this many windows run through an :func:`unrolled_twin`
+        of the model (short windows only). On CPU it is no faster for batches up to 32
+        windows and about 1.4x faster for 128, but it costs 8-12 s of XLA compile per
+        program instead of about 2 s: off by default. None never unrolls.
+    buckets : sequence of int, default=BUCKETS
+        Batch sizes compiled, ascending.
 
     Examples
     --------
@@ -96,17 +122,37 @@ class CompiledRecursion:
         targets: Sequence[int],
         *,
         jit_compile: bool = True,
-        unroll_from: int | None = 32,
+        unroll_from: int | None = None,
+        buckets: Sequence[int] = BUCKETS,
     ):
         self.model = model
         self.unroll_from = unroll_from
         self._twin: keras.Model | None = None
         self.targets = list(targets)
         self.jit_compile = jit_compile
+        self.buckets = tuple(sorted(int(b) for b in buckets))
         self._functions: dict[tuple[int, bool], tf.types.experimental.GenericFunction] = {}
+        self._compiled: set[tuple[int, bool]] = set()
 
-    def _function(self, horizon: int, unrolled: bool = False):
-        if (horizon, unrolled) not in self._functions:
+    def _unrolled(self, batch: int) -> bool:
+        return self.unroll_from is not None and batch >= self.unroll_from
+
+    def bucket(self, n: int) -> int:
+        """Batch size that ``n`` windows (at most the largest bucket) run padded to.
+
+        The smallest bucket holding ``n`` that is compiled already and at most 4 times the
+        smallest one holding ``n`` (so that no call compiles where a program of a similar
+        size can serve it, and one window never runs padded to 32); else the smallest
+        bucket holding ``n`` (compiled at this call).
+        """
+        fitting = [b for b in self.buckets if b >= n] or [self.buckets[-1]]
+        for b in fitting:
+            if b <= 4 * fitting[0] and (b, self._unrolled(b)) in self._compiled:
+                return b
+        return fitting[0]
+
+    def _function(self, batch: int, unrolled: bool = False):
+        if (batch, unrolled) not in self._functions:
             if unrolled and self._twin is None:
                 self._twin = unrolled_twin(self.model)
             model = self._twin if unrolled else self.model
@@ -114,22 +160,76 @@ class CompiledRecursion:
             n_features = model.input_shape[-1]
             order = tf.constant(feature_order(n_features, self.targets))
 
-            def run(windows, covariates):
+            def run(windows, covariates, steps):
                 def body(k, window, out):
                     prediction = model(window, training=False)[:, 0, :]
-                    out = out.write(k, prediction)
+                    out = tf.tensor_scatter_nd_update(out, tf.reshape(k, (1, 1)), prediction[None])
                     window = advance(window, prediction, covariates[:, k], order, xp=tnp)
                     return k + 1, window, out
 
-                out = tf.TensorArray(tf.float32, size=horizon, element_shape=None)
-                _, _, out = tf.while_loop(
-                    lambda k, *_: k < horizon, body, (tf.constant(0), windows, out)
+                out = tf.zeros((CHUNK, batch, n_targets), tf.float32)
+                _, window, out = tf.while_loop(
+                    lambda k, *_: k < steps,
+                    body,
+                    (tf.constant(0), windows, out),
+                    maximum_iterations=CHUNK,
                 )
-                stacked = out.stack()  # (horizon, batch, n_targets)
-                return tf.reshape(tf.transpose(stacked, (1, 0, 2)), (-1, horizon, n_targets))
+                return tf.transpose(out, (1, 0, 2)), window  # (batch, CHUNK, n_targets)
 
-            self._functions[horizon, unrolled] = tf.function(run, jit_compile=self.jit_compile)
-        return self._functions[horizon, unrolled]
+            self._functions[batch, unrolled] = tf.function(run, jit_compile=self.jit_compile)
+        return self._functions[batch, unrolled]
+
+    def warm_up(
+        self, batches: Sequence[int] = (1,), window: int | None = None, *, unrolled=()
+    ) -> None:
+        """Compile (and run once) the programs of ``batches`` windows, ahead of real calls.
+
+        Each distinct program costs one XLA compile (about 2 s on one CPU core for the
+        default network); afterwards forecasts of any horizon run warm. ``unrolled``: batch
+        sizes that also get a program of the :func:`unrolled_twin` (short windows only),
+        used for calls of exactly that many windows: 2-3x faster warm for batches of
+        100+ windows, but 8-12 s of compile each. ``window`` is the window length
+        (default: the model's input length).
+        """
+        window = int(window or self.model.input_shape[1])
+        n_features = self.model.input_shape[-1]
+        for n in batches:
+            self(np.zeros((int(n), window, n_features), np.float32), 1)
+        n_covariates = n_features - len(self.targets)
+        for n in unrolled:
+            if self._twin is None:
+                self._twin = unrolled_twin(self.model)
+            if self._twin is not self.model:
+                zeros = np.zeros((int(n), window, n_features), np.float32)
+                cov = np.zeros((int(n), 1, n_covariates), np.float32)
+                self._piece(zeros, cov, 1, batch=int(n), unrolled=True)
+
+    def _piece(
+        self,
+        windows: np.ndarray,
+        covariates: np.ndarray,
+        horizon: int,
+        *,
+        batch: int | None = None,
+        unrolled: bool | None = None,
+    ) -> np.ndarray:
+        n = len(windows)
+        batch = self.bucket(n) if batch is None else batch
+        unrolled = self._unrolled(batch) if unrolled is None else unrolled
+        function = self._function(batch, unrolled)
+        if batch > n:
+            pad = ((0, batch - n), (0, 0), (0, 0))
+            windows, covariates = np.pad(windows, pad), np.pad(covariates, pad)
+        window, parts = tf.constant(windows), []
+        for start in range(0, horizon, CHUNK):
+            steps = min(CHUNK, horizon - start)
+            chunk = covariates[:, start : start + steps]
+            if steps < CHUNK:
+                chunk = np.pad(chunk, ((0, 0), (0, CHUNK - steps), (0, 0)))
+            out, window = function(window, tf.constant(chunk), tf.constant(steps, tf.int32))
+            parts.append(out.numpy()[:n, :steps])
+        self._compiled.add((batch, unrolled))
+        return np.concatenate(parts, axis=1)
 
     def __call__(
         self, windows: np.ndarray, horizon: int, covariates: np.ndarray | None = None
@@ -141,13 +241,20 @@ class CompiledRecursion:
         """
         windows = np.ascontiguousarray(windows, dtype=np.float32)
         n_series, _, n_features = windows.shape
+        horizon = int(horizon)
         if covariates is None:
             covariates = np.zeros((n_series, horizon, n_features - len(self.targets)), np.float32)
         covariates = np.ascontiguousarray(covariates, dtype=np.float32)
-        unrolled = self.unroll_from is not None and n_series >= self.unroll_from
-        function = self._function(horizon, unrolled)
-        result = function(tf.constant(windows), tf.constant(covariates))
-        return result.numpy()
+        if n_series == 0 or horizon == 0:
+            return np.zeros((n_series, horizon, len(self.targets)), np.float32)
+        if (n_series, True) in self._compiled:  # an unrolled program of this size (warm_up)
+            return self._piece(windows, covariates, horizon, batch=n_series, unrolled=True)
+        size = self.buckets[-1]
+        parts = [
+            self._piece(windows[i : i + size], covariates[i : i + size], horizon)
+            for i in range(0, n_series, size)
+        ]
+        return np.concatenate(parts, axis=0)
 
 
 class StateRecursion:

@@ -170,10 +170,13 @@ np.save(sys.argv[2], f.forecast(7).to_numpy())
 def test_save_load_round_trip_in_fresh_process(tmp_path):
     y = _series()
     f = Forecaster(**TINY).fit(y)
+    # fit compiled the program of one window (any horizon): no first-call compile
+    assert f._recursion._compiled == {(1, False)}
     path = tmp_path / "model.keras"
     f.save(path)
     before = f.forecast(7)
     loaded = Forecaster.load(path)
+    assert loaded._recursion._compiled == {(1, False)}  # load: the same
     pd.testing.assert_series_equal(loaded.forecast(7), before)
     pd.testing.assert_series_equal(loaded.predict(), f.predict())
     assert loaded.get_params()["units"] == (4,)

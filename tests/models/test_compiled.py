@@ -8,6 +8,8 @@ from forecastkit.models.builders import (
     sequence_stacks,
 )
 from forecastkit.models.compiled import (
+    BUCKETS,
+    CHUNK,
     CompiledPredict,
     CompiledRecursion,
     StateRecursion,
@@ -59,8 +61,43 @@ def test_unrolled_batches_equal_the_recurrent_loop(cell, bidirectional):
     unrolled = recursion(windows, 6, cov)
     assert recursion._twin is not None and recursion._twin is not model
     np.testing.assert_allclose(unrolled, rolled, atol=1e-5)
-    # a small batch keeps the recurrent loop and gives the same numbers
+    # a small batch gives the same numbers
     np.testing.assert_allclose(recursion(windows[:3], 6, cov[:3]), rolled[:3], atol=1e-5)
+
+
+def test_one_program_per_batch_size_serves_every_horizon():
+    """Batches beyond the largest bucket run in pieces, horizons beyond CHUNK in chunks."""
+    model = build_regressor(window=3, n_features=2, horizon=1, n_targets=1, units=(3,), seed=4)
+    rng = np.random.default_rng(5)
+    windows = rng.normal(size=(70, 3, 2)).astype("float32")
+    horizon = CHUNK + 5
+    cov = rng.normal(size=(70, horizon, 1)).astype("float32")
+    rec = CompiledRecursion(model, [1])
+
+    def step(w):
+        return model(w.astype("float32"), training=False).numpy()[:, 0, :]
+
+    slow = recursive(step, windows, horizon, targets=[1], covariates=cov)
+    np.testing.assert_allclose(rec(windows, horizon, cov), slow, atol=1e-5)
+    assert set(rec._functions) == {(BUCKETS[-1], False)}  # 70 windows: pieces of 32
+    for h in (1, 4, 9):  # one window: its own program, traced once for every horizon
+        np.testing.assert_allclose(rec(windows[:1], h, cov[:1, :h]), slow[:1, :h], atol=1e-5)
+    assert set(rec._functions) == {(1, False), (BUCKETS[-1], False)}
+    assert rec._functions[1, False].experimental_get_tracing_count() == 1
+    assert rec(windows[:0], 4).shape == (0, 4, 1)
+
+
+def test_warm_up_compiles_ahead_and_its_unrolled_size_gives_the_same_numbers():
+    model = build_regressor(window=5, n_features=1, horizon=1, n_targets=1, units=(4,), seed=6)
+    windows = np.random.default_rng(7).normal(size=(40, 5, 1)).astype("float32")
+    rolled = CompiledRecursion(model, [0])(windows, 9)
+    rec = CompiledRecursion(model, [0])
+    rec.warm_up((1, 32), unrolled=(40,))
+    assert rec._compiled == {(1, False), (32, False), (40, True)}
+    np.testing.assert_allclose(rec(windows, 9), rolled, atol=1e-5)  # the unrolled program
+    np.testing.assert_allclose(rec(windows[:39], 9), rolled[:39], atol=1e-5)  # 32 + 7 rolled
+    np.testing.assert_allclose(rec(windows[:1], 9), rolled[:1], atol=1e-5)
+    assert set(rec._functions) == {(1, False), (32, False), (40, True)}  # nothing new
 
 
 def test_unrolled_twin_leaves_long_windows_and_stateful_models_alone():

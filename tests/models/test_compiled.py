@@ -79,12 +79,22 @@ def test_one_program_per_batch_size_serves_every_horizon():
 
     slow = recursive(step, windows, horizon, targets=[1], covariates=cov)
     np.testing.assert_allclose(rec(windows, horizon, cov), slow, atol=1e-5)
-    assert set(rec._functions) == {(BUCKETS[-1], False)}  # 70 windows: pieces of 32
+    assert set(rec._functions) == {(32, False)}  # 70 windows: pieces of 32
     for h in (1, 4, 9):  # one window: its own program, traced once for every horizon
         np.testing.assert_allclose(rec(windows[:1], h, cov[:1, :h]), slow[:1, :h], atol=1e-5)
-    assert set(rec._functions) == {(1, False), (BUCKETS[-1], False)}
+    assert set(rec._functions) == {(1, False), (32, False)}
     assert rec._functions[1, False].experimental_get_tracing_count() == 1
     assert rec(windows[:0], 4).shape == (0, 4, 1)
+
+
+def test_calls_of_many_windows_run_in_unrolled_pieces_of_the_largest_bucket():
+    """1,000 backtest origins: pieces of 256 through the unrolled twin, same numbers."""
+    model = build_regressor(window=3, n_features=1, horizon=1, n_targets=1, units=(3,), seed=8)
+    windows = np.random.default_rng(9).normal(size=(BUCKETS[-1] + 44, 3, 1)).astype("float32")
+    rec = CompiledRecursion(model, [0])
+    slow = recursive(lambda w: model(w, training=False).numpy()[:, 0, :], windows, 6, targets=[0])
+    np.testing.assert_allclose(rec(windows, 6), slow, atol=1e-5)
+    assert rec._compiled == {(BUCKETS[-1], True)}  # the last 44 ride the same program
 
 
 def test_warm_up_compiles_ahead_and_its_unrolled_size_gives_the_same_numbers():

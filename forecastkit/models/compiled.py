@@ -88,6 +88,16 @@ BUCKETS = (1, 8, 32, 256)
 UNROLL_FROM = 256
 
 
+def _inputs(windows, horizon, covariates, n_targets: int):
+    """Windows and covariates as contiguous float32 (zero-width covariates when none)."""
+    windows = np.ascontiguousarray(windows, dtype=np.float32)
+    n_series, _, n_features = windows.shape
+    horizon = int(horizon)
+    if covariates is None:
+        covariates = np.zeros((n_series, horizon, n_features - n_targets), np.float32)
+    return windows, np.ascontiguousarray(covariates, dtype=np.float32), horizon
+
+
 class CompiledRecursion:
     """Recursive forecaster over a one-step Keras model: few XLA programs, compiled early.
 
@@ -247,12 +257,8 @@ class CompiledRecursion:
         ``covariates`` (n_series, horizon, n_features - n_targets) are the known future
         values of the non-target columns (the last row is never needed).
         """
-        windows = np.ascontiguousarray(windows, dtype=np.float32)
-        n_series, _, n_features = windows.shape
-        horizon = int(horizon)
-        if covariates is None:
-            covariates = np.zeros((n_series, horizon, n_features - len(self.targets)), np.float32)
-        covariates = np.ascontiguousarray(covariates, dtype=np.float32)
+        windows, covariates, horizon = _inputs(windows, horizon, covariates, len(self.targets))
+        n_series = len(windows)
         if n_series == 0 or horizon == 0:
             return np.zeros((n_series, horizon, len(self.targets)), np.float32)
         if (n_series, True) in self._compiled:  # an unrolled program of this size (warm_up)
@@ -404,12 +410,7 @@ class StateRecursion:
         ``covariates`` (n_series, horizon, n_features - n_targets) are the known future
         values of the non-target columns (the last row is never needed).
         """
-        windows = np.ascontiguousarray(windows, dtype=np.float32)
-        n_series, _, n_features = windows.shape
-        if covariates is None:
-            covariates = np.zeros((n_series, horizon, n_features - len(self.targets)), np.float32)
-        covariates = np.ascontiguousarray(covariates, dtype=np.float32)
-        horizon = int(horizon)
+        windows, covariates, horizon = _inputs(windows, horizon, covariates, len(self.targets))
         arguments = [tf.constant(windows), tf.constant(covariates)]
         if not self.jit_compile:
             arguments.append(tf.constant(horizon, tf.int32))

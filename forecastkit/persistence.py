@@ -1125,7 +1125,9 @@ def check_ids(ids, id_col: str) -> list:
     ['a', 1]
     """
     ids = list(ids)
-    bad = [uid for uid in ids if isinstance(uid, bool) or not isinstance(uid, str | int)]
+    from forecastkit.data.long import is_series_id
+
+    bad = [uid for uid in ids if not is_series_id(uid)]
     if bad:
         raise ParameterError(
             f"Series ids must be strings or integers to be saved; got {bad[:5]!r}. Convert "

@@ -252,10 +252,9 @@ def _check_id_types(ids: pd.Series, id_col: str) -> None:
     """Refuse ids other than strings and integers (a fitted model could not be saved)."""
     values = ids.cat.categories if isinstance(ids.dtype, pd.CategoricalDtype) else ids
     kind = values.dtype.kind
-    if kind in "iu" or (kind in "OUT" and not values.map(_bad_id).any()):
+    if kind in "iu" or (kind in "OUT" and values.map(lambda v: is_series_id(_plain(v))).all()):
         return
-    bad = next(v for v in pd.unique(values) if _bad_id(v)) if kind in "OUT" else values.iloc[0]
-    bad = _plain(bad)
+    bad = next(u for u in map(_plain, pd.unique(values)) if not is_series_id(u))
     raise DataError(
         f"Series ids in {id_col!r} must be strings or integers (a model keeps them, and saves "
         f"them, exactly); got {bad!r:.40} ({type(bad).__name__}). Convert them first, e.g. "
@@ -263,8 +262,15 @@ def _check_id_types(ids: pd.Series, id_col: str) -> None:
     )
 
 
-def _bad_id(uid) -> bool:
-    return isinstance(uid, bool | np.bool_) or not isinstance(uid, str | int | np.integer)
+def is_series_id(uid) -> bool:
+    """Whether ``uid`` is a series id a model keeps and saves exactly: a str or a Python int.
+
+    Examples
+    --------
+    >>> is_series_id("a"), is_series_id(7), is_series_id(True), is_series_id(1.5)
+    (True, True, False, False)
+    """
+    return not isinstance(uid, bool) and isinstance(uid, str | int)
 
 
 def _plain(uid):

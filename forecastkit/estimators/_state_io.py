@@ -16,6 +16,7 @@ import warnings
 
 import numpy as np
 
+from forecastkit.data.long import is_series_id
 from forecastkit.data.scaling import SeriesScaler
 from forecastkit.data.time_axis import TimeAxis
 from forecastkit.data.transforms import SeasonalAdjustment, TargetTransform
@@ -87,7 +88,7 @@ def states_from_manifest(
     states: dict = {}
     for k, entry in enumerate(entries):
         uid = entry["id"]
-        if uid is not None and (isinstance(uid, bool) or not isinstance(uid, str | int)):
+        if uid is not None and not is_series_id(uid):
             raise ValueError(f"series id {uid!r:.40} is not a string or an integer")
         if uid in states:
             raise ValueError(f"series id {uid!r:.40} is listed twice")

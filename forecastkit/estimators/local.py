@@ -18,7 +18,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
-from forecastkit.data.long import is_frame_groups, split_long_groups, to_long
+from forecastkit.data.long import is_frame_groups, is_series_id, split_long_groups, to_long
 from forecastkit.exceptions import NotFittedError, ParameterError
 
 __all__ = ["LocalForecasters"]
@@ -318,7 +318,7 @@ class LocalForecasters(BaseEstimator):
                 estimators, seeds, used = {}, {}, set()
                 for member in manifest["series"]:
                     uid = member["id"]
-                    if isinstance(uid, bool) or not isinstance(uid, str | int):
+                    if not is_series_id(uid):
                         raise ValueError(f"series id {uid!r:.40} is not a string or an integer")
                     if uid in estimators or member["file"] + ".keras" in used:
                         raise ValueError(f"series id {uid!r:.40} or its file is listed twice")

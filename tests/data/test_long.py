@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import forecastkit.data.long
-from forecastkit.data.long import is_long_frame, split_long, to_long
+from forecastkit.data.long import is_long_frame, long_series, split_long, to_long
 from forecastkit.exceptions import DataError
 
 
@@ -84,3 +84,14 @@ def test_to_long_stacks_in_order_with_each_piece_labels():
     assert out["F"].tolist() == [1.0, 2.0, 3.0]
     with pytest.raises(DataError, match="one id per piece"):
         to_long(["x"], [a, b], name="F")
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [[1.5, 2.5], [True, False], ["a", 1.5], pd.Categorical([1.5, 2.5])],
+    ids=["float", "bool", "mixed", "float-categories"],
+)
+def test_ids_a_model_could_not_save_are_refused_with_the_fix(ids):
+    frame = pd.DataFrame({"unique_id": ids, "ds": [0, 0], "y": [1.0, 2.0]})
+    with pytest.raises(DataError, match=r"strings or integers.*astype\(str\)"):
+        long_series(frame)

@@ -49,6 +49,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from forecastkit import Forecaster, datasets
+from forecastkit.data import transforms
 from forecastkit.data.transforms import choose_transform
 
 REPO = Path(__file__).resolve().parent.parent
@@ -57,6 +58,7 @@ DEFAULT_DATA = next(
     (d / "shared/data/dev" for d in REPO.parents if (d / "shared/data/dev").is_dir()),
     REPO.parent / "shared/data/dev",
 )
+DEFAULT_SEASON_CYCLES = transforms.SEASON_CYCLES
 DEFAULT_CACHE = REPO / "bench" / "results" / "accuracy_runs.csv"
 CLASSICAL = ("seasonal_naive", "autoarima", "autoets")
 FIELDS = (
@@ -122,6 +124,19 @@ CONFIGS: dict[str, dict] = {
         "strategy": "direct",
         "_val_horizons": 2,
     },
+    # (#17, session 7) the seasonal indices as before session 7: the plain mean over every
+    # cycle of the training part (``SEASON_CYCLES = None``); the default now weighs the
+    # latest 7 cycles (STL's seasonal span), so a season that changes shape is followed.
+    "season-all": {"_season_cycles": None},
+    # (#17, session 7) the span's sensitivity: 5 and 11 cycles instead of STL's 7.
+    "season-5": {"_season_cycles": 5},
+    "season-11": {"_season_cycles": 11},
+    # (#17, session 7) prototype of "refit on everything": the default fit chooses the
+    # epoch count E on its validation part; a second network (same seed, same settings) is
+    # then trained on the whole training part (validation included, ``val_size=0``) for as
+    # many gradient steps (E x whole / training part epochs) and forecasts. The validation
+    # part is the latest stretch of the series; a default fit never trains on it.
+    "refit-prototype": {"_refit": True},
     # --quick smoke preset.
     "quick": {"units": (8,), "epochs": 5, "patience": 2},
 }
@@ -196,6 +211,8 @@ def fit_forecastkit(y_train: pd.Series, m: int, h: int, config: str, seed: int) 
     params = dict(CONFIGS[config])
     deseason = params.pop("_deseason", False)
     val_horizons = params.pop("_val_horizons", 0)
+    transforms.SEASON_CYCLES = params.pop("_season_cycles", DEFAULT_SEASON_CYCLES)
+    refit = params.pop("_refit", False)
     if val_horizons:
         params["val_size"] = max(math.ceil(0.1 * len(y_train)), val_horizons * h)
     kw = dict(horizon=h, verbose=0, random_state=seed, **params)
@@ -210,6 +227,10 @@ def fit_forecastkit(y_train: pd.Series, m: int, h: int, config: str, seed: int) 
         transform = f"deseason(log={log}), diff={diff}"
     else:
         f = Forecaster(**kw).fit(y_train)
+        if refit:
+            n_train = f.series_[None].sizes[0]
+            epochs = max(1, round(f.best_epoch_ * len(y_train) / n_train))
+            f = Forecaster(**{**kw, "epochs": epochs, "val_size": 0}).fit(y_train)
         pred = f.forecast(h).to_numpy(float)
         transform = f"log={f.transform_.log[0]}, diff={f.transform_.diff}"
     seconds = time.perf_counter() - start

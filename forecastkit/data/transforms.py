@@ -328,20 +328,49 @@ class SeasonalAdjustment:
         )
 
 
+#: Span in cycles of the seasonal indices' weighted mean (:func:`fit_seasonal_adjustment`):
+#: STL's customary seasonal span (statsmodels' default ``seasonal=7``).
+SEASON_CYCLES = 7
+
+
+def _recent_mean(values: np.ndarray, cycles: int | None) -> float:
+    """Mean of ``values`` (oldest first), tricube-weighted over the latest ``cycles``.
+
+    The value of age ``a`` (0 for the latest) weighs ``(1 - ((a + 0.5) / cycles) ** 3) ** 3``.
+
+    Examples
+    --------
+    >>> _recent_mean(np.array([9.0, 1.0, 1.0]), None)
+    3.6666666666666665
+    >>> round(_recent_mean(np.array([9.0, 1.0, 1.0]), 2), 6)
+    1.0
+    """
+    if cycles is None:
+        return float(values.mean())
+    recent = values[-int(cycles) :]
+    age = np.arange(len(recent))[::-1]
+    weights = (1.0 - ((age + 0.5) / cycles) ** 3) ** 3
+    return float(np.dot(weights, recent) / weights.sum())
+
+
 def fit_seasonal_adjustment(
     train: np.ndarray,
     targets: Sequence[int],
     *,
     season_length: int,
     multiplicative: Sequence[bool],
+    cycles: int | None = None,
 ) -> SeasonalAdjustment | None:
     """Classical decomposition of the training rows: the seasonal indices of each target.
 
     Each target (logged where ``multiplicative``) minus its centred moving average of
-    ``season_length`` steps (2 x m for an even m) gives the detrended series; its mean per
+    ``season_length`` steps (2 x m for an even m) gives the detrended series. Its mean per
     position in the season, centred to sum to zero, is the index (``exp`` of it for a
-    multiplicative season). Returns None when there is no season (``season_length < 2``) or
-    fewer than ``2 * season_length + 1`` training rows.
+    multiplicative season). The mean weighs the latest ``cycles`` values of each position with
+    tricube weights that fall with their age, as STL's seasonal smoother of span ``cycles``
+    does at the end of a series, so a season that changes shape is forecast with its recent
+    shape; ``cycles=None`` takes the plain mean of every cycle. Returns None when there is no
+    season (``season_length < 2``) or fewer than ``2 * season_length + 1`` training rows.
 
     Parameters
     ----------
@@ -354,6 +383,9 @@ def fit_seasonal_adjustment(
     multiplicative : sequence of bool
         Per target: fit the season on the logarithm (needs positive values), e.g. the
         ``log`` flags of :func:`choose_transform`.
+    cycles : int or None, default=None
+        Span of the weighted mean over cycles (at least 1), or None for every cycle equally.
+        Forecasters pass :data:`SEASON_CYCLES`.
 
     Returns
     -------
@@ -369,6 +401,10 @@ def fit_seasonal_adjustment(
     array([ 1., -1.,  2., -2.])
     """
     m = int(season_length)
+    if cycles is not None and (
+        isinstance(cycles, bool) or not isinstance(cycles, int) or cycles < 1
+    ):
+        raise ParameterError(f"`cycles` must be a positive int or None; got cycles={cycles!r}.")
     train = np.asarray(train)
     if m < 2 or len(train) < 2 * m + 1:
         return None
@@ -387,7 +423,7 @@ def fit_seasonal_adjustment(
         trend = np.convolve(z, kernel, mode="valid")
         detrended = z[half : half + len(trend)] - trend
         phase = (np.arange(len(trend)) + half) % m
-        index = np.array([detrended[phase == k].mean() for k in range(m)])
+        index = np.array([_recent_mean(detrended[phase == k], cycles) for k in range(m)])
         index -= index.mean()
         indices.append(tuple(float(v) for v in (np.exp(index) if mult else index)))
     return SeasonalAdjustment(

@@ -17,6 +17,7 @@ from functools import partial
 
 import numpy as np
 
+from forecastkit.data import transforms
 from forecastkit.data.scaling import SeriesScaler, fit_transformed, transform_and_scale
 from forecastkit.data.seasonality import season_cycle, season_length
 from forecastkit.data.splits import default_calibration, split_sizes
@@ -137,7 +138,11 @@ def _adjust_season(est, values, targets, season, n_train, transform, cycle):
     if mode == "none" or (mode == "auto" and cycle != "year"):
         return None, values
     adjustment = fit_seasonal_adjustment(
-        values[:n_train], targets, season_length=season, multiplicative=transform.log
+        values[:n_train],
+        targets,
+        season_length=season,
+        multiplicative=transform.log,
+        cycles=transforms.SEASON_CYCLES,
     )
     if adjustment is None:
         return None, values

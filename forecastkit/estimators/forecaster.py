@@ -91,8 +91,10 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         and first differences when the KPSS test rejects stationarity, from training data.
     seasonal_adjustment : {"auto", "always", "none"}, default="auto"
         "always": for a series with a season (``season_length_ >= 2``) and at least two
-        seasons (+1 step) of training data, remove the classical seasonal indices of the
-        training part (multiplicative where the transform takes logs, additive otherwise)
+        seasons (+1 step) of training data, remove the seasonal indices of the training
+        part (a classical decomposition whose indices weigh the latest 7 cycles most, as
+        STL's seasonal smoother does, so a season that changes shape is forecast with its
+        recent shape; multiplicative where the transform takes logs, additive otherwise)
         before the network sees the series, and put them back on its predictions
         (:class:`~forecastkit.data.transforms.SeasonalAdjustment`; the KPSS choice of
         differences is then made on the adjusted series). "auto": the same for yearly

@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 
 from forecastkit.data.transforms import (
     KPSS_CRITICAL_5PCT,
+    SEASON_CYCLES,
     SeasonalAdjustment,
     TargetTransform,
     choose_transform,
@@ -91,6 +92,37 @@ def test_fit_seasonal_adjustment_recovers_the_season(mult):
     np.testing.assert_allclose(adj.indices[0], expected, rtol=1e-3, atol=1e-3)
     adjusted = adj.remove(y[:, None], [0])[:, 0]
     np.testing.assert_allclose(adjusted, trend, rtol=1e-3)
+
+
+@pytest.mark.parametrize("cycles", [None, 1, 3, 7, 50])
+def test_a_fixed_season_is_recovered_by_every_span(cycles):
+    t = np.arange(60)
+    pattern = np.array([2.0, -1.0, 0.5, -1.5])
+    y = 10 + 0.3 * t + pattern[t % 4]
+    adj = fit_seasonal_adjustment(
+        y[:, None], [0], season_length=4, multiplicative=[False], cycles=cycles
+    )
+    np.testing.assert_allclose(adj.indices[0], pattern, atol=1e-9)
+
+
+def test_a_changing_season_is_followed_by_the_recent_span():
+    """The season flips sign halfway: the default span sees the new shape, the mean neither."""
+    t = np.arange(120)
+    pattern = np.array([2.0, -1.0, 0.5, -1.5])
+    y = 10 + np.where(t < 60, 1.0, -1.0) * pattern[t % 4]
+    recent = fit_seasonal_adjustment(
+        y[:, None], [0], season_length=4, multiplicative=[False], cycles=SEASON_CYCLES
+    )
+    plain = fit_seasonal_adjustment(y[:, None], [0], season_length=4, multiplicative=[False])
+    np.testing.assert_allclose(recent.indices[0], -pattern, atol=1e-9)
+    assert np.abs(plain.indices[0]).max() < 0.2 * np.abs(pattern).max()
+
+
+@pytest.mark.parametrize("cycles", [0, -2, 2.5, True, "7"])
+def test_fit_seasonal_adjustment_refuses_bad_spans(cycles):
+    y = np.arange(1.0, 40.0)[:, None]
+    with pytest.raises(ParameterError, match="`cycles` must be a positive int or None"):
+        fit_seasonal_adjustment(y, [0], season_length=4, multiplicative=[False], cycles=cycles)
 
 
 def test_fit_seasonal_adjustment_none_and_refusals():

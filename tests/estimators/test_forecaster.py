@@ -9,6 +9,7 @@ import pytest
 from sklearn.base import clone
 
 from forecastkit import Forecaster, datasets
+from forecastkit.data.transforms import SEASON_CYCLES, fit_seasonal_adjustment
 from forecastkit.exceptions import DataError, ModelFileError, NotFittedError, ParameterError
 
 TINY = dict(units=(4,), epochs=2, verbose=0, random_state=0, window=6)
@@ -246,6 +247,17 @@ def test_seasonal_adjustment_puts_the_season_back_on_forecasts(adjusted_fit):
     assert error < 4.0  # the season's amplitude is 20, its mean absolute value ~12.7
     plain = Forecaster(seasonal_adjustment="none", **TINY).fit(y.iloc[:108])
     assert plain.adjustment_ is None
+    # the indices: the recent span's, from the training part only (no validation rows)
+    state = f.series_[None]
+    train = state.values[: state.sizes[0]]
+    expected = fit_seasonal_adjustment(
+        train, [0], season_length=12, multiplicative=[False], cycles=SEASON_CYCLES
+    )
+    assert f.adjustment_ == expected
+    everything = fit_seasonal_adjustment(
+        state.values, [0], season_length=12, multiplicative=[False], cycles=SEASON_CYCLES
+    )
+    assert f.adjustment_ != everything
 
 
 def test_seasonal_adjustment_phase_of_other_series_and_save_load(adjusted_fit, tmp_path):

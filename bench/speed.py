@@ -21,16 +21,18 @@ shows the median over the rounds. Configurations:
   recursively by calling ``model(x)`` once per step (the tutorial's loop, without
   ``model.predict``'s per-call overhead).
 
-In each process: a ``Forecaster`` (default network ``units=(50, 100)``, window 24, one
-epoch: speed does not depend on training, ``random_state=0``) is fitted on a 1,200-step
-monthly-seasonal series; then timed: the first ``forecast(100)`` after ``fit`` and the
-median of warm ones; ``save``; ``load`` and the first ``forecast(100)`` after it; a
-global model fitted on 100 such series in long format (200 steps each) and its first and
-warm 100-step forecast of all 100 series; ``backtest(horizon=24, n_origins=1000)`` (first
-call and warm) beside a Python loop of one 24-step forecast per origin. Finally a fresh
-process that imports forecastkit, loads the saved model and forecasts 100 steps (wall
-time of the whole process, imports included), beside a fresh process that imports Keras,
-loads the reference's ``.keras`` file and calls ``predict`` once.
+In each process: a ``Forecaster`` (the imported checkout's default network: one LSTM(32)
+since session 7, ``units=(50, 100)`` before, so a ``--baseline`` of older code measures its
+own default; window 24, one epoch: speed does not depend on training, ``random_state=0``) is
+fitted on a 1,200-step monthly-seasonal series; then timed: the first ``forecast(100)``
+after ``fit`` and the median of warm ones; ``save``; ``load`` and the first
+``forecast(100)`` after it; a global model fitted on 100 such series in long format (200
+steps each) and its first and warm 100-step forecast of all 100 series;
+``backtest(horizon=24, n_origins=1000)`` (first call and warm) beside a Python loop of one
+24-step forecast per origin. Finally a fresh process that imports forecastkit, loads the
+saved model and forecasts 100 steps (wall time of the whole process, imports included),
+beside a fresh process that imports Keras, loads the reference's ``.keras`` file and calls
+``predict`` once.
 
 ``--quick``: 200 backtest origins, 1 round. The seeded forecasts of every baseline
 configuration are compared (largest absolute difference against this checkout).

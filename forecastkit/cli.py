@@ -288,7 +288,7 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         "--horizon", type=_positive_int, default=1, help="default forecast steps (default 1)"
     )
     parser.add_argument(
-        "--units", type=_units, default=(50, 100), help="units per layer (default 50,100)"
+        "--units", type=_units, default=(32,), help="units per layer (default 32)"
     )
     parser.add_argument(
         "--n-models",
@@ -321,12 +321,12 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         "of quarterly, monthly and weekly data)",
     )
     parser.add_argument(
-        "--epochs", type=_positive_int, default=200, help="most epochs (default 200)"
+        "--epochs", type=_positive_int, default=100, help="most epochs (default 100)"
     )
     parser.add_argument("--batch-size", type=_positive_int, default=32)
     parser.add_argument("--learning-rate", type=float, default=3e-3)
     parser.add_argument(
-        "--patience", type=_positive_int, default=20, help="early-stopping patience (default 20)"
+        "--patience", type=_positive_int, default=10, help="early-stopping patience (default 10)"
     )
     parser.add_argument(
         "--val-size",

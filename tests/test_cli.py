@@ -295,3 +295,21 @@ def test_seasonal_adjustment_option_reaches_the_forecaster(choice):
         build_parser().parse_args(
             ["fit", "d.csv", "--out", "m.keras", "--seasonal-adjustment", "x"]
         )
+
+
+def test_cli_model_defaults_are_the_forecasters():
+    """The CLI spells out its option defaults (``--help`` imports no TensorFlow); a fit with
+    no model option must still build exactly ``Forecaster()``'s defaults."""
+    from forecastkit import Forecaster
+    from forecastkit.cli import _make_forecaster, build_parser
+
+    args = build_parser().parse_args(["fit", "d.csv", "--out", "m.keras"])
+    built = _make_forecaster(args, test_size=0).get_params()
+    defaults = Forecaster().get_params()
+    skip = {"random_state", "verbose", "freq"}  # the CLI's own choices (seed, --quiet)
+    differ = {
+        k: (built[k], defaults[k]) for k in defaults if k not in skip and built[k] != defaults[k]
+    }
+    assert differ == {}
+    assert defaults["units"] == (32,) and defaults["epochs"] == 100
+    assert defaults["patience"] == 10

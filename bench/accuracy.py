@@ -154,6 +154,8 @@ CONFIGS: dict[str, dict] = {
     # (#17, session 7) the default without XLA-compiled training steps (Keras's default graph,
     # as before #16's epoch work): does XLA's float rounding change what long fits learn?
     "xla-off": {**STACKED, "_xla_min_steps": 10**12},
+    # (#17, session 7) the default network (one LSTM(32)) with dropout 0.2 before its head.
+    "small-dropout": {"dropout": 0.2},
     # --quick smoke preset.
     "quick": {"units": (8,), "epochs": 5, "patience": 2},
 }

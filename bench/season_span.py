@@ -22,7 +22,6 @@ Run::
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
@@ -34,12 +33,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from accuracy import DEFAULT_DATA, load_series, mase
 
+from forecastkit.data.seasonality import season_cycle
+from forecastkit.data.splits import split_sizes
 from forecastkit.data.transforms import choose_transform, fit_seasonal_adjustment
+from forecastkit.data.windows import default_window
 
 
 def forecasts(train: np.ndarray, m: int, h: int, cycles: int | None) -> dict[str, np.ndarray]:
     """Seasonally adjusted naive and drift forecasts of ``h`` steps after ``train``."""
-    n_train = len(train) - math.ceil(0.1 * len(train))  # the default validation part
+    n = len(train)  # split as a default Forecaster splits it (val_size=0.1)
+    n_train = split_sizes(n, window=default_window(m, n), horizon=1, val_size=0.1).n_train
     values = train[:, None]
     log = choose_transform(values[:n_train], [0], season_length=m).log
     adjustment = fit_seasonal_adjustment(
@@ -67,7 +70,7 @@ def main(argv=None) -> None:
     spans = [None if s.lower() == "none" else int(s) for s in args.spans]
     rows = []
     for name, (y, m, h) in load_series(args.data).items():
-        if y.index.freqstr[0] not in "MQW" or m < 2:  # yearly seasons only, as "auto"
+        if season_cycle(y.index.freq) != "year":  # the seasons that "auto" adjusts
             continue
         train, test = y.to_numpy(float)[:-h], y.to_numpy(float)[-h:]
         for cycles in spans:

@@ -287,9 +287,7 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--horizon", type=_positive_int, default=1, help="default forecast steps (default 1)"
     )
-    parser.add_argument(
-        "--units", type=_units, default=(32,), help="units per layer (default 32)"
-    )
+    parser.add_argument("--units", type=_units, default=(32,), help="units per layer (default 32)")
     parser.add_argument(
         "--n-models",
         type=_positive_int,
@@ -317,8 +315,8 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         "--seasonal-adjustment",
         choices=("auto", "always", "none"),
         default="auto",
-        help="remove the seasonal pattern before the network (default auto: yearly seasons "
-        "of quarterly, monthly and weekly data)",
+        help="remove the seasonal pattern before the network (default auto: the season of the "
+        "frequency, e.g. yearly for monthly data, weekly for daily data; always: the same)",
     )
     parser.add_argument(
         "--epochs", type=_positive_int, default=100, help="most epochs (default 100)"

@@ -19,7 +19,7 @@ import numpy as np
 
 from forecastkit.data import transforms
 from forecastkit.data.scaling import SeriesScaler, fit_transformed, transform_and_scale
-from forecastkit.data.seasonality import season_cycle, season_length
+from forecastkit.data.seasonality import season_length
 from forecastkit.data.splits import default_calibration, split_sizes
 from forecastkit.data.time_axis import TimeAxis
 from forecastkit.data.transforms import (
@@ -128,14 +128,13 @@ class _Choices:
     adjusted: np.ndarray
 
 
-def _adjust_season(est, values, targets, season, n_train, transform, cycle):
+def _adjust_season(est, values, targets, season, n_train, transform):
     """Fit the seasonal adjustment on the training rows; return it and the adjusted rows.
 
-    ``(None, values)`` when ``seasonal_adjustment`` rules it out (``"auto"`` adjusts only
-    yearly cycles), or the series has no season or too short a training part.
+    ``(None, values)`` when ``seasonal_adjustment="none"``, or the series has no season or
+    too short a training part.
     """
-    mode = est.seasonal_adjustment
-    if mode == "none" or (mode == "auto" and cycle != "year"):
+    if est.seasonal_adjustment == "none":
         return None, values
     adjustment = fit_seasonal_adjustment(
         values[:n_train],
@@ -219,9 +218,7 @@ def build_states(
             if not many:
                 raise
             raise type(err)(f"{_label(uid, many)}{err}") from err
-        adjustment, adjusted = _adjust_season(
-            est, values, targets, m, sizes.n_train, transform, season_cycle(axis.freq)
-        )
+        adjustment, adjusted = _adjust_season(est, values, targets, m, sizes.n_train, transform)
         if adjustment is not None and est.target_transform == "auto":
             transform = redecide_diff(adjusted[: sizes.n_train], targets, transform)
         choices[uid] = _Choices(checked, m, sizes, transform, adjustment, adjusted)

@@ -282,13 +282,27 @@ def test_seasonal_adjustment_parameter_checked():
         Forecaster(seasonal_adjustment="stl", **TINY).fit(frame)
 
 
-def test_seasonal_adjustment_auto_only_for_yearly_seasons():
+def test_seasonal_adjustment_auto_adjusts_the_season_of_every_frequency():
     t = np.arange(70)
     daily = pd.Series(
         20 + 5 * np.sin(2 * np.pi * t / 7) + 0.1 * t,
         index=pd.date_range("2024-01-01", periods=70, freq="D"),
     )
-    assert Forecaster(**TINY).fit(daily).adjustment_ is None  # weekly cycle: the network's
+    auto = Forecaster(**TINY).fit(daily)  # the weekly cycle of daily data
+    assert auto.adjustment_ is not None and auto.adjustment_.period == 7
+    np.testing.assert_allclose(  # the sine's shape, read from the training part
+        auto.adjustment_.indices[0], 5 * np.sin(2 * np.pi * np.arange(7) / 7), atol=0.05
+    )
     always = Forecaster(seasonal_adjustment="always", **TINY).fit(daily)
-    assert always.adjustment_ is not None and always.adjustment_.period == 7
-    assert Forecaster(**TINY).fit(_series()).adjustment_.period == 12  # monthly: adjusted
+    assert always.adjustment_ == auto.adjustment_  # "always" is a synonym
+    assert Forecaster(seasonal_adjustment="none", **TINY).fit(daily).adjustment_ is None
+    t = np.arange(120)
+    hourly = pd.Series(  # the daily cycle of hourly data
+        20 + 5 * np.sin(2 * np.pi * t / 24),
+        index=pd.date_range("2024-01-01", periods=120, freq="h"),
+    )
+    assert Forecaster(**TINY).fit(hourly).adjustment_.period == 24
+    assert Forecaster(**TINY).fit(hourly.iloc[:50]).adjustment_ is None  # < 2 days + 1 to train
+    assert Forecaster(**TINY).fit(_series()).adjustment_.period == 12  # monthly: yearly cycle
+    yearly = daily.set_axis(pd.date_range("1900", periods=70, freq="YS"))
+    assert Forecaster(**TINY).fit(yearly).adjustment_ is None  # no season

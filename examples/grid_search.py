@@ -50,7 +50,7 @@ def main(argv=None) -> int:
 
     if args.quick:
         grid = {"window": [12, 24], "units": [(4,)]}
-        options = {"epochs": 1}
+        options = {"epochs": 1, "n_models": 1}
     else:
         grid = {"window": [12, 24], "units": [(32,), (64,)]}
         options = {"epochs": 100}

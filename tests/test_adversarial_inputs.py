@@ -30,7 +30,7 @@ from forecastkit.exceptions import (
     ParameterError,
 )
 
-TINY = {"units": (4,), "epochs": 1, "verbose": 0, "random_state": 0, "window": 5}
+TINY = {"units": (4,), "epochs": 1, "verbose": 0, "random_state": 0, "window": 5, "n_models": 1}
 N = 40
 INDEX = pd.date_range("2024-01-01", periods=N, freq="D")
 FUTURE = pd.date_range(INDEX[-1] + pd.Timedelta(days=1), periods=3, freq="D")

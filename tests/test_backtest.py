@@ -16,7 +16,7 @@ def seasonal_series(n=80, noise=0.0, seed=0):
 
 
 def tiny(**kwargs):
-    params = dict(window=6, units=(4,), epochs=1, verbose=0, random_state=0)
+    params = dict(window=6, units=(4,), epochs=1, verbose=0, random_state=0, n_models=1)
     return Forecaster(**{**params, **kwargs})
 
 

@@ -20,7 +20,7 @@ from forecastkit.cli import main
 
 SCRIPT = shutil.which("forecastkit") or str(Path(sys.executable).parent / "forecastkit")
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "MPLBACKEND": "Agg"}
-TINY = ["--units", "4", "--epochs", "1", "--window", "6", "--seed", "0"]
+TINY = ["--units", "4", "--epochs", "1", "--window", "6", "--seed", "0", "--n-models", "1"]
 
 
 def run_cli(*args, cwd=None) -> subprocess.CompletedProcess:
@@ -312,4 +312,4 @@ def test_cli_model_defaults_are_the_forecasters():
     }
     assert differ == {}
     assert defaults["units"] == (32,) and defaults["epochs"] == 100
-    assert defaults["patience"] == 10
+    assert defaults["patience"] == 10 and defaults["n_models"] == 3

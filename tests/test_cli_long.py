@@ -20,6 +20,7 @@ from forecastkit.exceptions import ForecastkitError
 from forecastkit.persistence import FORMAT_MINOR, FORMAT_VERSION
 
 TINY = ["--units", "4", "--epochs", "1", "--window", "6", "--seed", "0", "--quiet"]
+TINY += ["--n-models", "1"]  # one network: the CLI is under test, not ensembles
 # Series "a": 2015-01 .. 2018-12 (48 months); "b": 2016-01 .. 2018-06 (30 months).
 STARTS = {"a": ("2015-01-01", 48), "b": ("2016-01-01", 30)}
 

@@ -47,7 +47,7 @@ from forecastkit.exceptions import (
 )
 
 MANIFEST, WEIGHTS, CONFIG = "forecastkit.json", "model.weights.h5", "config.json"
-TINY = dict(window=4, units=(4,), epochs=1, verbose=0, random_state=0)
+TINY = dict(window=4, units=(4,), epochs=1, verbose=0, random_state=0, n_models=1)
 
 
 

@@ -21,7 +21,7 @@ from forecastkit import Forecaster
 from forecastkit.cli import main
 from forecastkit.exceptions import DataError, ForecastkitError, ModelFileError, ParameterError
 
-TINY = dict(units=(4,), epochs=1, window=5, random_state=0, verbose=0)
+TINY = dict(units=(4,), epochs=1, window=5, random_state=0, verbose=0, n_models=1)
 
 
 def _long(ids=("a", "b"), n=(40, 30)) -> pd.DataFrame:

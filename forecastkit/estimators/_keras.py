@@ -8,7 +8,7 @@ manifest, written once here for every estimator), and the per-epoch training his
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import numpy as np
 import pandas as pd
@@ -81,9 +81,18 @@ def best_epoch_from_manifest(fitted: Mapping) -> int | None:
 
 #: The top-level keys of a model file's manifest (format keys, the estimator's, checksums).
 MANIFEST_KEYS = frozenset(
-    {"format", "format_version", "format_minor", "versions", "estimator", "params", "fitted",
-     "checksums"}
+    {
+        "format",
+        "format_version",
+        "format_minor",
+        "versions",
+        "estimator",
+        "params",
+        "fitted",
+        "checksums",
+    }
 )
+
 
 class KerasEstimatorMixin:
     """Mixin for estimators whose fitted network is ``model_``.
@@ -125,9 +134,13 @@ class KerasEstimatorMixin:
         ``fitted`` itself), for layouts that nest them; called with the dict of
         ``_fitted_state`` on save and with the file's ``fitted`` on load (untrusted: raise
         ``KeyError``/``ValueError`` when it is missing).
+    ``_absent_params`` (class attribute, dict)
+        Parameters added after older files were written whose default has changed since:
+        a file without one was fitted with the value given here, not today's default.
     """
 
     _fit_hint = "fit(X, y)"
+    _absent_params: ClassVar[dict[str, Any]] = {}
     _compiled: tuple[str, ...] = ("_predict_fn",)
 
     def _check_fitted(self) -> None:
@@ -238,7 +251,7 @@ class KerasEstimatorMixin:
                     raise ValueError(f"manifest keys forecastkit never writes: {unknown[:5]}")
                 if isinstance(manifest.get("fitted"), dict):
                     cls._check_manifest_keys(manifest["fitted"])
-            est = cls(**decode_params(manifest["params"]))
+            est = cls(**{**cls._absent_params, **decode_params(manifest["params"])})
             fitted = manifest["fitted"]
             if not isinstance(fitted, dict):
                 raise ValueError("the fitted state is not a JSON object")

@@ -9,7 +9,7 @@ from forecastkit.data.splits import MIN_SPLIT_VALIDATION
 from forecastkit.estimators._calibration import calibration_part
 from forecastkit.exceptions import DataError
 
-TINY = dict(units=(4,), epochs=1, verbose=0, random_state=0, window=6, batch_size=256)
+TINY = dict(units=(4,), epochs=1, verbose=0, random_state=0, window=6, batch_size=256, n_models=1)
 # val_size=1000 (steps) keeps the tiny fits cheap: 300 training steps, validation split 500 | 500
 LONG, LONG_VAL = 1300, 1000
 SHORT = 300  # val_size=0.1: 30 validation steps, kept whole

@@ -12,7 +12,7 @@ from forecastkit import Forecaster, datasets
 from forecastkit.data.transforms import SEASON_CYCLES, fit_seasonal_adjustment
 from forecastkit.exceptions import DataError, ModelFileError, NotFittedError, ParameterError
 
-TINY = dict(units=(4,), epochs=2, verbose=0, random_state=0, window=6)
+TINY = dict(units=(4,), epochs=2, verbose=0, random_state=0, window=6, n_models=1)
 
 
 def _series(n=48, seed=0, name="y"):

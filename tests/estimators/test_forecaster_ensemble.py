@@ -167,7 +167,7 @@ def test_long_format_and_for_series(long_ensemble):
 
 
 def test_one_network_gives_one_member_column_equal_to_the_forecast(airline):
-    f = Forecaster(random_state=0, **{**TINY, "epochs": 1}).fit(airline)
+    f = Forecaster(random_state=0, n_models=1, **{**TINY, "epochs": 1}).fit(airline)
     out = f.forecast(3, members=True)
     assert out.columns.tolist() == ["passengers", "passengers-member-0"]
     np.testing.assert_array_equal(out.iloc[:, 0], out.iloc[:, 1])

@@ -7,7 +7,7 @@ import pytest
 from forecastkit import Forecaster, datasets
 from forecastkit.exceptions import DataError, ParameterError
 
-TINY = dict(window=6, units=(2,), epochs=1, verbose=0, random_state=0)
+TINY = dict(window=6, units=(2,), epochs=1, verbose=0, random_state=0, n_models=1)
 
 
 @pytest.fixture(scope="module")

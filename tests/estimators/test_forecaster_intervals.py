@@ -12,7 +12,9 @@ from forecastkit.exceptions import DataError, ParameterError
 
 matplotlib.use("Agg")
 
-TINY = dict(units=(4,), epochs=2, verbose=0, random_state=0, window=6, target_transform="none")
+TINY = dict(
+    units=(4,), epochs=2, verbose=0, random_state=0, window=6, target_transform="none", n_models=1
+)
 N, N_CAL, N_TEST = 120, 40, 10  # val_size=0.1 -> 12 steps; train = 120 - 12 - 40 - 10 = 58
 
 

@@ -10,6 +10,7 @@ from forecastkit.training import dataset as dataset_module
 
 def _fit(y, **kw):
     params = {"window": 8, "units": (4,), "epochs": 2, "random_state": 0, "verbose": 0}
+    params["n_models"] = 1  # one network: memory is under test, not ensembles
     return Forecaster(**{**params, **kw}).fit(y)
 
 

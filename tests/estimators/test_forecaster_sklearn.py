@@ -31,7 +31,7 @@ from forecastkit.estimators.naive import NaiveForecaster
 from forecastkit.exceptions import DataError, ParameterError
 
 # val_size=0: no validation pass to trace, which halves the cost of each tiny fit.
-TINY = dict(epochs=1, verbose=0, random_state=0, target_transform="none", val_size=0)
+TINY = dict(epochs=1, verbose=0, random_state=0, target_transform="none", val_size=0, n_models=1)
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,9 @@ def fitted_in_process():
     import keras
 
     optimizer = keras.optimizers.SGD(learning_rate=0.01, momentum=0.9)
-    template = Forecaster(window=6, units=(4,), epochs=1, verbose=0, optimizer=optimizer)
+    template = Forecaster(
+        window=6, units=(4,), epochs=1, verbose=0, optimizer=optimizer, n_models=1
+    )
     return template, LocalForecasters(template, n_jobs=1, random_state=0).fit(_frame())
 
 
@@ -83,7 +85,7 @@ def test_errors():
 def saved_pair():
     frame = _frame()
     frame["unique_id"] = frame["unique_id"].map({"a": 7, "b": "7", "c": "c"})  # 7 is not "7"
-    template = Forecaster(window=6, units=(2,), epochs=1, verbose=0)
+    template = Forecaster(window=6, units=(2,), epochs=1, verbose=0, n_models=1)
     return template, LocalForecasters(template, random_state=3).fit(frame)
 
 
@@ -109,7 +111,7 @@ def test_save_load_refusals(saved_pair, tmp_path):
     naive = LocalForecasters(NaiveForecaster()).fit(_frame())
     with pytest.raises(ParameterError, match="NaiveForecaster has no save/load"):
         naive.save(tmp_path / "naive.zip")
-    local = LocalForecasters(Forecaster(window=6, units=(2,), epochs=1, verbose=0))
+    local = LocalForecasters(Forecaster(window=6, units=(2,), epochs=1, verbose=0, n_models=1))
     local.estimators_ = {1.5: None}  # the ids are checked before any model is saved
     local.seeds_ = {1.5: 0}
     with pytest.raises(ParameterError, match=r"strings or integers to be saved; got \[1\.5\]"):

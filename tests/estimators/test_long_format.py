@@ -7,7 +7,7 @@ import pytest
 from forecastkit import Forecaster
 from forecastkit.exceptions import DataError, ParameterError
 
-TINY = dict(units=(4,), epochs=1, batch_size=128, verbose=0, random_state=0)
+TINY = dict(units=(4,), epochs=1, batch_size=128, verbose=0, random_state=0, n_models=1)
 H = 3  # one horizon everywhere: the compiled recursion is built once per horizon
 FREQS = {"D": "2021-01-01", "MS": "1990-01-01", "h": "2022-06-01 05:00"}
 

@@ -13,7 +13,7 @@ from forecastkit.backtest import backtest
 from forecastkit.estimators.naive import NaiveForecaster
 from forecastkit.exceptions import DataError
 
-TINY = dict(units=(4,), epochs=2, batch_size=64, verbose=0, random_state=0)
+TINY = dict(units=(4,), epochs=2, batch_size=64, verbose=0, random_state=0, n_models=1)
 SAVED = Path(__file__).parent / "saved_v1"
 
 

@@ -11,7 +11,7 @@ from forecastkit.exceptions import ParameterError
 from forecastkit.models.compiled import StateRecursion
 from forecastkit.strategies.recursive import feature_order, next_row
 
-TINY = dict(units=(4,), epochs=2, verbose=0, strategy="seq2seq")
+TINY = dict(units=(4,), epochs=2, verbose=0, strategy="seq2seq", n_models=1)
 
 
 @pytest.fixture(scope="module")
@@ -171,7 +171,7 @@ def test_long_format_fit_forecast_intervals_and_for_series(long_fit, long_frame)
 
 
 def test_an_ensemble_carries_each_members_state(airline):
-    e = Forecaster(window=12, n_models=2, random_state=0, **TINY).fit(airline)
+    e = Forecaster(window=12, random_state=0, **{**TINY, "n_models": 2}).fit(airline)
     assert e.model_.output_shape == (None, None, 1)
     paths = e.forecast(5, members=True)
     assert paths.columns.tolist()[1:] == ["passengers-member-0", "passengers-member-1"]

@@ -103,7 +103,14 @@ def test_sklearn_compatible_estimator(estimator, check):
 
 # ------------------------------------------------------------------ Forecaster
 FORECASTER_TINY = dict(
-    window=3, units=(2,), epochs=1, verbose=0, random_state=0, target_transform="none", val_size=0
+    window=3,
+    units=(2,),
+    epochs=1,
+    verbose=0,
+    random_state=0,
+    target_transform="none",
+    val_size=0,
+    n_models=1,
 )
 FORECASTER_EXPECTED = {
     "check_complex_data": DTYPES,

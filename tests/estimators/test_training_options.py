@@ -53,7 +53,7 @@ CASES = {
     # name: (estimator factory, fit arguments)
     "forecaster": (
         lambda **kw: Forecaster(
-            window=6, units=(3,), epochs=6, patience=2, verbose=0, random_state=3, **kw
+            window=6, units=(3,), epochs=6, patience=2, verbose=0, random_state=3, n_models=1, **kw
         ),
         lambda: (_series(),),
     ),

@@ -94,11 +94,13 @@ FIELDS = (
 #: :func:`deseasonalise`). ``horizon`` is always the series' horizon.
 #: The defaults before session 7 (the stacked tutorial network); the session-7 presets that
 #: were measured on it spell it out, so their cached rows stay what their names say.
-STACKED = {"units": (50, 100), "epochs": 200, "patience": 20}
+STACKED = {"units": (50, 100), "epochs": 200, "patience": 20, "n_models": 1}
 
 CONFIGS: dict[str, dict] = {
-    # The checkout's defaults (recursive strategy, one LSTM(32), 100 epochs, patience 10,
-    # automatic target transform and seasonal adjustment).
+    # The checkout's defaults (recursive strategy, an ensemble of three LSTM(32) since
+    # session 8, 100 epochs, patience 10, automatic target transform and seasonal
+    # adjustment). Presets that name a network spell out n_models=1 where they were
+    # measured with one (before session 8 every default fit was one network).
     "default": {},
     # (#17, session 7) the defaults before session 7's change: the stacked tutorial network
     # LSTM(50) -> LSTM(100), 200 epochs, patience 20 (rows named "default" in the caches
@@ -111,13 +113,19 @@ CONFIGS: dict[str, dict] = {
     # (c) one multi-output (MIMO) head for the whole horizon.
     "direct": {"strategy": "direct"},
     # (d) a smaller network, fewer epochs, earlier stopping: the defaults since session 7.
-    "small": {"units": (32,), "epochs": 100, "patience": 10},
+    "small": {"units": (32,), "epochs": 100, "patience": 10, "n_models": 1},
     # (a) deseasonalised input, prototyped here before it became the package's
     # `seasonal_adjustment="auto"`: classical decomposition of the (logged) training part,
     # the network forecasts the seasonally adjusted series, the season is added back.
     "deseason-prototype": {"_deseason": True, "seasonal_adjustment": "none"},
     "adjusted": {"seasonal_adjustment": "auto"},
-    "small-direct": {"units": (32,), "epochs": 100, "patience": 10, "strategy": "direct"},
+    "small-direct": {
+        "units": (32,),
+        "epochs": 100,
+        "patience": 10,
+        "strategy": "direct",
+        "n_models": 1,
+    },
     # (#17) an ensemble of 5 small networks trained together as one model (n_models);
     # the members' mean is the forecast.
     "ensemble": {"n_models": 5, "units": (16,)},
@@ -131,7 +139,13 @@ CONFIGS: dict[str, dict] = {
     # (#17, session 6) `small` with batches of 128: one or two gradient steps per epoch on
     # the short series, so the order of the shuffled batches (which depends on the seed)
     # weighs less in the few epochs before early stopping.
-    "small-b128": {"units": (32,), "epochs": 100, "patience": 10, "batch_size": 128},
+    "small-b128": {
+        "units": (32,),
+        "epochs": 100,
+        "patience": 10,
+        "batch_size": 128,
+        "n_models": 1,
+    },
     # (#17, session 6) the defaults with a smaller learning rate: short series stop at best
     # epoch 1 with 3e-3 (the validation part of a quarterly series is ~8 windows).
     "lr-1e-3": {"learning_rate": 1e-3},
@@ -169,7 +183,7 @@ CONFIGS: dict[str, dict] = {
     # as before #16's epoch work): does XLA's float rounding change what long fits learn?
     "xla-off": {**STACKED, "_xla_min_steps": 10**12},
     # (#17, session 7) the default network (one LSTM(32)) with dropout 0.2 before its head.
-    "small-dropout": {"dropout": 0.2},
+    "small-dropout": {"dropout": 0.2, "n_models": 1},
     # (#17, session 8) one network: the default before n_models=3 (session 8). In
     # accuracy_s8_runs.csv these rows are the new seasonal-adjustment rule with one LSTM(32).
     "one-network": {"n_models": 1},

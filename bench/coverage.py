@@ -177,6 +177,7 @@ def run(name: str, y: pd.Series, args) -> bool:
     f = Forecaster(
         window=12,
         units=(8,),
+        n_models=1,  # split conformal's coverage does not depend on the model
         epochs=args.epochs,
         val_size=args.n_val,
         calibration_size=args.n_cal,

@@ -44,7 +44,7 @@ def build(path: str, size_mib: int) -> None:
     from forecastkit import Forecaster
 
     y = pd.Series(np.sin(np.arange(40) / 3) + 10, name="y")
-    f = Forecaster(window=4, units=(4,), epochs=1, verbose=0, random_state=0).fit(y)
+    f = Forecaster(window=4, units=(4,), n_models=1, epochs=1, verbose=0, random_state=0).fit(y)
     with tempfile.TemporaryDirectory() as tmp:
         source = os.path.join(tmp, "model.keras")
         f.save(source)

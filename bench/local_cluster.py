@@ -54,7 +54,9 @@ def main() -> None:
     args = parser.parse_args()
 
     frame = make_frame(args.series, args.steps)
-    template = Forecaster(window=14, units=(8,), epochs=args.epochs, batch_size=32, verbose=0)
+    template = Forecaster(
+        window=14, units=(8,), n_models=1, epochs=args.epochs, batch_size=32, verbose=0
+    )
     print(
         f"{args.series} series x {args.steps} steps, one Forecaster(window=14, units=(8,), "
         f"epochs={args.epochs}) each; {platform.processor() or platform.machine()}, "

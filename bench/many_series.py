@@ -90,6 +90,7 @@ def main() -> None:
 
     f = Forecaster(
         units=(args.units,),
+        n_models=1,  # one network, as in the figures of docs/benchmarks.md
         epochs=args.epochs,
         batch_size=256,
         patience=5,

@@ -150,6 +150,7 @@ def child(mode: str, steps: int | None) -> dict:
         f = Forecaster(
             window=WINDOW,
             units=(4,),
+            n_models=1,  # one network, as in the figures of docs/benchmarks.md
             cell="rnn",
             batch_size=BATCH,
             epochs=1,
@@ -272,6 +273,7 @@ def child_parquet(kind: str, folder: str) -> dict:
         model = Forecaster(
             window=24,
             units=(4,),
+            n_models=1,  # one network, as in the figures of docs/benchmarks.md
             cell="rnn",
             batch_size=BATCH,
             epochs=1,

@@ -40,7 +40,7 @@ def timed(fn, repeats: int) -> float:
 
 def main() -> None:
     y = datasets.make_sine(2000, 100)
-    f = Forecaster(window=10, epochs=2, verbose=0, random_state=0).fit(y)
+    f = Forecaster(window=10, n_models=1, epochs=2, verbose=0, random_state=0).fit(y)
     model, window = f.model_, f.window_
     start = time.perf_counter()
     f.forecast(HORIZON)

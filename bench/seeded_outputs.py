@@ -31,7 +31,7 @@ def outputs() -> dict:
     warnings.simplefilter("ignore")
     out = {}
     y = datasets.load_airline()
-    kw = dict(units=(8,), epochs=4, verbose=0, random_state=0)
+    kw = dict(units=(8,), n_models=1, epochs=4, verbose=0, random_state=0)
     # 1. default recipe (seasonal adjustment, auto transform): intervals, predict, evaluate, ...
     f = Forecaster(window=12, test_size=12, **kw).fit(y)
     out["air_fc"] = f.forecast(18).to_numpy()

@@ -34,10 +34,10 @@ def main(argv=None) -> int:
 
     if args.quick:
         y = datasets.make_sine(n=300, stop=15.0)
-        n_test, options = 50, {"units": (4,), "epochs": 2}
+        n_test, options = 50, {"units": (4,), "epochs": 2, "n_models": 1}
     else:
         y = datasets.make_sine()  # 2000 points of sin(t), t in [0, 100]
-        n_test, options = 200, {"units": (50, 100), "epochs": 50}
+        n_test, options = 200, {"units": (50, 100), "epochs": 50, "n_models": 1}
     history, test = y.iloc[:-n_test], y.iloc[-n_test:]
 
     forecaster = Forecaster(

@@ -315,8 +315,9 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         "--seasonal-adjustment",
         choices=("auto", "always", "none"),
         default="auto",
-        help="remove the seasonal pattern before the network (default auto: the season of the "
-        "frequency, e.g. yearly for monthly data, weekly for daily data; always: the same)",
+        help="remove the seasonal pattern before the network (default auto: the yearly season "
+        "of monthly, quarterly and weekly data, the weekly cycle of daily data, the daily "
+        "cycle of hourly data; always: any season)",
     )
     parser.add_argument(
         "--epochs", type=_positive_int, default=100, help="most epochs (default 100)"

@@ -74,6 +74,7 @@ __all__ = [
     "check_ids",
     "decode_params",
     "encode_params",
+    "estimator_from_params",
     "load_archive",
     "load_bundle",
     "read_manifest",
@@ -1250,6 +1251,27 @@ def decode_params(params: dict[str, Any]) -> dict[str, Any]:
         if out.get(key) is not None:
             raise ValueError(f"`{key}` is saved as None, never as {params[key]!r:.60}")
     return out
+
+
+def estimator_from_params(cls: type, params: dict[str, Any]) -> Any:
+    """Build ``cls`` from a file's encoded parameters (see :func:`decode_params`).
+
+    A parameter the file lacks takes ``cls._absent_params[name]`` where the class gives one
+    (the value files from before that parameter existed were fitted with, when its default
+    has changed since), else today's default. The file's own values always win.
+
+    Examples
+    --------
+    >>> class Net:
+    ...     _absent_params = {"n_models": 1}
+    ...     def __init__(self, window=2, n_models=3):
+    ...         self.window, self.n_models = window, n_models
+    >>> vars(estimator_from_params(Net, {"window": 4}))
+    {'window': 4, 'n_models': 1}
+    >>> vars(estimator_from_params(Net, {"window": 4, "n_models": 2}))
+    {'window': 4, 'n_models': 2}
+    """
+    return cls(**{**getattr(cls, "_absent_params", {}), **decode_params(params)})
 
 
 # The scikit-learn transformers forecastkit saves and loads, by the name it writes. Only

@@ -62,7 +62,7 @@ def warm_up(net, *, loaded: bool = False) -> None:
     not at ``load`` (``loaded=True``), which stays within seconds.
     ``"seq2seq"``: the trace of the state recursion (one graph for every shape).
     ``"direct"``: nothing (compiled at first call).
-    Costs about 2 s per XLA program on one CPU core for the default network
+    Costs about 2 s per XLA program on one CPU core for one LSTM(32)
     (``docs/benchmarks.md``, "Forecast speed and cold start").
     """
     if net.strategy == "seq2seq":

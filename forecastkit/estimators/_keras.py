@@ -241,7 +241,7 @@ class KerasEstimatorMixin:
         ...
         forecastkit.exceptions.MissingModelFileError: ...
         """
-        from forecastkit.persistence import FORMAT_MINOR, decode_params, load_archive
+        from forecastkit.persistence import FORMAT_MINOR, estimator_from_params, load_archive
 
         model, manifest, arrays = load_archive(path, estimator=cls.__name__)
         try:
@@ -251,7 +251,7 @@ class KerasEstimatorMixin:
                     raise ValueError(f"manifest keys forecastkit never writes: {unknown[:5]}")
                 if isinstance(manifest.get("fitted"), dict):
                     cls._check_manifest_keys(manifest["fitted"])
-            est = cls(**{**cls._absent_params, **decode_params(manifest["params"])})
+            est = estimator_from_params(cls, manifest["params"])
             fitted = manifest["fitted"]
             if not isinstance(fitted, dict):
                 raise ValueError("the fitted state is not a JSON object")

@@ -19,7 +19,7 @@ import numpy as np
 
 from forecastkit.data import transforms
 from forecastkit.data.scaling import SeriesScaler, fit_transformed, transform_and_scale
-from forecastkit.data.seasonality import season_length
+from forecastkit.data.seasonality import season_cycle, season_length
 from forecastkit.data.splits import default_calibration, split_sizes
 from forecastkit.data.time_axis import TimeAxis
 from forecastkit.data.transforms import (
@@ -128,13 +128,20 @@ class _Choices:
     adjusted: np.ndarray
 
 
-def _adjust_season(est, values, targets, season, n_train, transform):
+#: The cycles that ``seasonal_adjustment="auto"`` removes: the yearly season of monthly,
+#: quarterly and weekly data, the weekly cycle of daily data, the daily cycle of hourly data
+#: (the kinds of the real-series benchmark, docs/benchmarks.md). "always" removes any season.
+AUTO_CYCLES = frozenset({"year", "week", "day"})
+
+
+def _adjust_season(est, values, targets, season, n_train, transform, cycle):
     """Fit the seasonal adjustment on the training rows; return it and the adjusted rows.
 
-    ``(None, values)`` when ``seasonal_adjustment="none"``, or the series has no season or
-    too short a training part.
+    ``(None, values)`` when ``seasonal_adjustment`` rules it out ("none"; "auto" for a cycle
+    outside :data:`AUTO_CYCLES`), or the series has no season or too short a training part.
     """
-    if est.seasonal_adjustment == "none":
+    mode = est.seasonal_adjustment
+    if mode == "none" or (mode == "auto" and cycle not in AUTO_CYCLES):
         return None, values
     adjustment = fit_seasonal_adjustment(
         values[:n_train],
@@ -218,7 +225,9 @@ def build_states(
             if not many:
                 raise
             raise type(err)(f"{_label(uid, many)}{err}") from err
-        adjustment, adjusted = _adjust_season(est, values, targets, m, sizes.n_train, transform)
+        adjustment, adjusted = _adjust_season(
+            est, values, targets, m, sizes.n_train, transform, season_cycle(axis.freq)
+        )
         if adjustment is not None and est.target_transform == "auto":
             transform = redecide_diff(adjusted[: sizes.n_train], targets, transform)
         choices[uid] = _Choices(checked, m, sizes, transform, adjustment, adjusted)

@@ -100,19 +100,20 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         Target transform; "auto" takes logs when the spread grows with the level (Guerrero)
         and first differences when the KPSS test rejects stationarity, from training data.
     seasonal_adjustment : {"auto", "always", "none"}, default="auto"
-        "auto": for a series with a season (``season_length_ >= 2``: the yearly cycle of
-        quarterly, monthly and weekly data, the weekly cycle of daily data, the daily cycle
-        of hourly data) and at least two seasons (+1 step) of training data, remove the
+        "auto": for a series whose season is the yearly cycle of quarterly, monthly and
+        weekly data, the weekly cycle of daily (and business-day) data or the daily cycle of
+        hourly data, with at least two seasons (+1 step) of training data, remove the
         seasonal indices of the training part (a classical decomposition whose indices weigh
         the latest 7 cycles most, as STL's seasonal smoother does, so a season that changes
         shape is forecast with its recent shape; multiplicative where the transform takes
         logs, additive otherwise) before the network sees the series, and put them back on
         its predictions (:class:`~forecastkit.data.transforms.SeasonalAdjustment`; the KPSS
-        choice of differences is then made on the adjusted series). "always": the same as
-        "auto", kept for code and model files from when "auto" left the weekly and daily
-        cycles of daily and hourly data to the network (adjusting them too cut the error on
-        the real-series benchmark's daily and hourly series 2-4x, docs/benchmarks.md).
-        "none": never. Each series of a long-format fit is adjusted on its own.
+        choice of differences is then made on the adjusted series). Earlier versions of "auto"
+        left the weekly and daily cycles of daily and hourly data to the network; adjusting
+        them too cut the real-series benchmark's daily and hourly errors 1.8-3.2x
+        (docs/benchmarks.md). "always": any season (``season_length_ >= 2``), also the
+        hourly cycle of minute data, which "auto" leaves alone (not measured). "none":
+        never. Each series of a long-format fit is adjusted on its own.
     epochs : int, default=100
         Upper bound; early stopping usually ends training sooner.
     batch_size : int, default=32

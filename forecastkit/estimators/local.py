@@ -291,7 +291,7 @@ class LocalForecasters(BaseEstimator):
         from forecastkit.estimators.forecaster import Forecaster
         from forecastkit.estimators.sequence_regressor import SequenceRegressor
         from forecastkit.exceptions import ModelFileError, UnsafeModelFileError
-        from forecastkit.persistence import decode_params, load_bundle
+        from forecastkit.persistence import estimator_from_params, load_bundle
 
         kinds = {k.__name__: k for k in (Forecaster, SequenceRegressor, SequenceClassifier)}
         with (
@@ -308,7 +308,7 @@ class LocalForecasters(BaseEstimator):
                         "or run; do not use this file."
                     )
                 kind = kinds[name]
-                template = kind(**decode_params(manifest["template"]["params"]))
+                template = estimator_from_params(kind, manifest["template"]["params"])
                 params = manifest["params"]
                 if not all(
                     v is None or isinstance(v, bool | int | float | str) for v in params.values()

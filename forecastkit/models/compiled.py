@@ -202,8 +202,8 @@ class CompiledRecursion:
     ) -> None:
         """Compile (and run once) the programs of ``batches`` windows, ahead of real calls.
 
-        Each distinct program costs one XLA compile (about 2 s on one CPU core for the
-        default network); afterwards forecasts of any horizon run warm. ``unrolled``: batch
+        Each distinct program costs one XLA compile (about 2 s on one CPU core for one
+        LSTM(32)); afterwards forecasts of any horizon run warm. ``unrolled``: batch
         sizes that also get a program of the :func:`unrolled_twin` (short windows only),
         used for calls of exactly that many windows: 2-3x faster warm for batches of
         100+ windows, but 8-12 s of compile each. ``window`` is the window length

@@ -282,7 +282,7 @@ def test_seasonal_adjustment_parameter_checked():
         Forecaster(seasonal_adjustment="stl", **TINY).fit(frame)
 
 
-def test_seasonal_adjustment_auto_adjusts_the_season_of_every_frequency():
+def test_seasonal_adjustment_auto_adjusts_yearly_weekly_and_daily_cycles():
     t = np.arange(70)
     daily = pd.Series(
         20 + 5 * np.sin(2 * np.pi * t / 7) + 0.1 * t,
@@ -294,7 +294,7 @@ def test_seasonal_adjustment_auto_adjusts_the_season_of_every_frequency():
         auto.adjustment_.indices[0], 5 * np.sin(2 * np.pi * np.arange(7) / 7), atol=0.05
     )
     always = Forecaster(seasonal_adjustment="always", **TINY).fit(daily)
-    assert always.adjustment_ == auto.adjustment_  # "always" is a synonym
+    assert always.adjustment_ == auto.adjustment_
     assert Forecaster(seasonal_adjustment="none", **TINY).fit(daily).adjustment_ is None
     t = np.arange(120)
     hourly = pd.Series(  # the daily cycle of hourly data
@@ -306,3 +306,11 @@ def test_seasonal_adjustment_auto_adjusts_the_season_of_every_frequency():
     assert Forecaster(**TINY).fit(_series()).adjustment_.period == 12  # monthly: yearly cycle
     yearly = daily.set_axis(pd.date_range("1900", periods=70, freq="YS"))
     assert Forecaster(**TINY).fit(yearly).adjustment_ is None  # no season
+    t = np.arange(300)
+    minutes = pd.Series(  # the hourly cycle of minute data
+        20 + 5 * np.sin(2 * np.pi * t / 60),
+        index=pd.date_range("2024-01-01", periods=300, freq="min"),
+    )
+    assert Forecaster(**TINY).fit(minutes).adjustment_ is None  # hourly cycle: not "auto"'s
+    always = Forecaster(seasonal_adjustment="always", **TINY).fit(minutes)
+    assert always.adjustment_.period == 60

@@ -189,15 +189,16 @@ CONFIGS: dict[str, dict] = {
     "one-network": {"n_models": 1},
     # (#17, session 8) the default of session 7: "auto" adjusted only yearly seasons
     # (quarterly, monthly, weekly data) and left the weekly and daily cycles of daily and
-    # hourly data to the network; "auto" now adjusts every season.
+    # hourly data to the network; "auto" now adjusts those cycles too (AUTO_CYCLES).
     "default-s7": {"_year_only": True, "n_models": 1},
     # (#17, session 8) "always" with the indices as before session 7 (plain mean over every
     # cycle): which change made adjusting daily and hourly cycles pay, the recent indices or
     # the smaller network?
     "always-season-all": {"seasonal_adjustment": "always", "_season_cycles": None, "n_models": 1},
-    # (#17, session 8) "always" (now the same as "auto") and "none" with one network: the
-    # session-8 presets spell one network out, so their cached rows keep their meaning
-    # after the default became n_models=3.
+    # (#17, session 8) "always" (the same as "auto" on every benchmark series, whose cycles
+    # are yearly, weekly or daily) and "none" with one network: the session-8 presets spell
+    # one network out, so their cached rows keep their meaning after the default became
+    # n_models=3.
     "always-one-network": {"seasonal_adjustment": "always", "n_models": 1},
     "no-adjustment-one-network": {"seasonal_adjustment": "none", "n_models": 1},
     # (#17, session 8) the default with a zero-initialised output kernel: an untrained

@@ -42,19 +42,16 @@ def train_network(
     positions.
 
     With ``n_models > 1`` the members are built side by side in one model and trained by
-    one ``fit`` on the mean of their own losses (``loss`` and ``val_loss`` are then the
-    members' mean MSE: early stopping and the checkpoint pick one epoch for all members).
+    one ``fit`` on the mean of their own losses, each member on its own shuffled order of
+    the training windows (:class:`~forecastkit.training.dataset.MemberBatches`); ``loss``
+    and ``val_loss`` are then the members' mean MSE: early stopping and the checkpoint
+    pick one epoch for all members.
 
     Returns ``(model, history, best_epoch)`` with ``history`` the per-epoch DataFrame;
     ``model`` forecasts the members' mean.
     """
-    from forecastkit.models.builders import (
-        build_regressor,
-        members_loss,
-        n_members,
-        training_model,
-    )
-    from forecastkit.training.dataset import WindowDataset, make_training_data
+    from forecastkit.models.builders import build_regressor, check_n_models, training_model
+    from forecastkit.training.dataset import MemberBatches, WindowDataset, make_training_data
     from forecastkit.training.fit import train
     from forecastkit.training.seeding import resolve_seed
 
@@ -73,6 +70,7 @@ def train_network(
         prepare=prepare,
         lag=lag,
         sequences=sequences,
+        members=check_n_models(est.n_models),
     )
     with scope:
         model = build_regressor(
@@ -88,9 +86,8 @@ def train_network(
             n_models=est.n_models,
             sequences=sequences,
         )
-        ensemble = n_members(model) > 1
         result = train(
-            training_model(model) if ensemble else model,
+            training_model(model),
             *data,
             validation=validation,
             epochs=check_window(est.epochs, name="epochs"),
@@ -103,11 +100,12 @@ def train_network(
             resume_dir=est.resume_dir,
             log_dir=est.log_dir,
             seed=seed,
-            **({"loss": members_loss} if ensemble else {}),
         )
     for dataset in (data[0], validation):  # TensorFlow keeps them alive after fit
-        if isinstance(dataset, WindowDataset):
-            dataset.release()
+        parts = dataset.datasets if isinstance(dataset, MemberBatches) else [dataset]
+        for part in parts:
+            if isinstance(part, WindowDataset):
+                part.release()
     history = history_frame(result)
     return model, history, result.best_epoch
 

@@ -72,8 +72,9 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
     n_models : int, default=3
         Ensemble members: ``n_models`` networks of this architecture (``units``, ``cell``,
         ...), each from its own seed, built side by side in one Keras model and trained
-        together by one ``fit`` on the mean of their own losses, so each member learns
-        independently of the others at a fraction of the cost of ``n_models`` fits. The
+        together by one ``fit`` on the mean of their own losses, each member on its own
+        shuffled order of the training windows, so each member learns independently of
+        the others at a fraction of the cost of ``n_models`` fits. The
         default of 3 was chosen on the real-series benchmark (docs/benchmarks.md, "An
         ensemble of three by default"): as accurate as one network over its 17 series and
         steadier from seed to seed (the worst seed max/min 2.2 instead of 6.9), for about

@@ -20,9 +20,9 @@ __all__ = [
     "build_classifier",
     "build_regressor",
     "build_sequence_regressor",
+    "check_n_models",
     "check_units",
     "member_models",
-    "members_loss",
     "n_members",
     "sequence_stacks",
     "training_model",
@@ -161,8 +161,8 @@ def build_regressor(
         same input, member ``k`` seeded ``seed + k * MEMBER_SEED_STEP`` (member 0 is the
         single network of ``n_models=1``, layer for layer), their outputs averaged by a
         ``keras.layers.Average`` layer named :data:`ENSEMBLE_LAYER`. Train the members with
-        :func:`training_model` and :func:`members_loss` (each learns on its own); read them
-        with :func:`member_models`.
+        :func:`training_model` (each learns on its own batches); read them with
+        :func:`member_models`.
     sequences : bool, default=False
         Sequence to sequence (``strategy="seq2seq"``): every recurrent layer returns its
         sequence and the Dense head predicts the next step at every position, output
@@ -192,7 +192,7 @@ def build_regressor(
     ... ).output_shape
     (None, None, 1)
     """
-    n_models = _check_n_models(n_models)
+    n_models = check_n_models(n_models)
     if sequences and (bidirectional or horizon != 1):
         raise ParameterError(
             "A sequence-to-sequence network (strategy='seq2seq') predicts the next step at "
@@ -224,7 +224,8 @@ def build_regressor(
     return keras.Model(inputs, outputs, name="forecastkit_regressor")
 
 
-def _check_n_models(n_models) -> int:
+def check_n_models(n_models) -> int:
+    """Return ``n_models`` as an int from 1 to 1000, or raise a ParameterError naming it."""
     if (
         isinstance(n_models, bool)
         or not hasattr(n_models, "__index__")
@@ -275,8 +276,9 @@ def member_models(model: keras.Model) -> list[keras.Model]:
     tensors = _member_tensors(model)
     if len(tensors) == 1:
         return [model]
+    (window,) = model.inputs  # one input, so a member is called on one tensor
     return [
-        keras.Model(model.inputs, tensor, name=f"forecastkit_member_{k}")
+        keras.Model(window, tensor, name=f"forecastkit_member_{k}")
         for k, tensor in enumerate(tensors)
     ]
 
@@ -344,48 +346,34 @@ def sequence_stacks(model: keras.Model) -> list[tuple[list, keras.layers.Layer]]
 
 
 def training_model(model: keras.Model) -> keras.Model:
-    """Return the model to train: ``model`` itself, or the members side by side.
+    """Return the model to train: ``model`` itself, or its members side by side.
 
-    For an ensemble the members' outputs are concatenated on the last axis, ``(batch,
-    horizon, n_models * n_targets)``, so that one ``fit`` with :func:`members_loss` trains
-    every member on its own error (one vectorised model; the weights are ``model``'s).
+    An ensemble's training model takes one input per member (a tuple of ``(batch, window,
+    n_features)`` batches, member ``k``'s input named ``member_<k>``) and returns the
+    members' outputs concatenated on the last axis, ``(batch, horizon, n_models *
+    n_targets)``: each member reads its own batch, so every member trains on its own
+    shuffled order of the samples
+    (:class:`~forecastkit.training.dataset.MemberBatches`), and the targets of the members
+    side by side make the plain mean squared error the mean of the members' own MSE, each
+    member's gradient coming from its own error alone. The weights are ``model``'s.
 
     Examples
     --------
     >>> model = build_regressor(
     ...     window=4, n_features=1, horizon=2, n_targets=1, units=(2,), n_models=3
     ... )
-    >>> training_model(model).output_shape
-    (None, 2, 3)
+    >>> trainer = training_model(model)
+    >>> trainer.output_shape, [tuple(i.shape) for i in trainer.inputs]
+    ((None, 2, 3), [(None, 4, 1), (None, 4, 1), (None, 4, 1)])
     """
-    tensors = _member_tensors(model)
-    if len(tensors) == 1:
+    members = member_models(model)
+    if len(members) == 1:
         return model
-    joined = keras.layers.Concatenate(axis=-1, name="members")(tensors)
-    return keras.Model(model.inputs, joined, name="forecastkit_members")
-
-
-def members_loss(y_true, y_pred):
-    """Mean squared error of every member against the same target, averaged over members.
-
-    ``y_true`` is ``(batch, horizon, n_targets)``; ``y_pred`` the members side by side,
-    ``(batch, horizon, n_models * n_targets)`` (:func:`training_model`). The target is
-    broadcast to every member, so the loss is the mean of the members' own MSE and each
-    member's gradient depends on its own error alone: the members learn independently.
-    With one member it equals ``"mse"``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> y = np.zeros((1, 1, 1), "float32")
-    >>> float(keras.ops.mean(members_loss(y, np.array([[[1.0, 3.0]]], "float32"))))
-    5.0
-    """
-    ops = keras.ops
-    n_targets = ops.shape(y_true)[-1]
-    members = ops.reshape(y_pred, (ops.shape(y_pred)[0], ops.shape(y_pred)[1], -1, n_targets))
-    errors = ops.square(members - ops.expand_dims(ops.cast(y_true, y_pred.dtype), -2))
-    return ops.mean(errors, axis=(-2, -1))
+    shape = tuple(model.inputs[0].shape[1:])
+    inputs = tuple(keras.Input(shape, name=f"member_{k}") for k in range(len(members)))
+    outputs = [member(x) for member, x in zip(members, inputs, strict=True)]
+    joined = keras.layers.Concatenate(axis=-1, name="members")(outputs)
+    return keras.Model(inputs, joined, name="forecastkit_members")
 
 
 def build_sequence_regressor(

@@ -45,8 +45,10 @@ from forecastkit.exceptions import DataError, ParameterError
 __all__ = [
     "STREAM_BYTES",
     "ArrayBatches",
+    "MemberBatches",
     "WindowDataset",
     "make_training_data",
+    "member_order_seed",
     "windows_nbytes",
 ]
 
@@ -85,6 +87,7 @@ def make_training_data(
     prepare: Callable[[np.ndarray], np.ndarray] | None = None,
     lag: int = 0,
     sequences: bool = False,
+    members: int = 1,
 ) -> tuple[tuple, object]:
     """Return training and validation data for :func:`~forecastkit.training.fit.train`.
 
@@ -152,13 +155,26 @@ def make_training_data(
     size = windows_nbytes(n_samples, window, n_features) + windows_nbytes(
         n_samples, window if sequences else horizon, n_targets
     )
+    members = _check_members(members)
+    if members > 1 and seed is None:
+        seed = int(np.random.SeedSequence().generate_state(1)[0] % (2**31 - 1))
     if size <= (STREAM_BYTES if max_bytes is None else max_bytes):
         if prepare is not None:
             train = [prepare(p) for p in train if len(p) > lag]
             validation = [prepare(p) for p in validation if len(p) > lag] if n_val else []
         data = _stacked_windows(train, window, horizon, targets, sequences)
         val = _stacked_windows(validation, window, horizon, targets, sequences) if n_val else None
-        return data, val
+        if members == 1:
+            return data, val
+        orders = [
+            ArrayBatches(*data, batch_size=batch_size, seed=member_order_seed(seed, k))
+            for k in range(members)
+        ]
+        if val is not None:
+            val = MemberBatches(
+                [ArrayBatches(*val, batch_size=batch_size, seed=0, shuffle=False)] * members
+            )
+        return (MemberBatches(orders), None), val
     options = {
         "window": window,
         "horizon": horizon,
@@ -167,11 +183,47 @@ def make_training_data(
         "lag": lag,
         "sequences": sequences,
     }
-    data = WindowDataset(train, batch_size=batch_size, shuffle=True, seed=seed, **options)
+    orders = [
+        WindowDataset(
+            train,
+            batch_size=batch_size,
+            shuffle=True,
+            seed=seed if members == 1 else member_order_seed(seed, k),
+            **options,
+        )
+        for k in range(members)
+    ]
     val = None
     if n_val:
         val = WindowDataset(validation, batch_size=batch_size, shuffle=False, seed=0, **options)
-    return (data, None), val
+    if members == 1:
+        return (orders[0], None), val
+    return (MemberBatches(orders), None), None if val is None else MemberBatches([val] * members)
+
+
+def member_order_seed(seed: int, member: int) -> int:
+    """Shuffling seed of ensemble member ``member`` of a fit seeded ``seed``.
+
+    Member 0 shuffles with ``seed`` itself; the others with a seed drawn from ``(seed,
+    member)`` by NumPy's ``SeedSequence`` (below 2**31 - 1, as the shuffles need), so the
+    members of one fit, and of fits with different seeds, have unrelated orders.
+
+    Examples
+    --------
+    >>> member_order_seed(5, 0), member_order_seed(5, 1) == member_order_seed(5, 1)
+    (5, True)
+    >>> member_order_seed(5, 1) != member_order_seed(6, 1) != member_order_seed(5, 2)
+    True
+    """
+    if member == 0:
+        return int(seed)
+    return int(np.random.SeedSequence([int(seed), int(member)]).generate_state(1)[0] % (2**31 - 1))
+
+
+def _check_members(members) -> int:
+    if isinstance(members, bool) or not isinstance(members, (int, np.integer)) or members < 1:
+        raise ParameterError(f"`members` must be an int >= 1; got members={members!r}.")
+    return int(members)
 
 
 def _as_parts(arrays) -> list[np.ndarray]:
@@ -529,7 +581,15 @@ class ArrayBatches(keras.utils.PyDataset):
         if not -n_batches <= index < n_batches:
             raise IndexError(f"Batch index {index} out of range for {n_batches} batches.")
         low = (index % n_batches) * self.batch_size
-        ids = self.order()[low : low + self.batch_size]
+        return self.take(self.order()[low : low + self.batch_size])
+
+    @property
+    def n_samples(self) -> int:
+        """Samples per epoch."""
+        return len(self.X)
+
+    def take(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return the samples ``ids`` (in sample order, not shuffled) as ``(X, Y)``."""
         return self.X[ids], self.Y[ids]
 
     def order(self) -> np.ndarray:
@@ -547,6 +607,101 @@ class ArrayBatches(keras.utils.PyDataset):
     def on_epoch_end(self) -> None:
         """Advance to the next epoch's order."""
         self.epoch += 1
+
+
+class MemberBatches(keras.utils.PyDataset):
+    """Batches for an ensemble's training model: each member's batch from its own dataset.
+
+    Batch ``i`` is ``(X, Y)`` with ``X`` the tuple of batch ``i`` of every member's dataset
+    (their inputs) and ``Y`` their targets side by side on the last axis, ``(b, ...,
+    n_members * n_targets)``: what :func:`~forecastkit.models.builders.training_model`
+    takes. Datasets that shuffle with their own seeds give every member its own order of
+    the same samples, so the members of an ensemble differ by more than their initial
+    weights (a single network's forecast depends on the order of its batches as much as
+    on its initial weights, docs/benchmarks.md); the same unshuffled dataset given for
+    every member gives every member the same batches (validation).
+
+    Parameters
+    ----------
+    datasets : sequence of keras.utils.PyDataset
+        One per member, all with the same number of batches and the same samples (e.g.
+        :class:`ArrayBatches` or :class:`WindowDataset` with the seeds of
+        :func:`member_order_seed`); one object may stand for several members.
+    **kwargs
+        ``workers``, ``use_multiprocessing``, ``max_queue_size`` of
+        :class:`keras.utils.PyDataset`.
+
+    Attributes
+    ----------
+    epoch : int
+        The epoch every member's order follows (setting it moves every member).
+    seed : int
+        Member 0's seed; setting it reseeds member ``k`` with ``member_order_seed(seed, k)``.
+
+    Examples
+    --------
+    >>> X, Y = np.arange(10.0).reshape(5, 2, 1), np.arange(5.0).reshape(5, 1, 1)
+    >>> ds = MemberBatches([ArrayBatches(X, Y, batch_size=2, seed=k) for k in range(3)])
+    >>> inputs, targets = ds[0]
+    >>> len(ds), len(inputs), inputs[0].shape, targets.shape
+    (3, 3, (2, 2, 1), (2, 1, 3))
+    """
+
+    def __init__(self, datasets: Sequence[keras.utils.PyDataset], **kwargs):
+        super().__init__(**kwargs)
+        self.datasets = list(datasets)
+        if not self.datasets or len({len(d) for d in self.datasets}) != 1:
+            raise DataError(
+                "`datasets` must hold one dataset per member, all with the same number of "
+                f"batches; got lengths {[len(d) for d in self.datasets]}."
+            )
+        unique = {id(d): d for d in self.datasets}
+        self._unique = list(unique.values())
+
+    def __len__(self) -> int:
+        """Return the number of batches per epoch."""
+        return len(self.datasets[0])
+
+    def __getitem__(self, index: int) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+        """Batch ``index``: every member's inputs, and their targets side by side."""
+        batches = {id(d): d[index] for d in self._unique}
+        inputs = tuple(batches[id(d)][0] for d in self.datasets)
+        targets = np.concatenate([batches[id(d)][1] for d in self.datasets], axis=-1)
+        return inputs, targets
+
+    def on_epoch_end(self) -> None:
+        """Advance every member to the next epoch's order."""
+        for d in self._unique:
+            d.on_epoch_end()
+
+    @property
+    def epoch(self) -> int:
+        """The epoch whose orders the members follow."""
+        return int(self.datasets[0].epoch)
+
+    @epoch.setter
+    def epoch(self, value: int) -> None:
+        for d in self._unique:
+            d.epoch = int(value)
+
+    @property
+    def seed(self) -> int:
+        """Member 0's shuffling seed (member ``k``: :func:`member_order_seed` of it)."""
+        return int(self.datasets[0].seed)
+
+    @seed.setter
+    def seed(self, value: int) -> None:
+        for k, d in enumerate(self.datasets):
+            d.seed = member_order_seed(int(value), k)
+
+    @property
+    def n_samples(self) -> int:
+        """Samples per epoch (of each member)."""
+        return int(self.datasets[0].n_samples)
+
+    def take(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return the samples ``ids`` (in sample order) of member 0's dataset as ``(X, Y)``."""
+        return self.datasets[0].take(ids)
 
 
 def _check_starts(starts, n_windows: int, i: int, window: int, horizon: int) -> range | np.ndarray:

@@ -509,8 +509,8 @@ def _built_for_strategy(model: keras.Model, X, Y):
         yield
         return
     batch = X[0] if Y is None else (X, Y)
-    shapes = tuple(
-        keras.KerasTensor((None, *np.shape(part)[1:]), "float32") for part in batch[:2]
+    shapes = keras.tree.map_structure(  # an ensemble's inputs are a tuple of member batches
+        lambda part: keras.KerasTensor((None, *np.shape(part)[1:]), "float32"), tuple(batch[:2])
     )
     with strategy.scope():
         model._symbolic_build(data_batch=shapes)

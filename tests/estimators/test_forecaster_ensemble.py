@@ -76,17 +76,28 @@ def test_member_zero_starts_as_the_single_network_with_the_same_seed():
     assert [w.name for w in single.layers] == [w.name for w in build_regressor(**kw).layers]
 
 
-def test_members_loss_is_the_mean_of_the_members_mse():
-    import keras
+def test_training_model_loss_is_the_mean_of_the_members_own_mse():
+    """Each member reads its own batch; MSE on the targets side by side = members' mean MSE."""
+    from forecastkit.models.builders import build_regressor, member_models, training_model
 
-    from forecastkit.models.builders import members_loss
-
+    model = build_regressor(window=5, n_features=2, horizon=3, n_targets=2, units=(3,), n_models=3)
+    trainer = training_model(model)
     rng = np.random.default_rng(0)
-    y = rng.normal(size=(4, 3, 2)).astype("float32")
-    pred = rng.normal(size=(4, 3, 3 * 2)).astype("float32")  # 3 members of 2 targets
-    got = float(keras.ops.mean(members_loss(y, pred)))
-    expected = np.mean([np.mean((pred[..., 2 * k : 2 * k + 2] - y) ** 2) for k in range(3)])
+    inputs = tuple(rng.normal(size=(4, 5, 2)).astype("float32") for _ in range(3))
+    targets = rng.normal(size=(4, 3, 3 * 2)).astype("float32")  # 3 members of 2 targets
+    pred = np.asarray(trainer(inputs))
+    for k, member in enumerate(member_models(model)):  # member k reads input k only
+        np.testing.assert_allclose(pred[..., 2 * k : 2 * k + 2], member(inputs[k]), rtol=1e-5)
+    trainer.compile(loss="mse")
+    got = trainer.evaluate(inputs, targets, verbose=0)
+    expected = np.mean(
+        [
+            np.mean((pred[..., 2 * k : 2 * k + 2] - targets[..., 2 * k : 2 * k + 2]) ** 2)
+            for k in range(3)
+        ]
+    )
     np.testing.assert_allclose(got, expected, rtol=1e-5)
+    assert len(trainer.weights) == len(model.weights)  # the same weights, shared
 
 
 def test_equal_seeds_give_identical_ensembles_and_other_seeds_differ(ensemble, airline):

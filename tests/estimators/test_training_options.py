@@ -57,6 +57,14 @@ CASES = {
         ),
         lambda: (_series(),),
     ),
+    # An ensemble: every member shuffles with its own seed (MemberBatches), and a resumed
+    # fit must bring every member's order back.
+    "ensemble": (
+        lambda **kw: Forecaster(
+            window=6, units=(3,), epochs=6, patience=2, verbose=0, random_state=3, n_models=2, **kw
+        ),
+        lambda: (_series(),),
+    ),
     "classifier": (
         lambda **kw: SequenceClassifier(
             units=(3,), epochs=5, patience=2, batch_size=16, random_state=3, **kw
@@ -84,7 +92,7 @@ def _same_weights(a, b):
     return len(wa) == len(wb) and all(np.allclose(x, y) for x, y in zip(wa, wb, strict=True))
 
 
-@pytest.mark.parametrize("name", [*CASES, "forecaster-streamed"])
+@pytest.mark.parametrize("name", [*CASES, "forecaster-streamed", "ensemble-streamed"])
 def test_a_killed_fit_resumes_to_the_weights_of_an_uninterrupted_one(name, tmp_path, monkeypatch):
     make, data = CASES[name.removesuffix("-streamed")]
     if name.endswith("-streamed"):  # WindowDataset batches, shuffled per (seed, epoch)

@@ -8,7 +8,13 @@ from forecastkit.data.windows import make_sequence_windows, make_windows
 from forecastkit.exceptions import DataError, ParameterError
 from forecastkit.models.builders import build_regressor
 from forecastkit.training import dataset as dataset_module
-from forecastkit.training.dataset import WindowDataset, make_training_data, windows_nbytes
+from forecastkit.training.dataset import (
+    MemberBatches,
+    WindowDataset,
+    make_training_data,
+    member_order_seed,
+    windows_nbytes,
+)
 from forecastkit.training.fit import train
 
 
@@ -132,6 +138,52 @@ def test_make_training_data_switches_to_streaming_above_the_threshold(monkeypatc
     assert isinstance(ds, WindowDataset) and none is None and ds.shuffle
     assert ds.n_samples == len(X) and isinstance(val, WindowDataset) and not val.shuffle
     np.testing.assert_array_equal(_epoch(val)[0], expected[0][0])
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_ensemble_members_get_their_own_order_of_the_same_samples(monkeypatch, stream):
+    """members=k: each member shuffles every sample once per epoch in its own order."""
+    parts = [_series(40), _series(25, offset=100)]
+    X, Y = make_training_data(parts, None, window=5, horizon=2, batch_size=8)[0]
+    if stream:
+        monkeypatch.setattr(dataset_module, "STREAM_BYTES", 0)
+    (ds, none), val = make_training_data(
+        parts, parts[:1], window=5, horizon=2, batch_size=8, seed=3, members=3
+    )
+    assert isinstance(ds, MemberBatches) and none is None and len(ds) == math.ceil(len(X) / 8)
+    assert ds.seed == 3 and ds.n_samples == len(X)
+    epochs = []
+    for _ in range(2):
+        batches = [ds[i] for i in range(len(ds))]
+        inputs = [np.concatenate([b[0][k] for b in batches]) for k in range(3)]
+        targets = np.concatenate([b[1] for b in batches])  # (n, 2, 3): members side by side
+        for k in range(3):
+            order = np.argsort(inputs[k][:, 0, 0])  # column 0 names the window's start
+            np.testing.assert_array_equal(inputs[k][order], X)  # every sample once
+            np.testing.assert_array_equal(targets[order, :, k : k + 1], Y)  # paired targets
+        assert not np.array_equal(inputs[0], inputs[1])
+        assert not np.array_equal(inputs[1], inputs[2])
+        epochs.append(inputs[0])
+        ds.on_epoch_end()
+    assert ds.epoch == 2 and not np.array_equal(epochs[0], epochs[1])
+    ds.epoch = 0  # what resuming does: the same orders again
+    np.testing.assert_array_equal(ds[0][0][1], batches_of(parts, seed=3)[0][0][1])
+    ds.seed = 4
+    assert [d.seed for d in ds.datasets] == [member_order_seed(4, k) for k in range(3)]
+    Xv, Yv = make_windows(parts[0], 5, 2)
+    v_inputs, v_targets = val[0]
+    for k in range(3):  # validation: the same batches, in order, for every member
+        np.testing.assert_array_equal(v_inputs[k], Xv[:8])
+        np.testing.assert_array_equal(v_targets[..., k : k + 1], Yv[:8])
+    with pytest.raises(ParameterError, match="members"):
+        make_training_data(parts, None, window=5, horizon=2, batch_size=8, members=0)
+
+
+def batches_of(parts, seed):
+    (ds, _), _ = make_training_data(
+        parts, None, window=5, horizon=2, batch_size=8, seed=seed, members=3
+    )
+    return ds
 
 
 def _prepared(lag: int):

@@ -50,8 +50,10 @@ def train_network(
     Returns ``(model, history, best_epoch)`` with ``history`` the per-epoch DataFrame;
     ``model`` forecasts the members' mean.
     """
+    import keras
+
     from forecastkit.models.builders import build_regressor, check_n_models, training_model
-    from forecastkit.training.dataset import MemberBatches, WindowDataset, make_training_data
+    from forecastkit.training.dataset import make_training_data
     from forecastkit.training.fit import train
     from forecastkit.training.seeding import resolve_seed
 
@@ -101,11 +103,9 @@ def train_network(
             log_dir=est.log_dir,
             seed=seed,
         )
-    for dataset in (data[0], validation):  # TensorFlow keeps them alive after fit
-        parts = dataset.datasets if isinstance(dataset, MemberBatches) else [dataset]
-        for part in parts:
-            if isinstance(part, WindowDataset):
-                part.release()
+    for dataset in (data[0], validation):  # TensorFlow keeps datasets alive after fit
+        if isinstance(dataset, keras.utils.PyDataset):
+            dataset.release()
     history = history_frame(result)
     return model, history, result.best_epoch
 

@@ -276,9 +276,8 @@ def member_models(model: keras.Model) -> list[keras.Model]:
     tensors = _member_tensors(model)
     if len(tensors) == 1:
         return [model]
-    (window,) = model.inputs  # one input, so a member is called on one tensor
     return [
-        keras.Model(window, tensor, name=f"forecastkit_member_{k}")
+        keras.Model(model.inputs, tensor, name=f"forecastkit_member_{k}")
         for k, tensor in enumerate(tensors)
     ]
 
@@ -371,7 +370,7 @@ def training_model(model: keras.Model) -> keras.Model:
         return model
     shape = tuple(model.inputs[0].shape[1:])
     inputs = tuple(keras.Input(shape, name=f"member_{k}") for k in range(len(members)))
-    outputs = [member(x) for member, x in zip(members, inputs, strict=True)]
+    outputs = [member([x]) for member, x in zip(members, inputs, strict=True)]
     joined = keras.layers.Concatenate(axis=-1, name="members")(outputs)
     return keras.Model(inputs, joined, name="forecastkit_members")
 

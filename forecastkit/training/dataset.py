@@ -55,8 +55,10 @@ __all__ = [
 #: Training windows (inputs plus targets, float32) larger than this are streamed by
 #: :func:`make_training_data`. Keras turns array inputs into one tensor, a copy of every
 #: window; up to 256 MiB that copy is affordable, and small fits keep Keras's in-memory path
-#: (and its results) as before. A fixed size (rather than a share of the free memory) keeps
-#: the choice, and so the results for a given ``random_state``, the same on every machine.
+#: (and its results) as before (ensembles batch in-memory windows with :class:`ArrayBatches`,
+#: which gathers each batch and copies nothing else). A fixed size (rather than a share of
+#: the free memory) keeps the choice, and so the results for a given ``random_state``, the
+#: same on every machine.
 STREAM_BYTES = 256 * 2**20
 
 #: Positions shuffled per TensorFlow call (and cached): 512 KB of int64.
@@ -109,7 +111,8 @@ def make_training_data(
     batch_size : int
         Global batch size (the streamed batches have it).
     seed : int, optional
-        Shuffling seed of the streamed training batches.
+        Shuffling seed of the streamed training batches, and of every member's batches
+        with ``members > 1`` (None: drawn from the operating system).
     max_bytes : int, optional
         Threshold; None reads :data:`STREAM_BYTES` (at call time).
     prepare : callable, optional
@@ -534,7 +537,8 @@ class ArrayBatches(keras.utils.PyDataset):
 
     Keras shuffles array inputs with TensorFlow's global random state, which a restarted
     process cannot bring back to where an interrupted fit was; with this dataset (used by
-    :func:`~forecastkit.training.fit.train` when ``resume_dir`` is given) epoch ``e``'s
+    :func:`~forecastkit.training.fit.train` when ``resume_dir`` is given, and for each
+    member of an ensemble by :func:`make_training_data`) epoch ``e``'s
     order is ``numpy.random.default_rng([seed, e]).permutation(n_samples)``, so a resumed
     fit sees the same batches as an uninterrupted one. The arrays are not copied.
 
@@ -588,6 +592,19 @@ class ArrayBatches(keras.utils.PyDataset):
         """Samples per epoch."""
         return len(self.X)
 
+    def release(self) -> None:
+        """Drop the references to the arrays (see :meth:`WindowDataset.release`).
+
+        Examples
+        --------
+        >>> ds = ArrayBatches(np.zeros((3, 1)), np.zeros((3, 1)), batch_size=2, seed=0)
+        >>> ds.release()
+        >>> len(ds.X)
+        0
+        """
+        self.X, self.Y = self.X[:0], self.Y[:0]
+        self._order = None
+
     def take(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return the samples ``ids`` (in sample order, not shuffled) as ``(X, Y)``."""
         return self.X[ids], self.Y[ids]
@@ -617,8 +634,8 @@ class MemberBatches(keras.utils.PyDataset):
     n_members * n_targets)``: what :func:`~forecastkit.models.builders.training_model`
     takes. Datasets that shuffle with their own seeds give every member its own order of
     the same samples, so the members of an ensemble differ by more than their initial
-    weights (a single network's forecast depends on the order of its batches as much as
-    on its initial weights, docs/benchmarks.md); the same unshuffled dataset given for
+    weights (a single network's forecast often depends on the order of its batches more
+    than on its initial weights, docs/benchmarks.md); the same unshuffled dataset given for
     every member gives every member the same batches (validation).
 
     Parameters
@@ -673,6 +690,11 @@ class MemberBatches(keras.utils.PyDataset):
         """Advance every member to the next epoch's order."""
         for d in self._unique:
             d.on_epoch_end()
+
+    def release(self) -> None:
+        """Release every member's dataset (TensorFlow keeps datasets alive after ``fit``)."""
+        for d in self._unique:
+            d.release()
 
     @property
     def epoch(self) -> int:

@@ -266,12 +266,14 @@ def train(
             if validation is None
             else _digest(*((validation,) if _is_dataset(validation) else validation)),
         )
+    own_batches = None  # batches made here, released after training
     if resume_dir is not None and not streamed and shuffle:
         from forecastkit.training.dataset import ArrayBatches
 
         if seed is None:
             seed = int(np.random.SeedSequence().generate_state(1)[0] % (2**31 - 1))
         X, Y, streamed = ArrayBatches(X, Y, batch_size=batch_size, seed=seed), None, True
+        own_batches = X
     initial = model.get_weights()  # the untrained network: the yardstick of a divergence
     with _built_for_strategy(model, X, Y):
         cbs = default_callbacks(monitor=monitor, patience=patience, checkpoint_path=checkpoint_path)
@@ -323,6 +325,8 @@ def train(
         batch_size=batch_size,
         learning_rate=learning_rate,
     )
+    if own_batches is not None:  # TensorFlow keeps datasets alive after fit
+        own_batches.release()
     return result
 
 

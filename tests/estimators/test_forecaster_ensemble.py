@@ -87,7 +87,7 @@ def test_training_model_loss_is_the_mean_of_the_members_own_mse():
     targets = rng.normal(size=(4, 3, 3 * 2)).astype("float32")  # 3 members of 2 targets
     pred = np.asarray(trainer(inputs))
     for k, member in enumerate(member_models(model)):  # member k reads input k only
-        np.testing.assert_allclose(pred[..., 2 * k : 2 * k + 2], member(inputs[k]), rtol=1e-5)
+        np.testing.assert_allclose(pred[..., 2 * k : 2 * k + 2], member([inputs[k]]), rtol=1e-5)
     trainer.compile(loss="mse")
     got = trainer.evaluate(inputs, targets, verbose=0)
     expected = np.mean(

@@ -42,3 +42,27 @@ def test_streamed_datasets_are_released_after_training(raw, monkeypatch):
     f = _fit(raw)
     assert sorted(released) == [False, True]  # validation and training datasets
     assert len(f.forecast(3)) == 3
+
+
+def test_in_memory_ensemble_batches_are_released_after_training(raw):
+    """An ensemble trains from ArrayBatches (one order per member); TensorFlow keeps
+    datasets alive after fit, so each is released: no copy of the windows outlives the fit."""
+    import gc
+    import weakref
+
+    made = []
+    original = dataset_module.ArrayBatches.__init__
+
+    def recording_init(self, X, Y, **kw):
+        original(self, X, Y, **kw)
+        made.append((weakref.ref(self), weakref.ref(X)))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dataset_module.ArrayBatches, "__init__", recording_init)
+        f = _fit(raw, n_models=2)
+    gc.collect()
+    assert len(made) == 3  # two members' orders and the validation batches
+    for dataset, _ in made:  # the datasets may live on in TensorFlow, their windows not
+        assert dataset() is None or len(dataset().X) == 0
+    assert all(windows() is None for _, windows in made)
+    assert len(f.forecast(3)) == 3

@@ -206,6 +206,16 @@ CONFIGS: dict[str, dict] = {
     # differenced series), so a fit that early-stops after an epoch or two forecasts close
     # to the drift instead of a random function of its initial weights.
     "zero-head": {"_zero_head": True, "n_models": 1},
+    # (#17, session 9) the ensemble of three with every member on its own shuffled order of
+    # the training windows (MemberBatches); the ensembles of the presets above shared one
+    # order. In accuracy_s9_runs.csv these rows are session 9's default.
+    "ens3-own-orders": {"n_models": 3},
+    # (#17, session 9) prototype: the forecast's seasonal indices from the training and
+    # validation parts (the network still trains on the training part's indices).
+    "ens3-season-trainval": {"n_models": 3, "_refit_season": True},
+    # (#17, session 9) prototype: refit the own-orders ensemble on the whole series (no
+    # validation part) for the early-stopped number of gradient steps.
+    "ens3-refit": {"n_models": 3, "_refit": True},
     # --quick smoke preset.
     "quick": {"units": (8,), "epochs": 5, "patience": 2},
 }
@@ -282,6 +292,7 @@ def fit_forecastkit(y_train: pd.Series, m: int, h: int, config: str, seed: int) 
     val_horizons = params.pop("_val_horizons", 0)
     transforms.SEASON_CYCLES = params.pop("_season_cycles", DEFAULT_SEASON_CYCLES)
     refit = params.pop("_refit", False)
+    refit_season = params.pop("_refit_season", False)
     fit_module.XLA_MIN_STEPS = params.pop("_xla_min_steps", DEFAULT_XLA_MIN_STEPS)
     builders._head = _zero_head if params.pop("_zero_head", False) else DEFAULT_HEAD
     if params.pop("_year_only", False) and season_cycle(y_train.index.freq) != "year":
@@ -304,6 +315,8 @@ def fit_forecastkit(y_train: pd.Series, m: int, h: int, config: str, seed: int) 
             n_train = f.series_[None].sizes[0]
             epochs = max(1, round(f.best_epoch_ * len(y_train) / n_train))
             f = Forecaster(**{**kw, "epochs": epochs, "val_size": 0}).fit(y_train)
+        if refit_season:
+            _refit_season_indices(f)
         pred = f.forecast(h).to_numpy(float)
         transform = f"log={f.transform_.log[0]}, diff={f.transform_.diff}"
     seconds = time.perf_counter() - start
@@ -321,6 +334,26 @@ def fit_forecastkit(y_train: pd.Series, m: int, h: int, config: str, seed: int) 
         epochs_run=len(f.history_),
         transform=transform,
         window=f.window_,
+    )
+
+
+def _refit_season_indices(f) -> None:
+    """Prototype: seasonal indices of the forecast from the training AND validation parts.
+
+    The network trained (and early-stopped) on the series adjusted with indices of the
+    training part; only the forecast's indices (removed from its context, put back on its
+    output) then also weigh the validation part's cycles, the most recent ones.
+    """
+    st = f.series_[None]
+    if st.adjustment is None:
+        return
+    n_train, n_val, _ = st.sizes
+    st.adjustment = transforms.fit_seasonal_adjustment(
+        st.values[: n_train + n_val + st.n_calibration],
+        list(f.targets_),
+        season_length=st.adjustment.period,
+        multiplicative=st.adjustment.multiplicative,
+        cycles=transforms.SEASON_CYCLES,
     )
 
 

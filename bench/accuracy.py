@@ -216,6 +216,9 @@ CONFIGS: dict[str, dict] = {
     # (#17, session 9) prototype: refit the own-orders ensemble on the whole series (no
     # validation part) for the early-stopped number of gradient steps.
     "ens3-refit": {"n_models": 3, "_refit": True},
+    # (#17, session 9) more, smaller members on their own orders at about the same cost:
+    # five LSTM(24) (an LSTM's step costs about units**2, 5 x 24**2 ~ 3 x 32**2).
+    "ens5x24": {"n_models": 5, "units": (24,)},
     # --quick smoke preset.
     "quick": {"units": (8,), "epochs": 5, "patience": 2},
 }

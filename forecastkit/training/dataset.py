@@ -41,6 +41,7 @@ from numpy.lib.stride_tricks import as_strided
 from forecastkit.data.validation import check_horizon, check_window
 from forecastkit.data.windows import make_sequence_windows, make_windows
 from forecastkit.exceptions import DataError, ParameterError
+from forecastkit.training.seeding import resolve_seed
 
 __all__ = [
     "STREAM_BYTES",
@@ -159,8 +160,7 @@ def make_training_data(
         n_samples, window if sequences else horizon, n_targets
     )
     members = _check_members(members)
-    if members > 1 and seed is None:
-        seed = int(np.random.SeedSequence().generate_state(1)[0] % (2**31 - 1))
+    seed = resolve_seed(None) if seed is None else seed
     if size <= (STREAM_BYTES if max_bytes is None else max_bytes):
         if prepare is not None:
             train = [prepare(p) for p in train if len(p) > lag]
@@ -191,7 +191,7 @@ def make_training_data(
             train,
             batch_size=batch_size,
             shuffle=True,
-            seed=seed if members == 1 else member_order_seed(seed, k),
+            seed=member_order_seed(seed, k),
             **options,
         )
         for k in range(members)
@@ -360,9 +360,7 @@ class WindowDataset(keras.utils.PyDataset):
         self.sequences = _check_sequences(sequences, self.horizon)
         self.batch_size = check_window(batch_size, name="batch_size")
         self.shuffle = bool(shuffle)
-        if seed is None:
-            seed = int(np.random.SeedSequence().generate_state(1)[0] % (2**31 - 1))
-        self.seed = int(seed)
+        self.seed = resolve_seed(None) if seed is None else int(seed)
         self.epoch = 0
         self._cache: tuple[int, int, np.ndarray] | None = None
         if isinstance(arrays, np.ndarray):

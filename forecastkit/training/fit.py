@@ -24,6 +24,7 @@ from forecastkit.training.callbacks import (
     reset_states,
     tensorboard_callback,
 )
+from forecastkit.training.seeding import resolve_seed
 
 __all__ = [
     "STEPS_PER_EXECUTION",
@@ -270,8 +271,7 @@ def train(
     if resume_dir is not None and not streamed and shuffle:
         from forecastkit.training.dataset import ArrayBatches
 
-        if seed is None:
-            seed = int(np.random.SeedSequence().generate_state(1)[0] % (2**31 - 1))
+        seed = resolve_seed(None) if seed is None else seed
         X, Y, streamed = ArrayBatches(X, Y, batch_size=batch_size, seed=seed), None, True
         own_batches = X
     initial = model.get_weights()  # the untrained network: the yardstick of a divergence

@@ -52,6 +52,7 @@ from forecastkit import Forecaster, datasets
 from forecastkit.data import transforms
 from forecastkit.data.seasonality import season_cycle
 from forecastkit.data.transforms import choose_transform
+from forecastkit.estimators import _network as network_module
 from forecastkit.models import builders
 from forecastkit.training import fit as fit_module
 
@@ -209,16 +210,20 @@ CONFIGS: dict[str, dict] = {
     # (#17, session 9) the ensemble of three with every member on its own shuffled order of
     # the training windows (MemberBatches); the ensembles of the presets above shared one
     # order. In accuracy_s9_runs.csv these rows are session 9's default.
-    "ens3-own-orders": {"n_models": 3},
+    "ens3-own-orders": {"n_models": 3, "_shared_best_epoch": True},
     # (#17, session 9) prototype: the forecast's seasonal indices from the training and
     # validation parts (the network still trains on the training part's indices).
-    "ens3-season-trainval": {"n_models": 3, "_refit_season": True},
+    "ens3-season-trainval": {"n_models": 3, "_refit_season": True, "_shared_best_epoch": True},
     # (#17, session 9) prototype: refit the own-orders ensemble on the whole series (no
     # validation part) for the early-stopped number of gradient steps.
-    "ens3-refit": {"n_models": 3, "_refit": True},
+    "ens3-refit": {"n_models": 3, "_refit": True, "_shared_best_epoch": True},
     # (#17, session 9) more, smaller members on their own orders at about the same cost:
     # five LSTM(24) (an LSTM's step costs about units**2, 5 x 24**2 ~ 3 x 32**2).
-    "ens5x24": {"n_models": 5, "units": (24,)},
+    "ens5x24": {"n_models": 5, "units": (24,), "_shared_best_epoch": True},
+    # (#17, session 10) the own-orders ensemble with every member restoring the weights of
+    # its own best validation epoch (MemberEarlyStopping); the presets of session 9 above
+    # (``_shared_best_epoch``) restored one epoch, the best of the members' mean, for all.
+    "ens3-member-best": {"n_models": 3},
     # --quick smoke preset.
     "quick": {"units": (8,), "epochs": 5, "patience": 2},
 }
@@ -298,6 +303,7 @@ def fit_forecastkit(y_train: pd.Series, m: int, h: int, config: str, seed: int) 
     refit_season = params.pop("_refit_season", False)
     fit_module.XLA_MIN_STEPS = params.pop("_xla_min_steps", DEFAULT_XLA_MIN_STEPS)
     builders._head = _zero_head if params.pop("_zero_head", False) else DEFAULT_HEAD
+    network_module.MEMBER_BEST_EPOCHS = not params.pop("_shared_best_epoch", False)
     if params.pop("_year_only", False) and season_cycle(y_train.index.freq) != "year":
         params["seasonal_adjustment"] = "none"
     if val_horizons:

@@ -695,6 +695,10 @@ def _describe_model(forecaster, manifest: dict) -> dict:
     for column in ("loss", "val_loss"):
         if best in history.index and column in history.columns:
             fitted[f"best_{column}"] = float(history.loc[best, column])
+    members = [c for c in history.columns if c.startswith("val_member_")]
+    if members:  # an ensemble: every member restored its own best epoch
+        fitted["member_best_epochs"] = [int(history[c].idxmin()) for c in members]
+        fitted["members_val_loss"] = float(history[members].min().mean())
     if long:
         fitted["columns"] = {
             "id_col": forecaster.id_col,

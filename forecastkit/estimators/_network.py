@@ -12,7 +12,13 @@ from forecastkit.data.validation import check_window
 from forecastkit.estimators._keras import history_frame
 from forecastkit.exceptions import ParameterError
 
-__all__ = ["distribution_scope", "train_network"]
+__all__ = ["MEMBER_BEST_EPOCHS", "distribution_scope", "train_network"]
+
+#: Every member of an ensemble restores the weights of its own best validation epoch
+#: (:class:`~forecastkit.training.callbacks.MemberEarlyStopping`); False: one epoch, the
+#: best of the members' mean loss, for all (as before session 10; ``bench/accuracy.py``
+#: measures both).
+MEMBER_BEST_EPOCHS = True
 
 
 def train_network(
@@ -44,15 +50,22 @@ def train_network(
     With ``n_models > 1`` the members are built side by side in one model and trained by
     one ``fit`` on the mean of their own losses, each member on its own shuffled order of
     the training windows (:class:`~forecastkit.training.dataset.MemberBatches`); ``loss``
-    and ``val_loss`` are then the members' mean MSE: early stopping and the checkpoint
-    pick one epoch for all members.
+    and ``val_loss`` are then the members' mean MSE, which decides when training stops,
+    and every member ends with the weights of its own best validation epoch
+    (``member_<k>_mse`` in the history;
+    :class:`~forecastkit.training.callbacks.MemberEarlyStopping`).
 
     Returns ``(model, history, best_epoch)`` with ``history`` the per-epoch DataFrame;
     ``model`` forecasts the members' mean.
     """
     import keras
 
-    from forecastkit.models.builders import build_regressor, check_n_models, training_model
+    from forecastkit.models.builders import (
+        build_regressor,
+        check_n_models,
+        member_models,
+        training_model,
+    )
     from forecastkit.training.dataset import make_training_data
     from forecastkit.training.fit import train
     from forecastkit.training.seeding import resolve_seed
@@ -102,6 +115,7 @@ def train_network(
             resume_dir=est.resume_dir,
             log_dir=est.log_dir,
             seed=seed,
+            members=member_models(model) if MEMBER_BEST_EPOCHS else (),
         )
     for dataset in (data[0], validation):  # TensorFlow keeps datasets alive after fit
         if isinstance(dataset, keras.utils.PyDataset):

@@ -1,6 +1,7 @@
 """Training callbacks: the defaults every forecastkit fit uses, plus atomic checkpoints.
 
-Defaults (``default_callbacks``): EarlyStopping with the best weights restored,
+Defaults (``default_callbacks``): EarlyStopping with the best weights restored (for an
+ensemble :class:`MemberEarlyStopping`: every member its own best epoch),
 :class:`AtomicCheckpoint` of the best model (when given a path), ReduceLROnPlateau,
 :class:`StopOnNonFinite` and :class:`LearningRateLogger`; on request
 :class:`TrainingBackup` (resumable training) and a TensorBoard writer
@@ -20,18 +21,21 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
-from forecastkit.exceptions import MissingDependencyError, ResumeError
+from forecastkit.exceptions import MissingDependencyError, ParameterError, ResumeError
 from forecastkit.persistence import atomic_path
 
 __all__ = [
     "AtomicCheckpoint",
     "LearningRateLogger",
+    "MemberEarlyStopping",
+    "MemberMSE",
     "ResetStatesCallback",
     "StopOnNonFinite",
     "TrainingBackup",
     "default_callbacks",
     "fit_fingerprint",
     "learning_rate",
+    "member_losses",
     "new_run_dir",
     "reset_states",
     "tensorboard_callback",
@@ -73,6 +77,145 @@ class AtomicCheckpoint(keras.callbacks.Callback):
         self.best, self.best_epoch = float(current), epoch + 1
         with atomic_path(self.filepath, prefix=".tmp-checkpoint-") as tmp:
             self.model.save(tmp)
+
+
+def _member_mse(y_true, y_pred, member: int, n_members: int):
+    """Per-sample MSE of member ``member``'s slice of the side-by-side outputs."""
+    width = y_pred.shape[-1] // n_members
+    part = slice(member * width, (member + 1) * width)
+    error = keras.ops.convert_to_tensor(y_true, dtype=y_pred.dtype)[..., part] - y_pred[..., part]
+    return keras.ops.mean(keras.ops.square(error), axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="forecastkit")
+class MemberMSE(keras.metrics.MeanMetricWrapper):
+    """The MSE of one ensemble member's outputs (see :func:`member_losses`).
+
+    A registered class, not a closure, so a model compiled with it (a checkpoint of an
+    ensemble's training model) saves and loads.
+
+    Parameters
+    ----------
+    member, n_members : int
+        Which member, of how many side by side on the last axis.
+    name : str, optional
+        Defaults to ``member_<member>_mse``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> metric = MemberMSE(1, 2)
+    >>> metric.update_state(np.zeros((1, 1, 2)), np.array([[[1.0, 3.0]]]))
+    >>> metric.name, float(metric.result())
+    ('member_1_mse', 9.0)
+    """
+
+    def __init__(self, member: int, n_members: int, name: str | None = None, dtype=None):
+        super().__init__(
+            _member_mse,
+            name=name or f"member_{int(member)}_mse",
+            dtype=dtype,
+            member=int(member),
+            n_members=int(n_members),
+        )
+        self.member, self.n_members = int(member), int(n_members)
+
+    def get_config(self):
+        return {
+            "member": self.member,
+            "n_members": self.n_members,
+            "name": self.name,
+            "dtype": self.dtype,
+        }
+
+
+def member_losses(n_members: int) -> list[MemberMSE]:
+    """Return one Keras metric per ensemble member: the MSE of its own outputs.
+
+    The members' outputs sit side by side on the last axis of the training model's output
+    (:func:`~forecastkit.models.builders.training_model`), ``width = outputs //
+    n_members`` each; metric ``k`` (:class:`MemberMSE`, logged as ``member_<k>_mse`` and
+    ``val_member_<k>_mse``) is the MSE of member ``k``'s slice, so with the plain MSE loss
+    the mean of the ``n_members`` metrics is the loss.
+
+    Examples
+    --------
+    >>> [metric.name for metric in member_losses(2)]
+    ['member_0_mse', 'member_1_mse']
+    """
+    return [MemberMSE(k, n_members) for k in range(int(n_members))]
+
+
+class MemberEarlyStopping(keras.callbacks.EarlyStopping):
+    """Early stopping for an ensemble: stop on the members' mean, restore each member's best.
+
+    Training stops as ``keras.callbacks.EarlyStopping`` would on ``monitor`` (the members'
+    mean loss), but the weights restored at the end are, for every member, those of the
+    epoch where its own loss (the ``member_<k>_mse`` metric of :func:`member_losses`,
+    ``val_`` prefixed when ``monitor`` is) was lowest. Members trained on their own batch
+    orders reach their best at different epochs, so one epoch for all would leave some
+    members short of, or past, their best. ``best_weights`` holds the composite (so a
+    :class:`TrainingBackup` saves and restores it like the plain callback's), with
+    ``member_best`` and ``member_best_epochs`` (0-based, as ``best_epoch``) per member.
+
+    Parameters
+    ----------
+    members : sequence of keras.Model
+        The members, sharing their weights with the trained model.
+    monitor : str
+        The mean loss that decides when to stop ("val_loss" or "loss").
+    patience : int
+
+    Examples
+    --------
+    >>> from forecastkit.models.builders import build_regressor, member_models
+    >>> net = build_regressor(
+    ...     window=3, n_features=1, horizon=1, n_targets=1, units=(2,), n_models=2
+    ... )
+    >>> cb = MemberEarlyStopping(member_models(net), monitor="val_loss", patience=3)
+    >>> cb.restore_best_weights
+    True
+    """
+
+    def __init__(self, members: Sequence[keras.Model], *, monitor: str, patience: int):
+        super().__init__(monitor=monitor, patience=patience, restore_best_weights=True)
+        self.members = list(members)
+        self.member_best: list[float] = [np.inf] * len(self.members)
+        self.member_best_epochs: list[int] = [0] * len(self.members)
+        self._slots: list[list[int]] = []
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        self.member_best = [np.inf] * len(self.members)
+        self.member_best_epochs = [0] * len(self.members)
+        where = {id(v): i for i, v in enumerate(self.model.weights)}
+        self._slots = [[where[id(v)] for v in member.weights] for member in self.members]
+
+    def on_epoch_end(self, epoch, logs=None):
+        composite = self.best_weights
+        super().on_epoch_end(epoch, logs)
+        logs = logs or {}
+        prefix = "val_" if self.monitor.startswith("val_") else ""
+        names = [f"{prefix}member_{k}_mse" for k in range(len(self._slots))]
+        if self.monitor in logs and not all(name in logs for name in names):
+            raise ParameterError(
+                f"MemberEarlyStopping needs each member's loss in the logs ({names[0]}, ...), "
+                "but the model does not log them: compile it with "
+                f"metrics=member_losses({len(self._slots)}) (train(..., members=...) does)."
+            )
+        current = None
+        for k, slots in enumerate(self._slots):
+            value = logs.get(names[k])
+            if value is None or not np.isfinite(value) or value >= self.member_best[k]:
+                continue
+            if current is None:
+                current = self.model.get_weights()
+                composite = list(current) if composite is None else list(composite)
+            for i in slots:
+                composite[i] = current[i]
+            self.member_best[k], self.member_best_epochs[k] = float(value), epoch
+        if composite is not None:
+            self.best_weights = composite
 
 
 def learning_rate(model: keras.Model) -> float:
@@ -269,6 +412,7 @@ def _without(config, key: str):
 #: Attributes of the default callbacks that a resumed fit must restore.
 _CALLBACK_STATE = {
     keras.callbacks.EarlyStopping: ("wait", "best", "best_epoch", "stopped_epoch"),
+    MemberEarlyStopping: ("member_best", "member_best_epochs"),
     keras.callbacks.ReduceLROnPlateau: ("wait", "best", "cooldown_counter"),
     AtomicCheckpoint: ("best", "best_epoch"),
 }
@@ -533,7 +677,11 @@ class ResetStatesCallback(keras.callbacks.Callback):
 
 
 def default_callbacks(
-    *, monitor: str, patience: int, checkpoint_path: str | None
+    *,
+    monitor: str,
+    patience: int,
+    checkpoint_path: str | None,
+    members: Sequence[keras.Model] = (),
 ) -> list[keras.callbacks.Callback]:
     """Return the default callbacks for one fit.
 
@@ -546,6 +694,10 @@ def default_callbacks(
         ``max(1, patience // 2)`` such epochs.
     checkpoint_path : str or None
         Where :class:`AtomicCheckpoint` writes the best model; None disables it.
+    members : sequence of keras.Model, optional
+        An ensemble's members (two or more): early stopping is then
+        :class:`MemberEarlyStopping` (each member restores its own best epoch; the model
+        must be compiled with :func:`member_losses`).
 
     Examples
     --------
@@ -555,7 +707,9 @@ def default_callbacks(
     """
     callbacks: list[keras.callbacks.Callback] = [
         LearningRateLogger(),
-        keras.callbacks.EarlyStopping(
+        MemberEarlyStopping(members, monitor=monitor, patience=patience)
+        if len(members) > 1
+        else keras.callbacks.EarlyStopping(
             monitor=monitor, patience=patience, restore_best_weights=True
         ),
         keras.callbacks.ReduceLROnPlateau(

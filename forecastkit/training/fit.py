@@ -21,6 +21,7 @@ from forecastkit.training.callbacks import (
     TrainingBackup,
     default_callbacks,
     fit_fingerprint,
+    member_losses,
     reset_states,
     tensorboard_callback,
 )
@@ -150,6 +151,7 @@ def train(
     log_dir=None,
     seed: int | None = None,
     jit_compile="auto",
+    members: Sequence[keras.Model] = (),
 ) -> TrainingResult:
     """Compile and fit ``model`` with the default callbacks; the best weights are restored.
 
@@ -206,6 +208,16 @@ def train(
         :data:`STEPS_PER_EXECUTION` steps per call. The choice depends on the data shape and
         ``epochs`` only, so equal seeds still give identical fits; XLA's results equal
         Keras's default graph's to float32 rounding, not bit for bit.
+    members : sequence of keras.Model, optional
+        The members of an ensemble trained side by side (two or more, sharing their weights
+        with ``model``, whose output holds theirs side by side on the last axis, as
+        :func:`~forecastkit.models.builders.training_model` builds it): each member's MSE
+        is logged (``member_<k>_mse``, ``val_member_<k>_mse``;
+        :func:`~forecastkit.training.callbacks.member_losses`) and every member ends with
+        the weights of its own best epoch
+        (:class:`~forecastkit.training.callbacks.MemberEarlyStopping`); training stops on
+        the members' mean loss, and ``best_epoch`` is that mean's best epoch. A checkpoint
+        holds the model of that epoch.
 
     Returns
     -------
@@ -245,6 +257,9 @@ def train(
         logger.info("No validation data: early stopping and checkpoints monitor the training loss.")
     n_batches = len(X) if streamed else -(-len(X) // int(batch_size))
     jit = _jit_choice(model, jit_compile, steps=int(epochs) * n_batches)
+    members = _check_members(model, members, loss)
+    if members:
+        metrics = [*(metrics or ()), *member_losses(len(members))]
     model.compile(
         optimizer=make_optimizer(optimizer, learning_rate),
         loss=loss,
@@ -257,7 +272,10 @@ def train(
         fingerprint = fit_fingerprint(
             model,
             loss=loss if isinstance(loss, str) else type(loss).__name__,
-            metrics=[m if isinstance(m, str) else type(m).__name__ for m in metrics or ()],
+            metrics=[
+                m if isinstance(m, str) else getattr(m, "name", type(m).__name__)
+                for m in metrics or ()
+            ],
             monitor=monitor,
             patience=patience,
             batch_size=batch_size,
@@ -276,7 +294,9 @@ def train(
         own_batches = X
     initial = model.get_weights()  # the untrained network: the yardstick of a divergence
     with _built_for_strategy(model, X, Y):
-        cbs = default_callbacks(monitor=monitor, patience=patience, checkpoint_path=checkpoint_path)
+        cbs = default_callbacks(
+            monitor=monitor, patience=patience, checkpoint_path=checkpoint_path, members=members
+        )
         extra: list[keras.callbacks.Callback] = [] if board is None else [board]
         backup = None
         if resume_dir is not None:
@@ -324,10 +344,39 @@ def train(
         data=validation if validation is not None else ((X,) if streamed else (X, Y)),
         batch_size=batch_size,
         learning_rate=learning_rate,
+        members=bool(members),
     )
     if own_batches is not None:  # TensorFlow keeps datasets alive after fit
         own_batches.release()
     return result
+
+
+def _check_members(model: keras.Model, members: Sequence[keras.Model], loss) -> list:
+    """Return the checked members of ``train(..., members=...)`` (none for fewer than two)."""
+    members = list(members)
+    if len(members) < 2:
+        return []
+    mse = loss in ("mse", "mean_squared_error") or isinstance(loss, keras.losses.MeanSquaredError)
+    if not mse:
+        raise ParameterError(
+            "`members` picks every member's best epoch by its own mean squared error, so "
+            f"the loss must be 'mse'; got loss={loss!r}. Pass members=() for another loss."
+        )
+    width = model.output_shape[-1]
+    if width % len(members):
+        raise ParameterError(
+            f"`members`: {len(members)} members cannot share the model's {width} outputs "
+            "side by side (the last axis must hold each member's outputs in turn, as "
+            "forecastkit.models.builders.training_model builds it)."
+        )
+    own = {id(v) for v in model.weights}
+    if any(id(v) not in own for member in members for v in member.weights):
+        raise ParameterError(
+            "`members` must share their weights with the trained model (the members of "
+            "the network that forecastkit.models.builders.training_model joined); got "
+            "models with weights of their own."
+        )
+    return members
 
 
 def _steps(model, X, validation, *, streamed: bool, batch_size: int) -> dict:
@@ -417,7 +466,9 @@ def _weights_finite(model: keras.Model) -> bool:
     return all(np.isfinite(w).all() for w in model.get_weights())
 
 
-def _check_finite(model, result, *, diverged, initial, data, batch_size, learning_rate) -> None:
+def _check_finite(
+    model, result, *, diverged, initial, data, batch_size, learning_rate, members=False
+) -> None:
     """Leave ``model`` with finite weights that beat the untrained network, or raise.
 
     Early stopping has restored the weights of the best finite epoch (if any). After a
@@ -449,11 +500,16 @@ def _check_finite(model, result, *, diverged, initial, data, batch_size, learnin
             f"{best_value:.4g}) is no better than the untrained network ({monitor}="
             f"{baseline:.4g}). Lower learning_rate{rate}, e.g. by a factor of 10."
         )
+    restored = (
+        f"every member's weights of its own best finite epoch were restored (their mean "
+        f"was best at epoch {best}, {monitor}={best_value:.4g})"
+        if members
+        else f"the weights of epoch {best} ({monitor}={best_value:.4g}) were restored"
+    )
     warnings.warn(
         TrainingDivergedWarning(
-            f"Training diverged {where} (the loss became NaN or inf); the weights of epoch "
-            f"{best} ({monitor}={best_value:.4g}) were restored. Lower learning_rate{rate} "
-            "for a fit that does not diverge."
+            f"Training diverged {where} (the loss became NaN or inf); {restored}. Lower "
+            f"learning_rate{rate} for a fit that does not diverge."
         ),
         stacklevel=4,
     )

@@ -110,8 +110,12 @@ def test_equal_seeds_give_identical_ensembles_and_other_seeds_differ(ensemble, a
 
 
 def test_history_and_early_stopping_report_the_members_mean_loss(ensemble):
-    assert {"loss", "val_loss"} <= set(ensemble.history_.columns)
+    history = ensemble.history_
+    assert {"loss", "val_loss"} <= set(history.columns)
     assert ensemble.best_epoch_ in (1, 2)
+    # Each member's own losses too (each member restores its own best validation epoch).
+    members = history[[f"val_member_{k}_mse" for k in range(3)]]
+    np.testing.assert_allclose(members.mean(axis=1), history["val_loss"], rtol=1e-5)
 
 
 def test_intervals_are_calibrated_on_the_ensemble_forecast(ensemble):

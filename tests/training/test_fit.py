@@ -169,3 +169,122 @@ def test_long_fits_compile_with_xla_reproducibly_and_equal_the_default_graph(mon
     np.testing.assert_allclose(result["val_loss"], plain_result["val_loss"], rtol=1e-4)
     with pytest.raises(ParameterError, match="jit_compile"):
         _seeded_fit(jit_compile="yes")
+
+
+def _ensemble_fit(epochs=12, **options):
+    """Three members of one ensemble trained side by side, each on its own batch order."""
+    from forecastkit.models.builders import member_models, training_model
+    from forecastkit.training.dataset import make_training_data
+
+    t = np.arange(240, dtype="float32")
+    noise = np.random.default_rng(1).normal(0, 0.3, t.size).astype("float32")
+    series = (np.sin(t / 4) + noise)[:, None]
+    data, validation = make_training_data(
+        series[:180], series[180:], window=6, horizon=1, batch_size=16, seed=0, members=3
+    )
+    model = build_regressor(
+        window=6, n_features=1, horizon=1, n_targets=1, units=(3,), n_models=3, seed=0
+    )
+    members = member_models(model)
+    result = train(
+        training_model(model),
+        *data,
+        validation=validation,
+        epochs=epochs,
+        batch_size=16,
+        learning_rate=0.1,  # a noisy validation curve: the members peak apart
+        patience=epochs,
+        members=members,
+        **options,
+    )
+    windows = np.lib.stride_tricks.sliding_window_view(series[180:, 0], 7)
+    return members, result, windows[:, :6, None], windows[:, 6:, None]
+
+
+def test_each_ensemble_member_restores_its_own_best_epoch():
+    members, result, X_val, Y_val = _ensemble_fit()
+    best_epochs = [int(np.argmin(result[f"val_member_{k}_mse"])) for k in range(3)]
+    assert len(set(best_epochs)) > 1  # else one epoch for all would pass too
+    for k, member in enumerate(members):
+        mse = float(np.mean((member.predict(X_val, verbose=0) - Y_val) ** 2))
+        assert mse == pytest.approx(min(result[f"val_member_{k}_mse"]), rel=1e-4)
+    # The members' mean loss (val_loss) is their mean MSE: never worse than its best epoch.
+    means = np.mean([result[f"val_member_{k}_mse"] for k in range(3)], axis=0)
+    np.testing.assert_allclose(means, result["val_loss"], rtol=1e-5)
+
+
+class _Killed(Exception):
+    pass
+
+
+class _KillAt(keras.callbacks.Callback):
+    def __init__(self, epoch):
+        super().__init__()
+        self.at = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 == self.at:
+            raise _Killed
+
+
+def test_a_resumed_ensemble_fit_keeps_every_members_best(tmp_path):
+    whole, result, X_val, _ = _ensemble_fit(resume_dir=tmp_path / "whole")
+    bests = [int(np.argmin(result[f"val_member_{k}_mse"])) for k in range(3)]
+    with pytest.raises(_Killed):
+        _ensemble_fit(resume_dir=tmp_path / "run", callbacks=[_KillAt(10)])
+    resumed, again, _, _ = _ensemble_fit(resume_dir=tmp_path / "run")
+    assert min(bests) < 10  # a member's best lies before the kill: its state must survive
+    np.testing.assert_allclose(again["val_loss"], result["val_loss"], rtol=1e-5)
+    for a, b in zip(whole, resumed, strict=True):
+        np.testing.assert_allclose(a.predict(X_val, verbose=0), b.predict(X_val, verbose=0))
+
+
+def test_an_ensemble_checkpoint_loads_with_its_member_metrics(tmp_path):
+    path = tmp_path / "best.keras"
+    _ensemble_fit(epochs=2, checkpoint_path=str(path))
+    loaded = keras.saving.load_model(path)  # compiled, member metrics included
+    assert loaded.output_shape == (None, 1, 3)
+
+
+def _members_and_trainer():
+    from forecastkit.models.builders import member_models, training_model
+
+    model = build_regressor(window=4, n_features=1, horizon=1, n_targets=1, units=(2,), n_models=2)
+    return member_models(model), training_model(model)
+
+
+@pytest.mark.parametrize(
+    "case, match",
+    [
+        ("loss", "loss must be 'mse'"),
+        ("foreign", "share their weights"),
+    ],
+)
+def test_members_that_cannot_be_scored_are_refused(case, match):
+    members, trainer = _members_and_trainer()
+    options = {"loss": "mae"} if case == "loss" else {}
+    if case == "foreign":
+        members = [_model(), _model()]
+    X = np.zeros((8, 4, 1), "float32")
+    with pytest.raises(ParameterError, match=match):
+        train(
+            trainer,
+            (X, X),
+            np.zeros((8, 1, 2), "float32"),
+            validation=None,
+            epochs=1,
+            batch_size=4,
+            members=members,
+            **options,
+        )
+
+
+def test_member_early_stopping_without_member_losses_names_the_fix():
+    from forecastkit.training.callbacks import MemberEarlyStopping
+
+    members, trainer = _members_and_trainer()
+    trainer.compile(optimizer="adam", loss="mse")
+    X, Y = np.zeros((8, 4, 1), "float32"), np.zeros((8, 1, 2), "float32")
+    stopper = MemberEarlyStopping(members, monitor="loss", patience=2)
+    with pytest.raises(ParameterError, match=r"member_losses\(2\)"):
+        trainer.fit((X, X), Y, epochs=1, verbose=0, callbacks=[stopper])

@@ -201,8 +201,14 @@ def _ensemble_fit(epochs=12, **options):
     return members, result, windows[:, :6, None], windows[:, 6:, None]
 
 
-def test_each_ensemble_member_restores_its_own_best_epoch():
-    members, result, X_val, Y_val = _ensemble_fit()
+@pytest.fixture(scope="module")
+def ensemble_fit(tmp_path_factory):
+    """One uninterrupted ensemble fit, backed up as it goes (the resume test's reference)."""
+    return _ensemble_fit(resume_dir=tmp_path_factory.mktemp("whole"))
+
+
+def test_each_ensemble_member_restores_its_own_best_epoch(ensemble_fit):
+    members, result, X_val, Y_val = ensemble_fit
     best_epochs = [int(np.argmin(result[f"val_member_{k}_mse"])) for k in range(3)]
     assert len(set(best_epochs)) > 1  # else one epoch for all would pass too
     for k, member in enumerate(members):
@@ -227,8 +233,8 @@ class _KillAt(keras.callbacks.Callback):
             raise _Killed
 
 
-def test_a_resumed_ensemble_fit_keeps_every_members_best(tmp_path):
-    whole, result, X_val, _ = _ensemble_fit(resume_dir=tmp_path / "whole")
+def test_a_resumed_ensemble_fit_keeps_every_members_best(ensemble_fit, tmp_path):
+    whole, result, X_val, _ = ensemble_fit
     bests = [int(np.argmin(result[f"val_member_{k}_mse"])) for k in range(3)]
     with pytest.raises(_Killed):
         _ensemble_fit(resume_dir=tmp_path / "run", callbacks=[_KillAt(10)])

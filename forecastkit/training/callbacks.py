@@ -79,6 +79,11 @@ class AtomicCheckpoint(keras.callbacks.Callback):
             self.model.save(tmp)
 
 
+def _member_loss_name(member: int) -> str:
+    """Return the name member ``member``'s MSE is logged under (``val_`` prefixed too)."""
+    return f"member_{int(member)}_mse"
+
+
 def _member_mse(y_true, y_pred, member: int, n_members: int):
     """Per-sample MSE of member ``member``'s slice of the side-by-side outputs."""
     width = y_pred.shape[-1] // n_members
@@ -113,7 +118,7 @@ class MemberMSE(keras.metrics.MeanMetricWrapper):
     def __init__(self, member: int, n_members: int, name: str | None = None, dtype=None):
         super().__init__(
             _member_mse,
-            name=name or f"member_{int(member)}_mse",
+            name=name or _member_loss_name(member),
             dtype=dtype,
             member=int(member),
             n_members=int(n_members),
@@ -196,7 +201,7 @@ class MemberEarlyStopping(keras.callbacks.EarlyStopping):
         super().on_epoch_end(epoch, logs)
         logs = logs or {}
         prefix = "val_" if self.monitor.startswith("val_") else ""
-        names = [f"{prefix}member_{k}_mse" for k in range(len(self._slots))]
+        names = [prefix + _member_loss_name(k) for k in range(len(self._slots))]
         if self.monitor in logs and not all(name in logs for name in names):
             raise ParameterError(
                 f"MemberEarlyStopping needs each member's loss in the logs ({names[0]}, ...), "

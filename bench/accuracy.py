@@ -36,6 +36,7 @@ import csv
 import json
 import math
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -64,7 +65,27 @@ DEFAULT_DATA = next(
 )
 DEFAULT_SEASON_CYCLES = transforms.SEASON_CYCLES
 DEFAULT_XLA_MIN_STEPS = fit_module.XLA_MIN_STEPS
+#: The XLA threshold the presets of sessions 5-10 ran with (the package's until session 11).
+LEGACY_XLA_MIN_STEPS = 4000
 DEFAULT_HEAD = builders._head
+DEFAULT_STACK = builders._recurrent_stack
+#: Prototype (#17, session 11): fraction of the window each ensemble member reads.
+MEMBER_WINDOW_FRACTIONS: tuple[float, ...] | None = None
+
+
+def _cropped_stack(x, *, prefix="", **kw):
+    """Prototype: member k reads only the last fraction_k of the window (Cropping1D)."""
+    found = re.match(r"^m(\d+)_$", prefix or "")
+    steps = x.shape[1]
+    if MEMBER_WINDOW_FRACTIONS and found and steps:
+        if int(found.group(1)) >= len(MEMBER_WINDOW_FRACTIONS):
+            raise ValueError("_member_windows needs one fraction per member (n_models)")
+        keep = max(2, round(steps * MEMBER_WINDOW_FRACTIONS[int(found.group(1))]))
+        if keep < steps:
+            import keras
+
+            x = keras.layers.Cropping1D((steps - keep, 0), name=f"{prefix}crop")(x)
+    return DEFAULT_STACK(x, prefix=prefix, **kw)
 
 
 def _zero_head(x, units, *, seed, activation=None, prefix=""):
@@ -224,6 +245,20 @@ CONFIGS: dict[str, dict] = {
     # its own best validation epoch (MemberEarlyStopping); the presets of session 9 above
     # (``_shared_best_epoch``) restored one epoch, the best of the members' mean, for all.
     "ens3-member-best": {"n_models": 3},
+    # (#17, session 11) prototype: members read windows of different lengths (the last
+    # 100%, 75%, 50% of the default window: two seasons, 1.5, one), N-BEATS's ensembles of
+    # lookbacks; shorter members cost fewer cell steps.
+    "ens3-windows": {"n_models": 3, "_member_windows": (1.0, 0.75, 0.5)},
+    # (#16, session 11) the state-carrying recursion with today's default recipe (an
+    # ensemble of three LSTM(32), each member its own best epoch); the "seq2seq" rows of
+    # accuracy_s2s_runs.csv were the stacked single network of session 6.
+    "ens3-seq2seq": {"n_models": 3, "strategy": "seq2seq"},
+    # (#16/#17, session 11) the default ensemble with XLA-compiled training steps from
+    # 2,000 possible steps (epochs x batches) instead of 4,000: the long series (640+
+    # training windows) train compiled (the package's default since session 11); and five
+    # members the same way.
+    "ens3-xla2000": {"n_models": 3, "_xla_min_steps": 2000},
+    "ens5-xla2000": {"n_models": 5, "_xla_min_steps": 2000},
     # --quick smoke preset.
     "quick": {"units": (8,), "epochs": 5, "patience": 2},
 }
@@ -301,9 +336,15 @@ def fit_forecastkit(y_train: pd.Series, m: int, h: int, config: str, seed: int) 
     transforms.SEASON_CYCLES = params.pop("_season_cycles", DEFAULT_SEASON_CYCLES)
     refit = params.pop("_refit", False)
     refit_season = params.pop("_refit_season", False)
-    fit_module.XLA_MIN_STEPS = params.pop("_xla_min_steps", DEFAULT_XLA_MIN_STEPS)
+    # Presets keep the threshold their cached rows ran with; "default" follows the package.
+    fit_module.XLA_MIN_STEPS = params.pop(
+        "_xla_min_steps", DEFAULT_XLA_MIN_STEPS if config == "default" else LEGACY_XLA_MIN_STEPS
+    )
     builders._head = _zero_head if params.pop("_zero_head", False) else DEFAULT_HEAD
     network_module.MEMBER_BEST_EPOCHS = not params.pop("_shared_best_epoch", False)
+    global MEMBER_WINDOW_FRACTIONS
+    MEMBER_WINDOW_FRACTIONS = params.pop("_member_windows", None)
+    builders._recurrent_stack = _cropped_stack if MEMBER_WINDOW_FRACTIONS else DEFAULT_STACK
     if params.pop("_year_only", False) and season_cycle(y_train.index.freq) != "year":
         params["seasonal_adjustment"] = "none"
     if val_horizons:

@@ -42,10 +42,13 @@ logger = logging.getLogger("forecastkit")
 #: A fit that may run at least this many training steps (``epochs`` x batches per epoch)
 #: compiles its training step with XLA when ``jit_compile="auto"``. On CPU, XLA makes an
 #: epoch of the tutorial network (LSTM(50) -> LSTM(100), window 10, batch 32) about half as
-#: long as Keras's default graph (with :data:`STEPS_PER_EXECUTION`), but compiling costs
-#: about 7-10 s more in the first epoch (one compile per batch shape), which only about
-#: 1,000-2,000 steps pay back (``bench/epoch_speed.py``, ``docs/benchmarks.md``).
-XLA_MIN_STEPS = 4000
+#: long as Keras's default graph (with :data:`STEPS_PER_EXECUTION`), and an epoch of the
+#: default ensemble (three LSTM(32)) about 2x faster, but compiling costs about 7-10 s more
+#: in the first epoch (one compile per batch shape), which about 700-2,000 steps actually
+#: run pay back (``bench/epoch_speed.py``, ``docs/benchmarks.md``). Early stopping ends
+#: the default fits of long real series after about half of their 100 possible epochs,
+#: hence 2,000 possible steps (it was 4,000 when the default allowed 200 epochs).
+XLA_MIN_STEPS = 2000
 
 #: Training steps per call of the XLA-compiled training function (Keras's
 #: ``steps_per_execution``): fewer Python round trips per epoch. Per-batch callback hooks

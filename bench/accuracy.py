@@ -67,6 +67,9 @@ DEFAULT_SEASON_CYCLES = transforms.SEASON_CYCLES
 DEFAULT_XLA_MIN_STEPS = fit_module.XLA_MIN_STEPS
 #: The XLA threshold the presets of sessions 5-10 ran with (the package's until session 11).
 LEGACY_XLA_MIN_STEPS = 4000
+#: Presets other than "default" restore each member's best epoch (sessions 10-11), unless
+#: they name ``_average_epochs``; "default" follows the package.
+DEFAULT_AVERAGE_EPOCHS = network_module.MEMBER_AVERAGE_EPOCHS
 DEFAULT_HEAD = builders._head
 DEFAULT_STACK = builders._recurrent_stack
 #: Prototype (#17, session 11): fraction of the window each ensemble member reads.
@@ -262,6 +265,10 @@ CONFIGS: dict[str, dict] = {
     # (#17, session 11) today's default with dropout 0.2 after each member's LSTM (more
     # differences between the members; session 7 measured it on one network).
     "ens3-dropout": {"n_models": 3, "dropout": 0.2, "_xla_min_steps": 2000},
+    # Session 12: each member's weights averaged over its k best epochs (checkpoint averaging).
+    "ens3-avg3": {"n_models": 3, "_xla_min_steps": 2000, "_average_epochs": 3},
+    "ens3-avg5": {"n_models": 3, "_xla_min_steps": 2000, "_average_epochs": 5},
+    "ens3-avg8": {"n_models": 3, "_xla_min_steps": 2000, "_average_epochs": 8},
     # --quick smoke preset.
     "quick": {"units": (8,), "epochs": 5, "patience": 2},
 }
@@ -345,6 +352,9 @@ def fit_forecastkit(y_train: pd.Series, m: int, h: int, config: str, seed: int) 
     )
     builders._head = _zero_head if params.pop("_zero_head", False) else DEFAULT_HEAD
     network_module.MEMBER_BEST_EPOCHS = not params.pop("_shared_best_epoch", False)
+    network_module.MEMBER_AVERAGE_EPOCHS = params.pop(
+        "_average_epochs", DEFAULT_AVERAGE_EPOCHS if config == "default" else 1
+    )
     global MEMBER_WINDOW_FRACTIONS
     MEMBER_WINDOW_FRACTIONS = params.pop("_member_windows", None)
     builders._recurrent_stack = _cropped_stack if MEMBER_WINDOW_FRACTIONS else DEFAULT_STACK

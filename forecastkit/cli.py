@@ -696,8 +696,10 @@ def _describe_model(forecaster, manifest: dict) -> dict:
         if best in history.index and column in history.columns:
             fitted[f"best_{column}"] = float(history.loc[best, column])
     members = [c for c in history.columns if c.startswith("val_member_")]
-    if members:  # an ensemble: every member restored its own best epoch
+    if members:  # an ensemble: each member's best epoch (its weights average its best few)
         fitted["member_best_epochs"] = [int(history[c].idxmin()) for c in members]
+        # The mean of the members' best validation losses: the restored weights average
+        # each member's best few epochs, whose own loss no fit measures.
         fitted["members_val_loss"] = float(history[members].min().mean())
     if long:
         fitted["columns"] = {

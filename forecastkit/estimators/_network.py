@@ -12,13 +12,18 @@ from forecastkit.data.validation import check_window
 from forecastkit.estimators._keras import history_frame
 from forecastkit.exceptions import ParameterError
 
-__all__ = ["MEMBER_BEST_EPOCHS", "distribution_scope", "train_network"]
+__all__ = ["MEMBER_AVERAGE_EPOCHS", "MEMBER_BEST_EPOCHS", "distribution_scope", "train_network"]
 
 #: Every member of an ensemble restores the weights of its own best validation epoch
 #: (:class:`~forecastkit.training.callbacks.MemberEarlyStopping`); False: one epoch, the
 #: best of the members' mean loss, for all (as before session 10; ``bench/accuracy.py``
 #: measures both).
 MEMBER_BEST_EPOCHS = True
+
+#: ... and each member's weights are the mean of its this many best validation epochs'
+#: (checkpoint averaging; 1: its best epoch's, as in sessions 10-11). Chosen on the 17
+#: series of ``bench/accuracy.py`` (docs/benchmarks.md, session 12).
+MEMBER_AVERAGE_EPOCHS = 5
 
 
 def train_network(
@@ -51,9 +56,9 @@ def train_network(
     one ``fit`` on the mean of their own losses, each member on its own shuffled order of
     the training windows (:class:`~forecastkit.training.dataset.MemberBatches`); ``loss``
     and ``val_loss`` are then the members' mean MSE, which decides when training stops,
-    and every member ends with the weights of its own best validation epoch
-    (``member_<k>_mse`` in the history;
-    :class:`~forecastkit.training.callbacks.MemberEarlyStopping`).
+    and every member ends with the mean of the weights of its own
+    :data:`MEMBER_AVERAGE_EPOCHS` best validation epochs (``member_<k>_mse`` in the
+    history; :class:`~forecastkit.training.callbacks.MemberEarlyStopping`).
 
     Returns ``(model, history, best_epoch)`` with ``history`` the per-epoch DataFrame;
     ``model`` forecasts the members' mean.
@@ -116,6 +121,7 @@ def train_network(
             log_dir=est.log_dir,
             seed=seed,
             members=member_models(model) if MEMBER_BEST_EPOCHS else (),
+            average_epochs=MEMBER_AVERAGE_EPOCHS,
         )
     for dataset in (data[0], validation):  # TensorFlow keeps datasets alive after fit
         if isinstance(dataset, keras.utils.PyDataset):

@@ -1,7 +1,8 @@
 """Training callbacks: the defaults every forecastkit fit uses, plus atomic checkpoints.
 
 Defaults (``default_callbacks``): EarlyStopping with the best weights restored (for an
-ensemble :class:`MemberEarlyStopping`: every member its own best epoch),
+ensemble :class:`MemberEarlyStopping`: every member its own best epoch, or the mean of its
+``average_epochs`` best),
 :class:`AtomicCheckpoint` of the best model (when given a path), ReduceLROnPlateau,
 :class:`StopOnNonFinite` and :class:`LearningRateLogger`; on request
 :class:`TrainingBackup` (resumable training) and a TensorBoard writer
@@ -32,6 +33,7 @@ __all__ = [
     "ResetStatesCallback",
     "StopOnNonFinite",
     "TrainingBackup",
+    "check_average_epochs",
     "default_callbacks",
     "fit_fingerprint",
     "learning_rate",
@@ -151,17 +153,37 @@ def member_losses(n_members: int) -> list[MemberMSE]:
     return [MemberMSE(k, n_members) for k in range(int(n_members))]
 
 
+def check_average_epochs(value) -> int:
+    """Return ``value`` (how many best epochs a member averages) as an int, or raise.
+
+    Examples
+    --------
+    >>> check_average_epochs(5)
+    5
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ParameterError(
+            "`average_epochs` (how many best epochs each ensemble member averages) must be "
+            f"an integer >= 1; got {value!r}."
+        )
+    return int(value)
+
+
 class MemberEarlyStopping(keras.callbacks.EarlyStopping):
     """Early stopping for an ensemble: stop on the members' mean, restore each member's best.
 
     Training stops as ``keras.callbacks.EarlyStopping`` would on ``monitor`` (the members'
-    mean loss), but the weights restored at the end are, for every member, those of the
-    epoch where its own loss (the ``member_<k>_mse`` metric of :func:`member_losses`,
-    ``val_`` prefixed when ``monitor`` is) was lowest. Members trained on their own batch
+    mean loss), but the weights restored at the end are chosen member by member, by its own
+    loss (the ``member_<k>_mse`` metric of :func:`member_losses`, ``val_`` prefixed when
+    ``monitor`` is): the mean of the weights of its ``average`` best epochs (checkpoint
+    averaging; ``average=1`` restores its best epoch). Members trained on their own batch
     orders reach their best at different epochs, so one epoch for all would leave some
-    members short of, or past, their best. ``best_weights`` holds the composite (so a
+    members short of, or past, their best; averaging a few good epochs of one member's
+    trajectory makes the restored weights depend less on which single epoch happened to
+    score best on a small validation part. ``best_weights`` holds the composite (so a
     :class:`TrainingBackup` saves and restores it like the plain callback's), with
-    ``member_best`` and ``member_best_epochs`` (0-based, as ``best_epoch``) per member.
+    ``member_best`` and ``member_best_epochs`` (0-based, as ``best_epoch``) per member and
+    ``member_kept_epochs``, the epochs averaged.
 
     Parameters
     ----------
@@ -170,6 +192,8 @@ class MemberEarlyStopping(keras.callbacks.EarlyStopping):
     monitor : str
         The mean loss that decides when to stop ("val_loss" or "loss").
     patience : int
+    average : int, default 1
+        How many of each member's best epochs are averaged.
 
     Examples
     --------
@@ -177,22 +201,38 @@ class MemberEarlyStopping(keras.callbacks.EarlyStopping):
     >>> net = build_regressor(
     ...     window=3, n_features=1, horizon=1, n_targets=1, units=(2,), n_models=2
     ... )
-    >>> cb = MemberEarlyStopping(member_models(net), monitor="val_loss", patience=3)
-    >>> cb.restore_best_weights
-    True
+    >>> cb = MemberEarlyStopping(member_models(net), monitor="val_loss", patience=3, average=3)
+    >>> cb.restore_best_weights, cb.average
+    (True, 3)
     """
 
-    def __init__(self, members: Sequence[keras.Model], *, monitor: str, patience: int):
+    def __init__(
+        self,
+        members: Sequence[keras.Model],
+        *,
+        monitor: str,
+        patience: int,
+        average: int = 1,
+    ):
         super().__init__(monitor=monitor, patience=patience, restore_best_weights=True)
+        self.average = check_average_epochs(average)
         self.members = list(members)
         self.member_best: list[float] = [np.inf] * len(self.members)
         self.member_best_epochs: list[int] = [0] * len(self.members)
+        # Per member, its best epochs so far, best first: (loss, epoch, its weights).
+        self.kept: list[list[tuple[float, int, list[np.ndarray]]]] = []
         self._slots: list[list[int]] = []
+
+    @property
+    def member_kept_epochs(self) -> list[list[int]]:
+        """The epochs (0-based) whose weights each member's restored weights average."""
+        return [sorted(epoch for _, epoch, _ in kept) for kept in self.kept]
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
         self.member_best = [np.inf] * len(self.members)
         self.member_best_epochs = [0] * len(self.members)
+        self.kept = [[] for _ in self.members]
         where = {id(v): i for i, v in enumerate(self.model.weights)}
         self._slots = [[where[id(v)] for v in member.weights] for member in self.members]
 
@@ -210,17 +250,44 @@ class MemberEarlyStopping(keras.callbacks.EarlyStopping):
             )
         current = None
         for k, slots in enumerate(self._slots):
-            value = logs.get(names[k])
-            if value is None or not np.isfinite(value) or value >= self.member_best[k]:
+            value, kept = logs.get(names[k]), self.kept[k]
+            if value is None or not np.isfinite(value):
+                continue
+            if len(kept) == self.average and value >= kept[-1][0]:
                 continue
             if current is None:
                 current = self.model.get_weights()
                 composite = list(current) if composite is None else list(composite)
-            for i in slots:
-                composite[i] = current[i]
-            self.member_best[k], self.member_best_epochs[k] = float(value), epoch
+            kept.append((float(value), epoch, [current[i] for i in slots]))
+            kept.sort(key=lambda snapshot: snapshot[0])
+            del kept[self.average :]
+            for j, i in enumerate(slots):
+                arrays = [weights[j] for _, _, weights in kept]
+                composite[i] = arrays[0] if len(arrays) == 1 else np.mean(arrays, axis=0)
+            self.member_best[k], self.member_best_epochs[k] = kept[0][0], kept[0][1]
         if composite is not None:
             self.best_weights = composite
+
+    def kept_state(self) -> tuple[list, dict[str, np.ndarray]]:
+        """Return the kept epochs as ``(losses and epochs, arrays)`` for a backup."""
+        meta = [[[value, epoch] for value, epoch, _ in kept] for kept in self.kept]
+        arrays = {
+            f"kept_{k}_{r}_{j}": np.asarray(w)
+            for k, kept in enumerate(self.kept)
+            for r, (_, _, weights) in enumerate(kept)
+            for j, w in enumerate(weights)
+        }
+        return meta, arrays
+
+    def restore_kept(self, meta: list, arrays) -> None:
+        """Restore what :meth:`kept_state` saved (the callback must have begun training)."""
+        self.kept = [
+            [
+                (float(value), int(epoch), [arrays[f"kept_{k}_{r}_{j}"] for j in range(len(slots))])
+                for r, (value, epoch) in enumerate(entries)
+            ]
+            for k, (entries, slots) in enumerate(zip(meta, self._slots, strict=True))
+        ]
 
 
 def learning_rate(model: keras.Model) -> float:
@@ -435,8 +502,9 @@ class TrainingBackup(keras.callbacks.BackupAndRestore):
 
     At the end of every epoch it writes, under ``resume_dir/forecastkit-backup``: the
     weights and optimizer state (Keras's ``save_weights``), the random-seed states of the
-    layers (dropout), the best weights early stopping holds, the state of early stopping,
-    the learning-rate plateau and the checkpoint, the per-epoch logs and the epoch. The
+    layers (dropout), the best weights early stopping holds (for
+    :class:`MemberEarlyStopping` also each member's kept best epochs), the state of early
+    stopping, the learning-rate plateau and the checkpoint, the per-epoch logs and the epoch. The
     files of an epoch are written first and ``training_metadata.json`` (which names them)
     is replaced atomically last, so a kill at any moment leaves a complete backup. A new
     ``fit`` with the same ``resume_dir`` restores all of it and continues at the next
@@ -571,6 +639,15 @@ class TrainingBackup(keras.callbacks.BackupAndRestore):
             stopping = self._early_stopping()
             if stopping is not None and meta.get("n_best_weights") is not None:
                 stopping.best_weights = [arrays[f"best_{i}"] for i in range(meta["n_best_weights"])]
+            if isinstance(stopping, MemberEarlyStopping):
+                if meta.get("member_kept") is None:
+                    raise ResumeError(
+                        f"resume_dir={self.resume_dir!r} holds an ensemble backup without "
+                        "its members' best epochs (written by an older forecastkit); "
+                        "resuming it could restore worse weights. Delete "
+                        f"{self.backup_dir!r} to start afresh."
+                    )
+                stopping.restore_kept(meta["member_kept"], arrays)
         for cb, state in zip(self.tracked, meta["callbacks"], strict=True):
             for name, value in state.items():
                 setattr(cb, name, value)
@@ -603,6 +680,10 @@ class TrainingBackup(keras.callbacks.BackupAndRestore):
         best = None if stopping is None else stopping.best_weights
         if best is not None:
             arrays.update({f"best_{i}": np.asarray(w) for i, w in enumerate(best)})
+        kept = None
+        if isinstance(stopping, MemberEarlyStopping):
+            kept, kept_arrays = stopping.kept_state()
+            arrays.update(kept_arrays)
         with open(os.path.join(folder, state), "wb") as f:
             np.savez(f, **arrays)
         meta = {
@@ -612,6 +693,7 @@ class TrainingBackup(keras.callbacks.BackupAndRestore):
             "weights": weights,
             "state": state,
             "n_best_weights": None if best is None else len(best),
+            "member_kept": kept,
             "shuffle_seed": getattr(self.dataset, "seed", None),
             "callbacks": [
                 {
@@ -687,6 +769,7 @@ def default_callbacks(
     patience: int,
     checkpoint_path: str | None,
     members: Sequence[keras.Model] = (),
+    average_epochs: int = 1,
 ) -> list[keras.callbacks.Callback]:
     """Return the default callbacks for one fit.
 
@@ -701,8 +784,12 @@ def default_callbacks(
         Where :class:`AtomicCheckpoint` writes the best model; None disables it.
     members : sequence of keras.Model, optional
         An ensemble's members (two or more): early stopping is then
-        :class:`MemberEarlyStopping` (each member restores its own best epoch; the model
-        must be compiled with :func:`member_losses`).
+        :class:`MemberEarlyStopping` (each member restores its own best epoch, or the mean
+        of its ``average_epochs`` best; the model must be compiled with
+        :func:`member_losses`).
+    average_epochs : int, default 1
+        With ``members``: how many of each member's best epochs its restored weights
+        average (:class:`MemberEarlyStopping`'s ``average``).
 
     Examples
     --------
@@ -712,7 +799,7 @@ def default_callbacks(
     """
     callbacks: list[keras.callbacks.Callback] = [
         LearningRateLogger(),
-        MemberEarlyStopping(members, monitor=monitor, patience=patience)
+        MemberEarlyStopping(members, monitor=monitor, patience=patience, average=average_epochs)
         if len(members) > 1
         else keras.callbacks.EarlyStopping(
             monitor=monitor, patience=patience, restore_best_weights=True

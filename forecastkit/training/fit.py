@@ -19,6 +19,7 @@ from forecastkit.exceptions import (
 from forecastkit.training.callbacks import (
     StopOnNonFinite,
     TrainingBackup,
+    check_average_epochs,
     default_callbacks,
     fit_fingerprint,
     member_losses,
@@ -155,6 +156,7 @@ def train(
     seed: int | None = None,
     jit_compile="auto",
     members: Sequence[keras.Model] = (),
+    average_epochs: int = 1,
 ) -> TrainingResult:
     """Compile and fit ``model`` with the default callbacks; the best weights are restored.
 
@@ -217,10 +219,13 @@ def train(
         :func:`~forecastkit.models.builders.training_model` builds it): each member's MSE
         is logged (``member_<k>_mse``, ``val_member_<k>_mse``;
         :func:`~forecastkit.training.callbacks.member_losses`) and every member ends with
-        the weights of its own best epoch
+        the weights of its own best epoch, or the mean of its ``average_epochs`` best
         (:class:`~forecastkit.training.callbacks.MemberEarlyStopping`); training stops on
         the members' mean loss, and ``best_epoch`` is that mean's best epoch. A checkpoint
         holds the model of that epoch.
+    average_epochs : int, default=1
+        With ``members``: each member ends with the mean of the weights of its this many
+        best epochs (checkpoint averaging) instead of its best epoch's.
 
     Returns
     -------
@@ -261,6 +266,7 @@ def train(
     n_batches = len(X) if streamed else -(-len(X) // int(batch_size))
     jit = _jit_choice(model, jit_compile, steps=int(epochs) * n_batches)
     members = _check_members(model, members, loss)
+    average_epochs = check_average_epochs(average_epochs)
     if members:
         metrics = [*(metrics or ()), *member_losses(len(members))]
     model.compile(
@@ -287,6 +293,7 @@ def train(
             validation=None
             if validation is None
             else _digest(*((validation,) if _is_dataset(validation) else validation)),
+            **({"average_epochs": average_epochs} if members else {}),
         )
     own_batches = None  # batches made here, released after training
     if resume_dir is not None and not streamed and shuffle:
@@ -298,7 +305,11 @@ def train(
     initial = model.get_weights()  # the untrained network: the yardstick of a divergence
     with _built_for_strategy(model, X, Y):
         cbs = default_callbacks(
-            monitor=monitor, patience=patience, checkpoint_path=checkpoint_path, members=members
+            monitor=monitor,
+            patience=patience,
+            checkpoint_path=checkpoint_path,
+            members=members,
+            average_epochs=average_epochs,
         )
         extra: list[keras.callbacks.Callback] = [] if board is None else [board]
         backup = None
@@ -504,7 +515,7 @@ def _check_finite(
             f"{baseline:.4g}). Lower learning_rate{rate}, e.g. by a factor of 10."
         )
     restored = (
-        f"every member's weights of its own best finite epoch were restored (their mean "
+        f"every member's weights of its own best finite epochs were restored (their mean "
         f"was best at epoch {best}, {monitor}={best_value:.4g})"
         if members
         else f"the weights of epoch {best} ({monitor}={best_value:.4g}) were restored"

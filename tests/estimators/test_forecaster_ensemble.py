@@ -109,11 +109,26 @@ def test_equal_seeds_give_identical_ensembles_and_other_seeds_differ(ensemble, a
     assert not np.allclose(other.forecast(5), ensemble.forecast(5))
 
 
+def test_an_ensemble_fit_averages_each_members_best_epochs(airline, monkeypatch):
+    from forecastkit.estimators import _network
+    from forecastkit.training import fit
+
+    seen, train = [], fit.train
+
+    def spy(*args, **kwargs):
+        seen.append((len(kwargs["members"]), kwargs["average_epochs"]))
+        return train(*args, **kwargs)
+
+    monkeypatch.setattr(fit, "train", spy)
+    Forecaster(n_models=2, random_state=0, **{**TINY, "epochs": 1}).fit(airline[:60])
+    assert seen == [(2, _network.MEMBER_AVERAGE_EPOCHS)] and _network.MEMBER_AVERAGE_EPOCHS == 5
+
+
 def test_history_and_early_stopping_report_the_members_mean_loss(ensemble):
     history = ensemble.history_
     assert {"loss", "val_loss"} <= set(history.columns)
     assert ensemble.best_epoch_ in (1, 2)
-    # Each member's own losses too (each member restores its own best validation epoch).
+    # Each member's own losses too (each member averages its own best validation epochs).
     members = history[[f"val_member_{k}_mse" for k in range(3)]]
     np.testing.assert_allclose(members.mean(axis=1), history["val_loss"], rtol=1e-5)
 

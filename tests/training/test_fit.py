@@ -245,6 +245,119 @@ def test_a_resumed_ensemble_fit_keeps_every_members_best(ensemble_fit, tmp_path)
         np.testing.assert_allclose(a.predict(X_val, verbose=0), b.predict(X_val, verbose=0))
 
 
+class _MemberWeights(keras.callbacks.Callback):
+    """Every member's weights at the end of every epoch (runs before early stopping's)."""
+
+    def __init__(self, members):
+        super().__init__()
+        self.members, self.epochs = members, []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs.append([m.get_weights() for m in self.members])
+
+
+@pytest.fixture(scope="module")
+def averaged_fit(tmp_path_factory):
+    """The ensemble fit of ``ensemble_fit``, each member averaging its 3 best epochs."""
+    return _ensemble_fit(resume_dir=tmp_path_factory.mktemp("avg"), average_epochs=3)
+
+
+def test_each_member_restores_the_mean_of_its_best_epochs():
+    from forecastkit.models.builders import member_models, training_model
+    from forecastkit.training.callbacks import MemberEarlyStopping, member_losses
+
+    model = build_regressor(
+        window=4, n_features=1, horizon=1, n_targets=1, units=(2,), n_models=2, seed=0
+    )
+    members, trainer = member_models(model), training_model(model)
+    trainer.compile(optimizer=keras.optimizers.SGD(0.5), loss="mse", metrics=member_losses(2))
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(32, 4, 1)).astype("float32"), rng.normal(size=(32, 1, 2))
+    # Validation on other noise: the members' validation curves do not just fall.
+    Xv, Yv = rng.normal(size=(8, 4, 1)).astype("float32"), rng.normal(size=(8, 1, 2))
+    seen = _MemberWeights(members)
+    stopper = MemberEarlyStopping(members, monitor="val_loss", patience=50, average=3)
+    history = trainer.fit(
+        (X, X),
+        Y.astype("float32"),
+        validation_data=((Xv, Xv), Yv.astype("float32")),
+        epochs=8,
+        batch_size=8,
+        shuffle=False,
+        verbose=0,
+        callbacks=[seen, stopper],
+    ).history
+    kept = [
+        sorted(np.argsort(history[f"val_member_{k}_mse"], kind="stable")[:3].tolist())
+        for k in range(2)
+    ]
+    assert any(epochs != [5, 6, 7] for epochs in kept)  # else "the last 3 epochs" would pass
+    for k, member in enumerate(members):
+        losses, best3 = history[f"val_member_{k}_mse"], kept[k]
+        assert stopper.member_kept_epochs[k] == best3
+        assert stopper.member_best_epochs[k] == int(np.argmin(losses))
+        expected = [
+            np.mean([seen.epochs[e][k][j] for e in best3], axis=0)
+            for j in range(len(member.weights))
+        ]
+        for got, want in zip(member.get_weights(), expected, strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("average", [0, -1, 1.5, True, "3"])
+def test_a_bad_average_is_refused(average):
+    from forecastkit.training.callbacks import MemberEarlyStopping
+
+    members, _ = _members_and_trainer()
+    with pytest.raises(ParameterError, match="`average_epochs`"):
+        MemberEarlyStopping(members, monitor="val_loss", patience=2, average=average)
+    X = np.zeros((8, 4, 1), "float32")
+    with pytest.raises(ParameterError, match="`average_epochs`"):  # also without members
+        train(
+            _model(),
+            X,
+            np.zeros((8, 1)),
+            validation=None,
+            epochs=1,
+            batch_size=4,
+            average_epochs=average,
+        )
+
+
+def test_a_resumed_averaging_fit_keeps_every_members_kept_epochs(averaged_fit, tmp_path):
+    whole, result, X_val, _ = averaged_fit
+    with pytest.raises(_Killed):
+        _ensemble_fit(resume_dir=tmp_path / "run", callbacks=[_KillAt(6)], average_epochs=3)
+    resumed, again, _, _ = _ensemble_fit(resume_dir=tmp_path / "run", average_epochs=3)
+    kept = [np.argsort(result[f"val_member_{k}_mse"], kind="stable")[:3] for k in range(3)]
+    # A member averages epochs from both sides of the kill: the kept ones must survive it.
+    assert any(min(epochs) < 6 <= max(epochs) for epochs in kept)
+    np.testing.assert_allclose(again["val_loss"], result["val_loss"], rtol=1e-5)
+    for a, b in zip(whole, resumed, strict=True):
+        np.testing.assert_allclose(a.predict(X_val, verbose=0), b.predict(X_val, verbose=0))
+
+
+def test_a_backup_of_another_averaging_is_refused(tmp_path):
+    with pytest.raises(_Killed):
+        _ensemble_fit(resume_dir=tmp_path / "run", callbacks=[_KillAt(2)], average_epochs=3)
+    with pytest.raises(ResumeError, match="different fit"):
+        _ensemble_fit(resume_dir=tmp_path / "run", average_epochs=1)
+
+
+def test_an_ensemble_backup_without_its_kept_epochs_is_refused(tmp_path):
+    import json
+
+    with pytest.raises(_Killed):
+        _ensemble_fit(resume_dir=tmp_path / "run", callbacks=[_KillAt(2)], average_epochs=3)
+    meta_path = tmp_path / "run" / "forecastkit-backup" / "training_metadata.json"
+    meta = json.loads(meta_path.read_text())
+    assert len(meta["member_kept"]) == 3
+    del meta["member_kept"]  # as an older forecastkit wrote it
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(ResumeError, match="older forecastkit"):
+        _ensemble_fit(resume_dir=tmp_path / "run", average_epochs=3)
+
+
 def test_an_ensemble_checkpoint_loads_with_its_member_metrics(tmp_path):
     path = tmp_path / "best.keras"
     _ensemble_fit(epochs=2, checkpoint_path=str(path))

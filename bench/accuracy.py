@@ -56,6 +56,7 @@ from forecastkit.data.transforms import choose_transform
 from forecastkit.estimators import _network as network_module
 from forecastkit.models import builders
 from forecastkit.training import fit as fit_module
+from forecastkit.training.callbacks import MemberEarlyStopping
 
 REPO = Path(__file__).resolve().parent.parent
 # ../shared/data/dev next to the checkout; a git worktree one level deeper finds it too.
@@ -269,6 +270,13 @@ CONFIGS: dict[str, dict] = {
     "ens3-avg3": {"n_models": 3, "_xla_min_steps": 2000, "_average_epochs": 3},
     "ens3-avg5": {"n_models": 3, "_xla_min_steps": 2000, "_average_epochs": 5},
     "ens3-avg8": {"n_models": 3, "_xla_min_steps": 2000, "_average_epochs": 8},
+    # ... only the kept epochs within 5% of the member's best validation loss.
+    "ens3-avg5-tol5": {
+        "n_models": 3,
+        "_xla_min_steps": 2000,
+        "_average_epochs": 5,
+        "_average_tolerance": 0.05,
+    },
     # --quick smoke preset.
     "quick": {"units": (8,), "epochs": 5, "patience": 2},
 }
@@ -352,6 +360,7 @@ def fit_forecastkit(y_train: pd.Series, m: int, h: int, config: str, seed: int) 
     )
     builders._head = _zero_head if params.pop("_zero_head", False) else DEFAULT_HEAD
     network_module.MEMBER_BEST_EPOCHS = not params.pop("_shared_best_epoch", False)
+    MemberEarlyStopping.tolerance = params.pop("_average_tolerance", None)
     network_module.MEMBER_AVERAGE_EPOCHS = params.pop(
         "_average_epochs", DEFAULT_AVERAGE_EPOCHS if config == "default" else 1
     )

@@ -206,6 +206,11 @@ class MemberEarlyStopping(keras.callbacks.EarlyStopping):
     (True, 3)
     """
 
+    #: Average only the kept epochs whose loss is within this share of the member's best
+    #: (e.g. 0.05: at most 5% above it); None, the default: all kept epochs. Measured in
+    #: session 12 (``bench/accuracy.py --config ens3-avg5-tol5``): no better than None.
+    tolerance: float | None = None
+
     def __init__(
         self,
         members: Sequence[keras.Model],
@@ -261,8 +266,10 @@ class MemberEarlyStopping(keras.callbacks.EarlyStopping):
             kept.append((float(value), epoch, [current[i] for i in slots]))
             kept.sort(key=lambda snapshot: snapshot[0])
             del kept[self.average :]
+            bound = np.inf if self.tolerance is None else kept[0][0] * (1 + self.tolerance)
+            close = [weights for value, _, weights in kept if value <= bound]
             for j, i in enumerate(slots):
-                arrays = [weights[j] for _, _, weights in kept]
+                arrays = [weights[j] for weights in close]
                 composite[i] = arrays[0] if len(arrays) == 1 else np.mean(arrays, axis=0)
             self.member_best[k], self.member_best_epochs[k] = kept[0][0], kept[0][1]
         if composite is not None:

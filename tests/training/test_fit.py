@@ -262,7 +262,8 @@ def averaged_fit(tmp_path_factory):
     return _ensemble_fit(resume_dir=tmp_path_factory.mktemp("avg"), average_epochs=3)
 
 
-def test_each_member_restores_the_mean_of_its_best_epochs():
+@pytest.mark.parametrize("tolerance", [None, 0.0])
+def test_each_member_restores_the_mean_of_its_best_epochs(tolerance):
     from forecastkit.models.builders import member_models, training_model
     from forecastkit.training.callbacks import MemberEarlyStopping, member_losses
 
@@ -277,6 +278,7 @@ def test_each_member_restores_the_mean_of_its_best_epochs():
     Xv, Yv = rng.normal(size=(8, 4, 1)).astype("float32"), rng.normal(size=(8, 1, 2))
     seen = _MemberWeights(members)
     stopper = MemberEarlyStopping(members, monitor="val_loss", patience=50, average=3)
+    stopper.tolerance = tolerance  # None: all kept epochs; 0.0: those as good as the best
     history = trainer.fit(
         (X, X),
         Y.astype("float32"),
@@ -296,8 +298,11 @@ def test_each_member_restores_the_mean_of_its_best_epochs():
         losses, best3 = history[f"val_member_{k}_mse"], kept[k]
         assert stopper.member_kept_epochs[k] == best3
         assert stopper.member_best_epochs[k] == int(np.argmin(losses))
+        bound = np.inf if tolerance is None else min(losses) * (1 + tolerance)
+        averaged = [e for e in best3 if losses[e] <= bound]
+        assert len(averaged) == (3 if tolerance is None else 1)
         expected = [
-            np.mean([seen.epochs[e][k][j] for e in best3], axis=0)
+            np.mean([seen.epochs[e][k][j] for e in averaged], axis=0)
             for j in range(len(member.weights))
         ]
         for got, want in zip(member.get_weights(), expected, strict=True):

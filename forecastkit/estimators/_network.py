@@ -20,9 +20,10 @@ __all__ = ["MEMBER_AVERAGE_EPOCHS", "MEMBER_BEST_EPOCHS", "distribution_scope", 
 #: measures both).
 MEMBER_BEST_EPOCHS = True
 
-#: ... and each member's weights are the mean of its this many best validation epochs'
-#: (checkpoint averaging; 1: its best epoch's, as in sessions 10-11). Chosen on the 17
-#: series of ``bench/accuracy.py`` (docs/benchmarks.md, session 12).
+#: With MEMBER_BEST_EPOCHS, each member's restored weights are the mean of the weights of
+#: its this many best validation epochs (checkpoint averaging; 1: its best epoch's, as in
+#: sessions 10-11). Chosen on the 17 series of ``bench/accuracy.py`` (docs/benchmarks.md,
+#: session 12).
 MEMBER_AVERAGE_EPOCHS = 5
 
 

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
+from forecastkit.data.validation import check_window
 from forecastkit.exceptions import MissingDependencyError, ParameterError, ResumeError
 from forecastkit.persistence import atomic_path
 
@@ -33,7 +34,6 @@ __all__ = [
     "ResetStatesCallback",
     "StopOnNonFinite",
     "TrainingBackup",
-    "check_average_epochs",
     "default_callbacks",
     "fit_fingerprint",
     "learning_rate",
@@ -153,37 +153,21 @@ def member_losses(n_members: int) -> list[MemberMSE]:
     return [MemberMSE(k, n_members) for k in range(int(n_members))]
 
 
-def check_average_epochs(value) -> int:
-    """Return ``value`` (how many best epochs a member averages) as an int, or raise.
-
-    Examples
-    --------
-    >>> check_average_epochs(5)
-    5
-    """
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ParameterError(
-            "`average_epochs` (how many best epochs each ensemble member averages) must be "
-            f"an integer >= 1; got {value!r}."
-        )
-    return int(value)
-
-
 class MemberEarlyStopping(keras.callbacks.EarlyStopping):
     """Early stopping for an ensemble: stop on the members' mean, restore each member's best.
 
     Training stops as ``keras.callbacks.EarlyStopping`` would on ``monitor`` (the members'
     mean loss), but the weights restored at the end are chosen member by member, by its own
     loss (the ``member_<k>_mse`` metric of :func:`member_losses`, ``val_`` prefixed when
-    ``monitor`` is): the mean of the weights of its ``average`` best epochs (checkpoint
-    averaging; ``average=1`` restores its best epoch). Members trained on their own batch
-    orders reach their best at different epochs, so one epoch for all would leave some
-    members short of, or past, their best; averaging a few good epochs of one member's
-    trajectory makes the restored weights depend less on which single epoch happened to
-    score best on a small validation part. ``best_weights`` holds the composite (so a
+    ``monitor`` is): the mean of the weights of its ``average_epochs`` best epochs
+    (checkpoint averaging; ``average_epochs=1`` restores its best epoch). Members trained
+    on their own batch orders reach their best at different epochs, so one epoch for all
+    would leave some members short of, or past, their best; averaging a few good epochs of
+    one member's trajectory makes the restored weights depend less on which single epoch
+    happened to score best on a small validation part. ``best_weights`` holds the composite (so a
     :class:`TrainingBackup` saves and restores it like the plain callback's), with
-    ``member_best`` and ``member_best_epochs`` (0-based, as ``best_epoch``) per member and
-    ``member_kept_epochs``, the epochs averaged.
+    ``kept`` (each member's best epochs) from which ``member_best``, ``member_best_epochs``
+    (0-based, as ``best_epoch``) and ``member_kept_epochs`` (the epochs averaged) follow.
 
     Parameters
     ----------
@@ -192,7 +176,7 @@ class MemberEarlyStopping(keras.callbacks.EarlyStopping):
     monitor : str
         The mean loss that decides when to stop ("val_loss" or "loss").
     patience : int
-    average : int, default 1
+    average_epochs : int, default 1
         How many of each member's best epochs are averaged.
 
     Examples
@@ -201,8 +185,10 @@ class MemberEarlyStopping(keras.callbacks.EarlyStopping):
     >>> net = build_regressor(
     ...     window=3, n_features=1, horizon=1, n_targets=1, units=(2,), n_models=2
     ... )
-    >>> cb = MemberEarlyStopping(member_models(net), monitor="val_loss", patience=3, average=3)
-    >>> cb.restore_best_weights, cb.average
+    >>> cb = MemberEarlyStopping(
+    ...     member_models(net), monitor="val_loss", patience=3, average_epochs=3
+    ... )
+    >>> cb.restore_best_weights, cb.average_epochs
     (True, 3)
     """
 
@@ -217,16 +203,24 @@ class MemberEarlyStopping(keras.callbacks.EarlyStopping):
         *,
         monitor: str,
         patience: int,
-        average: int = 1,
+        average_epochs: int = 1,
     ):
         super().__init__(monitor=monitor, patience=patience, restore_best_weights=True)
-        self.average = check_average_epochs(average)
+        self.average_epochs = check_window(average_epochs, name="average_epochs")
         self.members = list(members)
-        self.member_best: list[float] = [np.inf] * len(self.members)
-        self.member_best_epochs: list[int] = [0] * len(self.members)
         # Per member, its best epochs so far, best first: (loss, epoch, its weights).
-        self.kept: list[list[tuple[float, int, list[np.ndarray]]]] = []
+        self.kept: list[list[tuple[float, int, list[np.ndarray]]]] = [[] for _ in self.members]
         self._slots: list[list[int]] = []
+
+    @property
+    def member_best(self) -> list[float]:
+        """Each member's lowest loss so far (inf before its first finite one)."""
+        return [kept[0][0] if kept else np.inf for kept in self.kept]
+
+    @property
+    def member_best_epochs(self) -> list[int]:
+        """The epoch (0-based) of each member's lowest loss so far."""
+        return [kept[0][1] if kept else 0 for kept in self.kept]
 
     @property
     def member_kept_epochs(self) -> list[list[int]]:
@@ -235,8 +229,6 @@ class MemberEarlyStopping(keras.callbacks.EarlyStopping):
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
-        self.member_best = [np.inf] * len(self.members)
-        self.member_best_epochs = [0] * len(self.members)
         self.kept = [[] for _ in self.members]
         where = {id(v): i for i, v in enumerate(self.model.weights)}
         self._slots = [[where[id(v)] for v in member.weights] for member in self.members]
@@ -258,20 +250,19 @@ class MemberEarlyStopping(keras.callbacks.EarlyStopping):
             value, kept = logs.get(names[k]), self.kept[k]
             if value is None or not np.isfinite(value):
                 continue
-            if len(kept) == self.average and value >= kept[-1][0]:
+            if len(kept) == self.average_epochs and value >= kept[-1][0]:
                 continue
             if current is None:
                 current = self.model.get_weights()
                 composite = list(current) if composite is None else list(composite)
             kept.append((float(value), epoch, [current[i] for i in slots]))
             kept.sort(key=lambda snapshot: snapshot[0])
-            del kept[self.average :]
+            del kept[self.average_epochs :]
             bound = np.inf if self.tolerance is None else kept[0][0] * (1 + self.tolerance)
-            close = [weights for value, _, weights in kept if value <= bound]
+            close = [weights for loss, _, weights in kept if loss <= bound]
             for j, i in enumerate(slots):
                 arrays = [weights[j] for weights in close]
                 composite[i] = arrays[0] if len(arrays) == 1 else np.mean(arrays, axis=0)
-            self.member_best[k], self.member_best_epochs[k] = kept[0][0], kept[0][1]
         if composite is not None:
             self.best_weights = composite
 
@@ -491,7 +482,6 @@ def _without(config, key: str):
 #: Attributes of the default callbacks that a resumed fit must restore.
 _CALLBACK_STATE = {
     keras.callbacks.EarlyStopping: ("wait", "best", "best_epoch", "stopped_epoch"),
-    MemberEarlyStopping: ("member_best", "member_best_epochs"),
     keras.callbacks.ReduceLROnPlateau: ("wait", "best", "cooldown_counter"),
     AtomicCheckpoint: ("best", "best_epoch"),
 }
@@ -796,7 +786,7 @@ def default_callbacks(
         :func:`member_losses`).
     average_epochs : int, default 1
         With ``members``: how many of each member's best epochs its restored weights
-        average (:class:`MemberEarlyStopping`'s ``average``).
+        average (:class:`MemberEarlyStopping`'s ``average_epochs``).
 
     Examples
     --------
@@ -806,7 +796,9 @@ def default_callbacks(
     """
     callbacks: list[keras.callbacks.Callback] = [
         LearningRateLogger(),
-        MemberEarlyStopping(members, monitor=monitor, patience=patience, average=average_epochs)
+        MemberEarlyStopping(
+            members, monitor=monitor, patience=patience, average_epochs=average_epochs
+        )
         if len(members) > 1
         else keras.callbacks.EarlyStopping(
             monitor=monitor, patience=patience, restore_best_weights=True

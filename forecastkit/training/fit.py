@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
+from forecastkit.data.validation import check_window
 from forecastkit.exceptions import (
     ParameterError,
     TrainingDivergedError,
@@ -19,7 +20,6 @@ from forecastkit.exceptions import (
 from forecastkit.training.callbacks import (
     StopOnNonFinite,
     TrainingBackup,
-    check_average_epochs,
     default_callbacks,
     fit_fingerprint,
     member_losses,
@@ -266,7 +266,7 @@ def train(
     n_batches = len(X) if streamed else -(-len(X) // int(batch_size))
     jit = _jit_choice(model, jit_compile, steps=int(epochs) * n_batches)
     members = _check_members(model, members, loss)
-    average_epochs = check_average_epochs(average_epochs)
+    average_epochs = check_window(average_epochs, name="average_epochs")
     if members:
         metrics = [*(metrics or ()), *member_losses(len(members))]
     model.compile(

@@ -277,7 +277,7 @@ def test_each_member_restores_the_mean_of_its_best_epochs(tolerance):
     # Validation on other noise: the members' validation curves do not just fall.
     Xv, Yv = rng.normal(size=(8, 4, 1)).astype("float32"), rng.normal(size=(8, 1, 2))
     seen = _MemberWeights(members)
-    stopper = MemberEarlyStopping(members, monitor="val_loss", patience=50, average=3)
+    stopper = MemberEarlyStopping(members, monitor="val_loss", patience=50, average_epochs=3)
     stopper.tolerance = tolerance  # None: all kept epochs; 0.0: those as good as the best
     history = trainer.fit(
         (X, X),
@@ -315,7 +315,7 @@ def test_a_bad_average_is_refused(average):
 
     members, _ = _members_and_trainer()
     with pytest.raises(ParameterError, match="`average_epochs`"):
-        MemberEarlyStopping(members, monitor="val_loss", patience=2, average=average)
+        MemberEarlyStopping(members, monitor="val_loss", patience=2, average_epochs=average)
     X = np.zeros((8, 4, 1), "float32")
     with pytest.raises(ParameterError, match="`average_epochs`"):  # also without members
         train(

@@ -55,6 +55,8 @@ from forecastkit.data.seasonality import season_cycle
 from forecastkit.data.transforms import choose_transform
 from forecastkit.estimators import _network as network_module
 from forecastkit.models import builders
+from forecastkit.training import callbacks as callbacks_module
+from forecastkit.training import dataset as dataset_module
 from forecastkit.training import fit as fit_module
 from forecastkit.training.callbacks import MemberEarlyStopping
 
@@ -73,6 +75,10 @@ LEGACY_XLA_MIN_STEPS = 4000
 DEFAULT_AVERAGE_EPOCHS = network_module.MEMBER_AVERAGE_EPOCHS
 DEFAULT_HEAD = builders._head
 DEFAULT_STACK = builders._recurrent_stack
+DEFAULT_TRAIN = fit_module.train
+DEFAULT_TRAINING_DATA = dataset_module.make_training_data
+DEFAULT_CHECK_MEMBERS = fit_module._check_members
+DEFAULT_MEMBER_LOSS = callbacks_module._member_mse
 #: Prototype (#17, session 11): fraction of the window each ensemble member reads.
 MEMBER_WINDOW_FRACTIONS: tuple[float, ...] | None = None
 
@@ -99,6 +105,206 @@ def _zero_head(x, units, *, seed, activation=None, prefix=""):
     return keras.layers.Dense(
         units, activation=activation, kernel_initializer="zeros", name=f"{prefix}head"
     )(x)
+
+
+def _member_error(y_true, y_pred, member: int, n_members: int):
+    width = y_pred.shape[-1] // n_members
+    part = slice(member * width, (member + 1) * width)
+    import keras
+
+    return keras.ops.convert_to_tensor(y_true, dtype=y_pred.dtype)[..., part] - y_pred[..., part]
+
+
+def _member_mae(y_true, y_pred, member: int, n_members: int):
+    """Prototype (#17, session 13): a member's mean absolute error (its slice)."""
+    import keras
+
+    return keras.ops.mean(keras.ops.abs(_member_error(y_true, y_pred, member, n_members)), -1)
+
+
+def _member_huber(y_true, y_pred, member: int, n_members: int):
+    """Prototype (#17, session 13): a member's Huber loss, delta 1 (its slice)."""
+    import keras
+
+    error = keras.ops.abs(_member_error(y_true, y_pred, member, n_members))
+    small = keras.ops.minimum(error, 1.0)
+    return keras.ops.mean(0.5 * keras.ops.square(small) + (error - small), -1)
+
+
+#: Prototype losses (``_loss``): the Keras loss trained on, and the member metric that picks
+#: each member's epochs (the same loss on its own outputs; its name still says ``mse``).
+LOSSES = {"mae": ("mae", _member_mae), "huber": ("huber", _member_huber)}
+
+
+def _use_loss(name: str | None) -> None:
+    """Train every network of the next fit on the prototype loss ``name`` (None: MSE)."""
+    import functools
+
+    if name is None:
+        fit_module.train = DEFAULT_TRAIN
+        fit_module._check_members = DEFAULT_CHECK_MEMBERS
+        callbacks_module._member_mse = DEFAULT_MEMBER_LOSS
+        return
+    loss, member_loss = LOSSES[name]
+    fit_module.train = functools.partial(DEFAULT_TRAIN, loss=loss)
+    fit_module._check_members = lambda model, members, _loss: DEFAULT_CHECK_MEMBERS(
+        model, members, "mse"
+    )
+    callbacks_module._member_mse = member_loss
+
+
+def _pooled_training_data(train, validation, *, members=1, seed=None, batch_size, **options):
+    """Prototype (#17, session 13): validation windows drawn at random from all windows.
+
+    The windows of the training and the validation parts are pooled, and as many as the
+    validation part holds are drawn at random (seeded) to early-stop on; the network trains
+    on the rest, the most recent windows included (Bergmeir, Hyndman and Koo 2018: k-fold
+    validation of windows is valid for autoregressive models). In-memory windows only.
+    """
+    kw = dict(batch_size=batch_size, seed=seed, **options)
+    (X, Y), val = DEFAULT_TRAINING_DATA(train, validation, members=1, max_bytes=2**62, **kw)
+    if val is None:
+        return DEFAULT_TRAINING_DATA(train, validation, members=members, **kw)
+    X_all, Y_all = np.concatenate([X, val[0]]), np.concatenate([Y, val[1]])
+    order = np.random.default_rng(seed).permutation(len(X_all))
+    held, kept = np.sort(order[: len(val[0])]), np.sort(order[len(val[0]) :])
+    data, val = (X_all[kept], Y_all[kept]), (X_all[held], Y_all[held])
+    if members == 1:
+        return data, val
+    batches = dataset_module.ArrayBatches
+    orders = [
+        batches(*data, batch_size=batch_size, seed=dataset_module.member_order_seed(seed, k))
+        for k in range(members)
+    ]
+    val = dataset_module.MemberBatches(
+        [batches(*val, batch_size=batch_size, seed=0, shuffle=False)] * members
+    )
+    return (dataset_module.MemberBatches(orders), None), val
+
+
+DEFAULT_MEMBER_TRAIN_END = MemberEarlyStopping.on_train_end
+#: The validation data and batch size of the fit in progress (for the greedy soup).
+SOUP_VALIDATION: tuple | None = None
+
+
+def _soup_train(*args, validation=None, batch_size, **kwargs):
+    """``train`` that leaves its validation data where :func:`_greedy_soup_end` finds it."""
+    global SOUP_VALIDATION
+    SOUP_VALIDATION = (validation, batch_size)
+    try:
+        return DEFAULT_TRAIN(*args, validation=validation, batch_size=batch_size, **kwargs)
+    finally:
+        SOUP_VALIDATION = None
+
+
+def _greedy_soup_end(self, logs=None):
+    """Prototype (#17, session 13): a greedy soup of each member's kept epochs.
+
+    Each member starts from its best epoch's weights; its next-best epochs are added one
+    at a time, best first, and an epoch stays in the mean only if the mean's own validation
+    loss (measured, one evaluation per candidate for all members at once) does not rise
+    (Wortsman et al. 2022, "Model soups", greedy soup).
+    """
+    validation, batch_size = SOUP_VALIDATION or (None, None)
+    if validation is not None and self.monitor.startswith("val_") and all(self.kept):
+        base = list(self.best_weights)
+
+        def weights(soups):
+            out = list(base)
+            for slots, soup in zip(self._slots, soups, strict=True):
+                for j, i in enumerate(slots):
+                    arrays = [snapshot[2][j] for snapshot in soup]
+                    out[i] = arrays[0] if len(arrays) == 1 else np.mean(arrays, axis=0)
+            return out
+
+        def member_losses(soups):
+            self.model.set_weights(weights(soups))
+            if isinstance(validation, tuple):
+                res = self.model.evaluate(
+                    *validation, batch_size=batch_size, verbose=0, return_dict=True
+                )
+            else:
+                res = self.model.evaluate(validation, verbose=0, return_dict=True)
+            return [float(res[f"member_{k}_mse"]) for k in range(len(soups))]
+
+        soups = [[kept[0]] for kept in self.kept]
+        best = member_losses(soups)
+        for r in range(1, self.average_epochs):
+            if all(r >= len(kept) for kept in self.kept):
+                break
+            trial = [
+                [*soup, kept[r]] if r < len(kept) else soup
+                for soup, kept in zip(soups, self.kept, strict=True)
+            ]
+            losses = member_losses(trial)
+            for k, kept in enumerate(self.kept):
+                if r < len(kept) and losses[k] <= best[k]:
+                    soups[k], best[k] = trial[k], losses[k]
+        self.best_weights = weights(soups)
+    DEFAULT_MEMBER_TRAIN_END(self, logs)
+
+
+#: Prototype (#17, session 13): the head's initial kernel scaled by this (std ratio).
+HEAD_SCALE = 1.0
+
+
+def _scaled_head(x, units, *, seed, activation=None, prefix=""):
+    """The output layer with a Glorot-uniform kernel shrunk to ``HEAD_SCALE`` of its std.
+
+    An untrained network's output is then close to its (zero) bias: a network that early-
+    stops after a few batches forecasts little of its random initial function, while the
+    gradients still reach the recurrent layers (unlike a zero kernel) and Adam's steps do
+    not depend on their scale. ``HEAD_SCALE=1`` is Keras's GlorotUniform, draw for draw.
+    """
+    import keras
+
+    return keras.layers.Dense(
+        units,
+        activation=activation,
+        kernel_initializer=keras.initializers.VarianceScaling(
+            scale=HEAD_SCALE**2, mode="fan_avg", distribution="uniform", seed=seed + 500
+        ),
+        name=f"{prefix}head",
+    )(x)
+
+
+def _bias_init_train(model, X, Y=None, *, members=(), **kwargs):
+    """Prototype (#17, session 13): start each head's bias at the mean training target.
+
+    Before training, every member's head bias is moved by the mean, over the training
+    windows (the first 4,096 arrays, or up to 64 batches of epoch 1's order), of the target
+    minus that member's initial output, per step ahead and target: an untrained member then
+    predicts the mean target (the drift of the adjusted series) instead of a random offset;
+    its initial weights are unchanged ("initialise the final bias to the mean target").
+    """
+    import keras
+
+    if Y is not None:
+        inputs, targets = X[:4096], Y[:4096]
+    else:
+        batches = [X[i] for i in range(min(len(X), 64))]
+        if isinstance(batches[0][0], tuple):
+            inputs = tuple(
+                np.concatenate([b[0][k] for b in batches]) for k in range(len(batches[0][0]))
+            )
+        else:
+            inputs = np.concatenate([b[0] for b in batches])
+        targets = np.concatenate([b[1] for b in batches])
+    output = keras.ops.convert_to_numpy(model(inputs, training=False))
+    gap = (np.asarray(targets, dtype=float) - output).mean(axis=0)  # (horizon, width)
+    if not members and len(model.inputs) > 1:
+        raise ValueError("_bias_init needs each member's head: not with _shared_best_epoch")
+    heads = (
+        [m.get_layer(f"m{k}_head") for k, m in enumerate(members)]
+        if members
+        else [model.get_layer("head")]
+    )
+    n_targets = gap.shape[-1] // len(heads)
+    for k, head in enumerate(heads):
+        kernel, bias = head.get_weights()
+        shift = gap[:, k * n_targets : (k + 1) * n_targets].reshape(-1)
+        head.set_weights([kernel, bias + shift.astype(bias.dtype)])
+    return DEFAULT_TRAIN(model, X, Y, members=members, **kwargs)
 
 
 DEFAULT_CACHE = REPO / "bench" / "results" / "accuracy_runs.csv"
@@ -277,6 +483,46 @@ CONFIGS: dict[str, dict] = {
         "_average_epochs": 5,
         "_average_tolerance": 0.05,
     },
+    # Session 13: the default trained on the mean absolute error (Hewamalage et al. 2021
+    # train on L1: MASE is an absolute error) or on the Huber loss (delta 1 on the scaled
+    # series); each member's epochs are picked by the same loss.
+    "ens3-avg5-mae": {"n_models": 3, "_xla_min_steps": 2000, "_average_epochs": 5, "_loss": "mae"},
+    "ens3-avg5-huber": {
+        "n_models": 3,
+        "_xla_min_steps": 2000,
+        "_average_epochs": 5,
+        "_loss": "huber",
+    },
+    # Session 13: early-stop on windows drawn at random from the training and validation
+    # parts; the network trains on the rest, the latest windows included.
+    "ens3-avg5-pooled": {
+        "n_models": 3,
+        "_xla_min_steps": 2000,
+        "_average_epochs": 5,
+        "_pooled_validation": True,
+    },
+    # Session 13: a greedy soup of each member's 5 best epochs (_greedy_soup_end).
+    "ens3-soup5": {"n_models": 3, "_xla_min_steps": 2000, "_average_epochs": 5, "_soup": True},
+    # Session 13: the default with each member's head initialised 10x smaller (std).
+    "ens3-head01": {
+        "n_models": 3,
+        "_xla_min_steps": 2000,
+        "_average_epochs": 5,
+        "_head_scale": 0.1,
+    },
+    "ens3-head03": {
+        "n_models": 3,
+        "_xla_min_steps": 2000,
+        "_average_epochs": 5,
+        "_head_scale": 0.3,
+    },
+    # Session 13: the default with each head's bias started at the mean training target.
+    "ens3-bias-init": {
+        "n_models": 3,
+        "_xla_min_steps": 2000,
+        "_average_epochs": 5,
+        "_bias_init": True,
+    },
     # --quick smoke preset.
     "quick": {"units": (8,), "epochs": 5, "patience": 2},
 }
@@ -359,11 +605,27 @@ def fit_forecastkit(y_train: pd.Series, m: int, h: int, config: str, seed: int) 
         "_xla_min_steps", DEFAULT_XLA_MIN_STEPS if config == "default" else LEGACY_XLA_MIN_STEPS
     )
     builders._head = _zero_head if params.pop("_zero_head", False) else DEFAULT_HEAD
+    global HEAD_SCALE
+    HEAD_SCALE = params.pop("_head_scale", 1.0)
+    if HEAD_SCALE != 1.0:
+        builders._head = _scaled_head
+    bias_init = params.pop("_bias_init", False)
+    if sum(bool(params.get(k)) for k in ("_loss", "_soup")) + bool(bias_init) > 1:
+        raise ValueError("_loss, _bias_init and _soup each replace train: use one per preset")
     network_module.MEMBER_BEST_EPOCHS = not params.pop("_shared_best_epoch", False)
     MemberEarlyStopping.tolerance = params.pop("_average_tolerance", None)
     network_module.MEMBER_AVERAGE_EPOCHS = params.pop(
         "_average_epochs", DEFAULT_AVERAGE_EPOCHS if config == "default" else 1
     )
+    _use_loss(params.pop("_loss", None))
+    if bias_init:
+        fit_module.train = _bias_init_train
+    soup = params.pop("_soup", False)
+    MemberEarlyStopping.on_train_end = _greedy_soup_end if soup else DEFAULT_MEMBER_TRAIN_END
+    if soup:
+        fit_module.train = _soup_train
+    pooled = params.pop("_pooled_validation", False)
+    dataset_module.make_training_data = _pooled_training_data if pooled else DEFAULT_TRAINING_DATA
     global MEMBER_WINDOW_FRACTIONS
     MEMBER_WINDOW_FRACTIONS = params.pop("_member_windows", None)
     builders._recurrent_stack = _cropped_stack if MEMBER_WINDOW_FRACTIONS else DEFAULT_STACK

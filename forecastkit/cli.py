@@ -524,6 +524,8 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 def _cmd_forecast(args: argparse.Namespace) -> int:
     outputs = [Path(p) for p in (args.output, args.plot) if p is not None]
     _check_writable(outputs, force=args.force)
+    if args.plot is not None:
+        _check_plot_format(Path(args.plot))
     forecaster = _load_model(args.model)
     long = _is_long(forecaster)
     if long and args.plot is not None:
@@ -565,6 +567,11 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
             "--refit is not offered with --id-col: refitting the global model at every origin "
             "would retrain it on every series. Leave out --refit (the origins lie in the "
             "held-out part, which the model never trained on)."
+        )
+    if isinstance(args.test_size, int) and 0 <= args.test_size < args.horizon:
+        raise ParameterError(  # a count of steps is checked before the fit (minutes)
+            f"--test-size {args.test_size} holds {args.test_size} steps, fewer than --horizon "
+            f"{args.horizon}; use a larger --test-size or a shorter --horizon."
         )
     series = _read_data(args)
     forecaster = _fit(_make_forecaster(args, test_size=args.test_size), series, args)
@@ -1429,6 +1436,19 @@ def write_text_atomic(path: Path, text: str) -> None:
     """
     with _atomic_path(Path(path)) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:
         f.write(text)
+
+
+def _check_plot_format(path: Path) -> None:
+    """Refuse an image path whose suffix matplotlib cannot write, before any work is done."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    formats = FigureCanvasBase.get_supported_filetypes()
+    fmt = path.suffix.lstrip(".").lower() or "png"
+    if fmt not in formats:
+        raise CommandError(
+            f"--plot {str(path)!r}: cannot draw a {fmt!r} image; end the file name in one of "
+            f"{', '.join('.' + f for f in sorted(formats))} (e.g. forecast.png)."
+        )
 
 
 def save_plot_atomic(path: Path, draw: Callable) -> None:

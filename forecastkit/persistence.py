@@ -194,12 +194,24 @@ def _versions() -> dict[str, str]:
     }
 
 
+def _fspath(path) -> str:
+    """Return ``path`` (a str or os.PathLike) as a str; anything else is a ParameterError."""
+    try:
+        text = os.fspath(path)
+    except TypeError:
+        text = None
+    if not isinstance(text, str):
+        raise ParameterError(
+            "`path` must be a str or os.PathLike naming the file (e.g. 'model.keras'); got "
+            f"path={path!r:.60} ({type(path).__name__})."
+        )
+    return text
+
+
 # ------------------------------------------------------------------------------ saving
 def _check_target(path, suffix: str) -> str:
     """Return ``path`` as a string after the checks of a save destination."""
-    path = os.fspath(path)
-    if not isinstance(path, str):
-        raise ParameterError(f"`path` must be a str or os.PathLike path; got path={path!r}.")
+    path = _fspath(path)
     name = os.path.basename(path)
     kind = "a native Keras archive" if suffix == ".keras" else "a bundle"
     if not name:
@@ -302,7 +314,7 @@ def atomic_path(path, *, prefix: str = ".tmp-forecastkit-") -> Iterator[str]:
     >>> os.listdir(os.path.dirname(target))  # no temporary file left
     ['out.txt']
     """
-    path = os.fspath(path)
+    path = _fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.islink(path):
         raise ParameterError(
@@ -389,7 +401,7 @@ def _sniff(head: bytes, path: str, what: str) -> None:
 
 def _open_file(path, what: str, missing: str):
     """Open ``path`` for reading after the existence and type checks."""
-    path = os.fspath(path)
+    path = _fspath(path)
     if not os.path.exists(path):
         raise MissingModelFileError(f"{missing} at path={path!r}. Check the path.")
     if not os.path.isfile(path):
@@ -842,7 +854,7 @@ def load_archive(path, *, estimator: str) -> tuple[Any, dict[str, Any], dict[str
     ModelVersionWarning
         Once, for a newer minor file format or a newer Keras than the installed one.
     """
-    path = os.fspath(path)
+    path = _fspath(path)
     raw, archive = _open_file(path, "model", "No model file")
     with raw, archive, tempfile.TemporaryDirectory(prefix="forecastkit-load-") as tmp:
         names = set(archive.namelist())
@@ -947,7 +959,7 @@ def read_manifest(path, *, estimator: str) -> dict[str, Any]:
     ...
     forecastkit.exceptions.NotAnArchiveError: ...
     """
-    path = os.fspath(path)
+    path = _fspath(path)
     raw, archive = _open_file(path, "model", "No model file")
     with raw, archive:
         size = os.fstat(raw.fileno()).st_size
@@ -1074,7 +1086,7 @@ def load_bundle(path, *, estimator: str, folder: str) -> tuple[dict[str, Any], d
     (manifest, paths)
         ``paths`` maps each member name to its extracted file.
     """
-    path = os.fspath(path)
+    path = _fspath(path)
     raw, archive = _open_file(path, "bundle", "No saved bundle")
     paths = {}
     with raw, archive:

@@ -241,6 +241,39 @@ def test_usage_errors_exit_2(argv, capsys):
     assert "usage:" in capsys.readouterr().err
 
 
+def test_forecast_refuses_a_plot_format_before_writing_anything(model_path, tmp_path, capsys):
+    out, plot = tmp_path / "o.csv", tmp_path / "p.txt"
+    argv = [
+        "forecast",
+        str(model_path),
+        "--horizon",
+        "2",
+        "--output",
+        str(out),
+        "--plot",
+        str(plot),
+    ]
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    assert "'txt'" in captured.err and ".png" in captured.err and captured.out == ""
+    assert not out.exists() and not plot.exists()  # fixed --plot, the same command runs
+    assert main([*argv[:-1], str(tmp_path / "p.png")]) == 0
+
+
+def test_backtest_refuses_a_horizon_longer_than_test_size_before_fitting(
+    data_csv, capsys, monkeypatch
+):
+    from forecastkit import cli
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("fitted before the refusal")
+
+    monkeypatch.setattr(cli, "_fit", no_fit)
+    argv = ["backtest", str(data_csv), "--time-col", "ds", *TINY, "--test-size", "4"]
+    assert main([*argv, "--horizon", "5"]) == 1
+    assert "--test-size 4 holds 4 steps, fewer than --horizon 5" in capsys.readouterr().err
+
+
 def test_backtest_prints_summary_by_step_and_writes_forecasts(data_csv, tmp_path, capsys):
     out = tmp_path / "bt.csv"
     argv = ["backtest", str(data_csv), "--time-col", "ds", *TINY, "--test-size", "12"]

@@ -50,10 +50,10 @@ MANIFEST, WEIGHTS, CONFIG = "forecastkit.json", "model.weights.h5", "config.json
 TINY = dict(window=4, units=(4,), epochs=1, verbose=0, random_state=0, n_models=1)
 
 
-
 def _entry(doc: dict) -> dict:
     """The manifest entry of the (only) fitted series: where its axis, transform, scaler are."""
     return doc["fitted"]["series"][0]
+
 
 def _series(n: int = 40) -> pd.Series:
     t = np.arange(n)
@@ -995,3 +995,14 @@ def test_saved_arrays_are_stored_and_read_without_pickle(saved):
         assert info.compress_type == zipfile.ZIP_STORED
         with np.load(io.BytesIO(z.read("forecastkit.npz")), allow_pickle=False) as npz:
             assert all(npz[k].dtype != object for k in npz.files)
+
+
+@pytest.mark.parametrize("path", [None, 3, b"model.keras", ["model.keras"]])
+def test_save_and_load_refuse_a_path_that_is_not_a_path(saved, path):
+    f, _ = saved
+    with pytest.raises(ParameterError, match=r"`path` must be a str or os.PathLike"):
+        f.save(path)
+    with pytest.raises(ParameterError, match=r"`path` must be a str or os.PathLike"):
+        Forecaster.load(path)
+    with pytest.raises(ParameterError, match=r"`path` must be a str or os.PathLike"):
+        LocalForecasters.load(path)

@@ -224,8 +224,9 @@ def choose_transform(
         if not positive:
             smallest = min(float(train[:, t].min()) for t in targets)
             raise ParameterError(
-                f"`transform={mode!r}` needs strictly positive target values in the training "
-                f"part; the smallest is {smallest!r}. Use target_transform='diff' or 'auto'."
+                f"`target_transform={mode!r}` needs strictly positive target values in the "
+                f"training part; the smallest is {smallest!r}. Use target_transform='diff' or "
+                "'auto'."
             )
         return TargetTransform(log=(True,) * len(targets), diff=int(mode.endswith("diff")))
     log, diff = [], 0

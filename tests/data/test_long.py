@@ -64,6 +64,15 @@ def test_errors_name_the_series():
         split_long(frame.iloc[:0])
 
 
+def test_a_series_of_two_rows_is_called_too_short_not_irregular():
+    def piece(uid, n):
+        days = pd.date_range("2023-01-01", periods=n, freq="D")
+        return pd.DataFrame({"unique_id": uid, "ds": days, "y": np.arange(n, dtype=float)})
+
+    with pytest.raises(DataError, match=r"Series 'b' .*only 2 time label.*filter"):
+        split_long(pd.concat([piece("a", 60), piece("b", 2)]))
+
+
 def test_is_long_frame():
     frame = _frame()
     assert is_long_frame(frame)

@@ -54,7 +54,7 @@ def test_choose_transform_auto_and_forced():
     trend = (5 + 0.5 * t + np.sin(t))[:, None] - 200  # negative values: no log
     assert choose_transform(trend, [0]) == TargetTransform(log=(False,), diff=1)
     assert choose_transform(growing[:, None], [0], mode="none") == TargetTransform(log=(False,))
-    with pytest.raises(ParameterError, match="strictly positive"):
+    with pytest.raises(ParameterError, match=r"`target_transform='log'` needs strictly positive"):
         choose_transform(trend, [0], mode="log")
     with pytest.raises(ParameterError, match="transform"):
         choose_transform(trend, [0], mode="boxcox")

@@ -141,15 +141,15 @@ class TimeAxis:
         _check_sorted_unique(index, keys, argname)
         if isinstance(index, pd.DatetimeIndex):
             offset = _to_offset(freq) if freq is not None else index.freq
-            if offset is None and len(index) >= 3:
+            if offset is None:
+                if len(index) < 3:
+                    raise DataError(
+                        f"`{argname}` has only {len(index)} time label(s) and no frequency: "
+                        "too few to infer one (pandas needs 3) and to train a network on. Drop "
+                        "so short a series (in a long frame, e.g. `frame.groupby('unique_id')"
+                        ".filter(lambda g: len(g) >= 3)`), or pass `freq=` (e.g. freq='D')."
+                    )
                 offset = pd.DatetimeIndex(index, freq="infer").freq
-            if offset is None and len(index) < 3:
-                raise DataError(
-                    f"`{argname}` has only {len(index)} time label(s) and no frequency: too "
-                    "few to infer one (pandas needs 3) and to train a network on. Drop so "
-                    "short a series (in a long frame, e.g. `frame.groupby('unique_id')"
-                    ".filter(lambda g: len(g) >= 3)`), or pass `freq=` (e.g. freq='D')."
-                )
             if offset is None:
                 raise DataError(
                     f"`{argname}` has a DatetimeIndex with no frequency, and pandas cannot "

@@ -7,11 +7,13 @@ together, so a thousand origins (or series) cost about as much as one. With ``re
 clone is refitted on ``values[:o]`` (scaling and target transform included), so nothing
 after an origin reaches its forecast.
 
-Careful: without refitting the model was fitted once, on the fitted series, and early
-origins may lie inside its training data, which flatters the scores. The honest layout is to
-fit with a held-out part (``Forecaster(test_size=T).fit(y)``) and backtest only there
-(``n_origins <= T - horizon + 1``), or to fit on older data and pass the newer series as
-``y`` (a series that starts with, or continues, the fitted one).
+Out of sample by default: with ``n_origins=None`` the origins are the steps the model never
+fitted on (those after its training, validation and calibration parts: its held-out test
+part, steps added by ``update``, the newer steps of ``y``) whenever one horizon fits there.
+So ``Forecaster(test_size=T).fit(y).backtest()`` scores the held-out part only, and an
+unfitted forecaster is fitted on ``y`` before its last fifth and scored there. Only a model
+that saw every step (``test_size=0`` and no newer data) is backtested from origins inside
+its training data, which flatters the scores; ``n_origins`` also reaches back there.
 """
 
 from __future__ import annotations
@@ -101,10 +103,13 @@ def backtest(
     horizon : int, default=1
         Steps forecast from each origin.
     n_origins : int, optional
-        Number of origins. None: as many as fit, from the last one (``n_steps - horizon``)
-        back to the first with enough history (the model's window, plus one step when the
-        target is differenced). For an unfitted forecaster None means the origins of the
-        last fifth of ``y`` (at least one).
+        Number of origins, the last at ``n_steps - horizon``, counted back from there (they
+        may reach into the data the model was fitted on). None: every origin the model
+        never fitted on, from the first step after its training, validation and
+        calibration parts (its held-out test part and any newer steps); when not one
+        horizon fits there, every origin with enough history (the model's window, plus one
+        step when the target is differenced), inside its training data. For an unfitted
+        forecaster None means the origins of the last fifth of ``y`` (at least one).
     step : int, default=1
         Steps between consecutive origins.
     refit : bool or int, default=False
@@ -122,9 +127,10 @@ def backtest(
     -------
     BacktestResult
         ``forecasts`` (tidy) and ``summary`` (by step). MASE divides each step's MAE by
-        the in-sample MAE of the seasonal naive on the data before the first origin (NaN
-        when that part is not longer than a season, or is exactly seasonal); with several
-        targets the summary averages over targets (each scaled by its own MASE scale).
+        the in-sample MAE of the seasonal naive on the data before the first origin, or on
+        the data the model was fitted on when that is longer (NaN when neither is longer
+        than a season, or both are exactly seasonal); with several targets the summary
+        averages over targets (each scaled by its own MASE scale).
 
     Raises
     ------
@@ -170,10 +176,11 @@ def backtest(
     series = forecaster._backtest_series(y)  # {id: (values, axis)}
     origins = {}
     for uid, (values, _) in series.items():
+        need = forecaster._min_history(uid)
+        if n_origins is None:
+            need = _out_of_sample(len(values), need, forecaster._seen_steps(uid), horizon)
         try:
-            origins[uid] = _origins(
-                len(values), forecaster._min_history(uid), horizon, n_origins, step
-            )
+            origins[uid] = _origins(len(values), need, horizon, n_origins, step)
         except DataError as err:
             if not long:
                 raise
@@ -203,7 +210,8 @@ def backtest(
                 "values; the model is not usable on this data (refit it)."
             )
         pieces.append(_tidy_columns(axis, o, rows, actual, pred))
-        summaries.append(_summary(actual, pred, naive, target_values[: o[0]], m))
+        in_sample = max(int(o[0]), forecaster._seen_steps(uid))
+        summaries.append(_summary(actual, pred, naive, target_values[:in_sample], m))
         seasons.append(m)
     n_total = sum(len(o) for o in origins.values())
     forecasts = _tidy(pieces, names)
@@ -310,6 +318,19 @@ def _held_out(n_steps: np.ndarray, horizon: int, n_origins, step: int) -> np.nda
         span = np.maximum(np.asarray(n_steps) // 5, horizon)
         return horizon + step * ((span - horizon) // step)
     return np.full(len(n_steps), horizon + step * (n_origins - 1))
+
+
+def _out_of_sample(n: int, need: int, seen: int, horizon: int) -> int:
+    """History before the first default origin: the steps the model fitted on, if it can.
+
+    ``seen`` steps (training, validation, calibration) were fitted on; the first origin
+    after them is ``seen`` when a whole horizon still fits (``seen + horizon <= n``) and
+    the model's own ``need`` is met. Otherwise every origin with ``need`` steps of history.
+
+    >>> _out_of_sample(100, 12, 80, 6), _out_of_sample(100, 12, 98, 6)
+    (80, 12)
+    """
+    return max(need, seen) if seen + horizon <= n else need
 
 
 def _origins(n: int, need: int, horizon: int, n_origins, step: int) -> np.ndarray:

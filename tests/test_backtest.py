@@ -76,9 +76,50 @@ def test_seasonal_naive_model_scores_like_the_baseline():
 
 
 def test_default_n_origins_uses_all_history(fitted):
+    # fitted on every step (no test part): no origin is out of sample, so all of them
     result = backtest(fitted, horizon=2)
     need = fitted.window_ + fitted.transform_.diff
     assert result.n_origins == 80 - 2 - need + 1
+    # the first origins have less than a season of history: MASE is scaled by the seasonal
+    # naive on the data the model was fitted on, not left NaN
+    assert need < 12 and np.isfinite(result.summary["mase"]).all()
+
+
+@pytest.fixture(scope="module")
+def held_out():
+    return tiny(test_size=20).fit(seasonal_series(noise=1.0))
+
+
+def test_default_origins_are_the_held_out_part(held_out):
+    y = seasonal_series(noise=1.0)
+    result = held_out.backtest(horizon=4)
+    assert held_out.sizes_[-1] == 20 and result.n_origins == 20 - 4 + 1
+    assert result.forecasts["origin"].iloc[0] == y.index[60]
+    explicit = backtest(held_out, horizon=4, n_origins=17)
+    pd.testing.assert_frame_equal(result.forecasts, explicit.forecasts)
+    pd.testing.assert_frame_equal(result.summary, explicit.summary)
+    # a horizon longer than the held-out part: every origin with enough history instead
+    need = held_out.window_ + held_out.transform_.diff
+    assert backtest(held_out, horizon=21).n_origins == 80 - 21 - need + 1
+
+
+def test_default_origins_follow_updates_and_newer_series():
+    y = seasonal_series(100, noise=1.0)
+    f = tiny().fit(y[:70])
+    newer = backtest(f, y, horizon=3)
+    assert newer.n_origins == 30 - 3 + 1
+    assert newer.forecasts["origin"].iloc[0] == y.index[70]
+    f.update(y[70:])  # appended steps are out of sample too
+    updated = f.backtest(horizon=3)
+    pd.testing.assert_frame_equal(updated.forecasts, newer.forecasts)
+
+
+def test_unfitted_forecaster_is_scored_on_the_last_fifth_only():
+    y = seasonal_series(100, noise=1.0)
+    result = backtest(NaiveForecaster("last"), y, horizon=2)
+    # fitted on the 80 steps before the last fifth, scored from its 19 origins
+    assert result.n_origins == 20 - 2 + 1
+    assert result.forecasts["origin"].iloc[0] == y.index[80]
 
 
 def test_forecaster_method_delegates(fitted):

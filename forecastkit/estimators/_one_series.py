@@ -2,7 +2,8 @@
 
 :func:`forecastkit.backtest.backtest` asks any forecaster for the series to backtest
 (``_backtest_series``), batched forecasts from origins (``_backtest_forecasts``), the
-history an origin needs (``_min_history``) and the season of the naive baseline
+history an origin needs (``_min_history``), the steps the model was fitted on
+(``_seen_steps``: default origins come after them) and the season of the naive baseline
 (``_season_length``), each by series id. ``Forecaster`` answers for any number of series;
 this mixin answers for estimators of one series (id None) from their ``_multi_step``.
 """
@@ -30,6 +31,10 @@ class OneSeriesBacktest:
 
     def _min_history(self, uid) -> int:
         return int(self.min_history_)
+
+    def _seen_steps(self, uid) -> int:
+        # Fitted on every step of the fitted series (no held-out part).
+        return len(self.values_)
 
     def _season_length(self, uid) -> int:
         return int(getattr(self, "season_length_", 1))

@@ -83,6 +83,11 @@ class SeriesState:
         """Steps of the fitted series (train, validation, calibration, test parts)."""
         return sum(self.sizes) + self.n_calibration
 
+    @property
+    def n_seen(self) -> int:
+        """Steps the fit used (training, validation, calibration); later ones are unseen."""
+        return self.sizes[0] + self.sizes[1] + self.n_calibration
+
     def append(self, new: np.ndarray) -> None:
         """Append rows after the series in amortised O(len(new)) (the buffer doubles)."""
         n, k = len(self.values), len(new)

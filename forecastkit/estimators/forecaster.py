@@ -789,10 +789,12 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         """Rolling-origin evaluation beside the seasonal naive, all origins in one call.
 
         Delegates to :func:`forecastkit.backtest.backtest` (no refitting; there, ``refit=``
-        refits a clone before every origin). The model was fitted once, so early origins may
-        lie in its training data: fit with ``test_size`` and backtest the held-out part, or
-        pass a newer series as ``y``. After a long-format fit every series is backtested,
-        all origins of all series in one batched call; ``y`` is then None or a long frame.
+        refits a clone before every origin). By default the origins lie in the steps the
+        model never fitted on: its held-out part (fit with ``test_size``), steps added by
+        :meth:`update`, or the newer steps of ``y``; a model fitted on every step is
+        backtested inside its training data, which flatters it. After a long-format fit
+        every series is backtested, all origins of all series in one batched call; ``y`` is
+        then None or a long frame.
 
         Parameters
         ----------
@@ -801,8 +803,9 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         horizon : int, optional
             Steps per origin; defaults to ``self.horizon``.
         n_origins : int, optional
-            Number of origins (per series), the last at ``n_steps - horizon``; None: as
-            many as fit.
+            Number of origins (per series), the last at ``n_steps - horizon``; None: every
+            origin after the steps the fit used (or, when not one horizon fits there, every
+            origin with enough history).
         step : int, default=1
             Steps between origins.
 
@@ -853,6 +856,10 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
     def _min_history(self, uid) -> int:
         """Fewest earlier steps an origin of series ``uid`` needs."""
         return self.window_ + self.series_[uid].transform.diff
+
+    def _seen_steps(self, uid) -> int:
+        """Return the steps of series ``uid`` the fit used (default origins come after them)."""
+        return self.series_[uid].n_seen
 
     def _season_length(self, uid) -> int:
         """Season of series ``uid`` (the naive baseline's and the MASE scale's)."""

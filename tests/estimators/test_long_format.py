@@ -259,6 +259,8 @@ def test_backtest_runs_every_series_and_averages_their_summaries(held_out):
     singles = {uid: f.for_series(uid).backtest(horizon=2, n_origins=5) for uid in f.series_}
     expected = pd.concat([r.summary for r in singles.values()]).groupby(level="step").mean()
     pd.testing.assert_frame_equal(result.summary, expected)
+    # by default each series' held-out 6 steps: 5 origins of horizon 2 each
+    pd.testing.assert_frame_equal(f.backtest(horizon=2).forecasts, result.forecasts)
     rows = result.forecasts[result.forecasts["unique_id"] == "series_02"]
     np.testing.assert_allclose(rows["forecast"], singles["series_02"].forecasts["forecast"])
     # y: a long frame of some fitted ids (here the fitted data itself: it starts with it)

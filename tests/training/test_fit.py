@@ -67,6 +67,21 @@ def test_best_weights_restored():
     assert final == pytest.approx(min(result["val_loss"]), rel=1e-4)
 
 
+def test_the_training_step_is_traced_once():
+    # An optimizer built inside the first traced step makes tf.function trace it twice.
+    X, Y = _data()
+    model, traced = _model(), []
+    step = model.train_step
+
+    def counting_step(data):
+        traced.append(1)
+        return step(data)
+
+    model.train_step = counting_step
+    train(model, X[:24], Y[:24], validation=(X[24:], Y[24:]), epochs=2, batch_size=8)
+    assert len(traced) == 1
+
+
 def test_default_callbacks_are_complete():
     names = [
         type(cb).__name__

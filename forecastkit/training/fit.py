@@ -275,12 +275,13 @@ def train(
         metrics=metrics,
         jit_compile=jit,
     )
-    if getattr(model, "_distribute_strategy", None) is None:
+    if getattr(model, "_distribute_strategy", None) is None and model.built:
         # Keras (no strategy) leaves the optimizer's slots to the first traced train step;
         # a tf.function that creates variables is traced twice, so an unbuilt optimizer
         # doubles the graph building that dominates short fits (an ensemble of three
         # LSTM(32) on a 47-step series: 10.3 s -> 7.2 s). Under a strategy,
-        # _built_for_strategy builds everything in the strategy's scope.
+        # _built_for_strategy builds everything in the strategy's scope; a model that is
+        # not built yet (no Input) has no variables to build the optimizer for.
         model.optimizer.build(model.trainable_variables)
     board = None if log_dir is None else tensorboard_callback(log_dir)  # fails before training
     fingerprint = None

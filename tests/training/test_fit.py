@@ -82,6 +82,15 @@ def test_the_training_step_is_traced_once():
     assert len(traced) == 1
 
 
+def test_a_model_built_by_its_first_batch_trains():
+    # No Input: the variables exist only after the first call, so the optimizer cannot be
+    # built before training (it would know no variables).
+    X, Y = _data()
+    model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(1)])
+    result = train(model, X, Y[:, 0, :], validation=None, epochs=2, batch_size=8)
+    assert len(result["loss"]) == 2 and np.isfinite(result["loss"]).all()
+
+
 def test_default_callbacks_are_complete():
     names = [
         type(cb).__name__

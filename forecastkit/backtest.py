@@ -9,11 +9,12 @@ after an origin reaches its forecast.
 
 Out of sample by default: with ``n_origins=None`` the origins are the steps the model never
 fitted on (those after its training, validation and calibration parts: its held-out test
-part, steps added by ``update``, the newer steps of ``y``) whenever one horizon fits there.
-So ``Forecaster(test_size=T).fit(y).backtest()`` scores the held-out part only, and an
-unfitted forecaster is fitted on ``y`` before its last fifth and scored there. Only a model
-that saw every step (``test_size=0`` and no newer data) is backtested from origins inside
-its training data, which flatters the scores; ``n_origins`` also reaches back there.
+part, steps added by ``update``, the newer steps of ``y``). So
+``Forecaster(test_size=T).fit(y).backtest()`` scores the held-out part only (a held-out part
+shorter than the horizon is refused), and an unfitted forecaster is fitted on ``y`` before
+its last fifth and scored there. Only a model that saw every step (``test_size=0`` and no
+newer data) is backtested from origins inside its training data, which flatters the scores;
+an explicit ``n_origins`` also reaches back there.
 """
 
 from __future__ import annotations
@@ -106,8 +107,8 @@ def backtest(
         Number of origins, the last at ``n_steps - horizon``, counted back from there (they
         may reach into the data the model was fitted on). None: every origin the model
         never fitted on, from the first step after its training, validation and
-        calibration parts (its held-out test part and any newer steps); when not one
-        horizon fits there, every origin with enough history (the model's window, plus one
+        calibration parts (its held-out test part and any newer steps); a model fitted on
+        every step gets every origin with enough history (the model's window, plus one
         step when the target is differenced), inside its training data. For an unfitted
         forecaster None means the origins of the last fifth of ``y`` (at least one).
     step : int, default=1
@@ -127,10 +128,11 @@ def backtest(
     -------
     BacktestResult
         ``forecasts`` (tidy) and ``summary`` (by step). MASE divides each step's MAE by
-        the in-sample MAE of the seasonal naive on the data before the first origin, or on
-        the data the model was fitted on when that is longer (NaN when neither is longer
-        than a season, or both are exactly seasonal); with several targets the summary
-        averages over targets (each scaled by its own MASE scale).
+        the in-sample MAE of the seasonal naive on the data before the first origin; when
+        that part is not longer than a season (origins inside the training data), without
+        refitting, on the data the model was fitted on instead (NaN when that is not longer
+        either, or is exactly seasonal); with several targets the summary averages over
+        targets (each scaled by its own MASE scale).
 
     Raises
     ------
@@ -178,7 +180,12 @@ def backtest(
     for uid, (values, _) in series.items():
         need = forecaster._min_history(uid)
         if n_origins is None:
-            need = _out_of_sample(len(values), need, forecaster._seen_steps(uid), horizon)
+            try:
+                need = _out_of_sample(len(values), need, forecaster._seen_steps(uid), horizon)
+            except DataError as err:
+                if not long:
+                    raise
+                raise DataError(f"Series {uid!r}: {err}") from err
         try:
             origins[uid] = _origins(len(values), need, horizon, n_origins, step)
         except DataError as err:
@@ -210,7 +217,9 @@ def backtest(
                 "values; the model is not usable on this data (refit it)."
             )
         pieces.append(_tidy_columns(axis, o, rows, actual, pred))
-        in_sample = max(int(o[0]), forecaster._seen_steps(uid))
+        in_sample = int(o[0])
+        if in_sample <= m and not every:  # too short to scale: the data the model fitted on
+            in_sample = max(in_sample, forecaster._seen_steps(uid))
         summaries.append(_summary(actual, pred, naive, target_values[:in_sample], m))
         seasons.append(m)
     n_total = sum(len(o) for o in origins.values())
@@ -321,16 +330,30 @@ def _held_out(n_steps: np.ndarray, horizon: int, n_origins, step: int) -> np.nda
 
 
 def _out_of_sample(n: int, need: int, seen: int, horizon: int) -> int:
-    """History before the first default origin: the steps the model fitted on, if it can.
+    """Return the history before the first default origin: the steps the model fitted on.
 
-    ``seen`` steps (training, validation, calibration) were fitted on; the first origin
-    after them is ``seen`` when a whole horizon still fits (``seen + horizon <= n``) and
-    the model's own ``need`` is met. Otherwise every origin with ``need`` steps of history.
+    ``seen`` of the ``n`` steps (training, validation, calibration) were fitted on; the
+    default origins start after them (and after the model's own ``need``). A model that
+    fitted on every step gets every origin with ``need`` steps of history (in sample).
 
-    >>> _out_of_sample(100, 12, 80, 6), _out_of_sample(100, 12, 98, 6)
+    >>> _out_of_sample(100, 12, 80, 6), _out_of_sample(100, 12, 100, 6)
     (80, 12)
+
+    Raises
+    ------
+    DataError
+        If the unseen part is shorter than one horizon.
     """
-    return max(need, seen) if seen + horizon <= n else need
+    if seen >= n or need + horizon > n:
+        return need  # in sample; or a horizon too long for the series (refused by _origins)
+    if seen + horizon > n:
+        raise DataError(
+            f"The model never fitted on the last {n - seen} steps, fewer than "
+            f"`horizon`={horizon}: no origin of the default backtest fits there. Use "
+            f"horizon<={n - seen}, fit with a larger test_size, or pass n_origins= to "
+            "backtest from origins inside the training data (optimistic)."
+        )
+    return max(need, seen)
 
 
 def _origins(n: int, need: int, horizon: int, n_origins, step: int) -> np.ndarray:

@@ -98,9 +98,10 @@ def test_default_origins_are_the_held_out_part(held_out):
     explicit = backtest(held_out, horizon=4, n_origins=17)
     pd.testing.assert_frame_equal(result.forecasts, explicit.forecasts)
     pd.testing.assert_frame_equal(result.summary, explicit.summary)
-    # a horizon longer than the held-out part: every origin with enough history instead
-    need = held_out.window_ + held_out.transform_.diff
-    assert backtest(held_out, horizon=21).n_origins == 80 - 21 - need + 1
+    # a horizon longer than the held-out part is refused, unless origins are asked for
+    with pytest.raises(DataError, match="never fitted on the last 20 steps, fewer than"):
+        held_out.backtest(horizon=21)
+    assert backtest(held_out, horizon=21, n_origins=3).n_origins == 3
 
 
 def test_default_origins_follow_updates_and_newer_series():

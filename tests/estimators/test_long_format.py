@@ -261,6 +261,8 @@ def test_backtest_runs_every_series_and_averages_their_summaries(held_out):
     pd.testing.assert_frame_equal(result.summary, expected)
     # by default each series' held-out 6 steps: 5 origins of horizon 2 each
     pd.testing.assert_frame_equal(f.backtest(horizon=2).forecasts, result.forecasts)
+    with pytest.raises(DataError, match=r"Series '.+': The model never fitted on the last 6"):
+        f.backtest(horizon=7)
     rows = result.forecasts[result.forecasts["unique_id"] == "series_02"]
     np.testing.assert_allclose(rows["forecast"], singles["series_02"].forecasts["forecast"])
     # y: a long frame of some fitted ids (here the fitted data itself: it starts with it)

@@ -54,6 +54,7 @@ from forecastkit.data import transforms
 from forecastkit.data.seasonality import season_cycle
 from forecastkit.data.transforms import choose_transform
 from forecastkit.estimators import _network as network_module
+from forecastkit.estimators import _state as state_module
 from forecastkit.models import builders
 from forecastkit.training import callbacks as callbacks_module
 from forecastkit.training import dataset as dataset_module
@@ -79,6 +80,7 @@ DEFAULT_TRAIN = fit_module.train
 DEFAULT_TRAINING_DATA = dataset_module.make_training_data
 DEFAULT_CHECK_MEMBERS = fit_module._check_members
 DEFAULT_MEMBER_LOSS = callbacks_module._member_mse
+DEFAULT_FIT_TRANSFORMED = state_module.fit_transformed
 #: Prototype (#17, session 11): fraction of the window each ensemble member reads.
 MEMBER_WINDOW_FRACTIONS: tuple[float, ...] | None = None
 
@@ -307,6 +309,100 @@ def _bias_init_train(model, X, Y=None, *, members=(), **kwargs):
     return DEFAULT_TRAIN(model, X, Y, members=members, **kwargs)
 
 
+def _uncentred_fit_transformed(scaler, values, transform, targets, **kwargs):
+    """Prototype (#17, session 14): differenced targets scaled without their mean.
+
+    The default StandardScaler centres the differences on their training mean, so a network
+    whose output is about zero (one that early stopping keeps after an epoch or two)
+    forecasts the training part's mean change, the global drift, for every step. With the
+    mean left in (the scale unchanged), an output of zero is no change: the untrained
+    forecast is the naive one (seasonal naive once the season is put back), and the drift
+    is what the network learns, from its bias or from the window of recent changes.
+    Levels (``diff=0``) stay centred.
+    """
+    scaler = DEFAULT_FIT_TRANSFORMED(scaler, values, transform, targets, **kwargs)
+    if transform.diff and hasattr(scaler.target_, "mean_"):
+        scaler.target_.mean_ = np.zeros_like(scaler.target_.mean_)
+    return scaler
+
+
+#: Prototype (#17, session 14): the training drift in scaled units (mean / scale of the
+#: differenced target) of the series being fitted, recorded by :func:`_drift_fit_transformed`.
+DRIFT = None
+
+
+def _drift_fit_transformed(scaler, values, transform, targets, **kwargs):
+    """The default scaler fit; records the drift (mean / scale) of a differenced target."""
+    global DRIFT
+    scaler = DEFAULT_FIT_TRANSFORMED(scaler, values, transform, targets, **kwargs)
+    target = scaler.target_
+    DRIFT = (
+        np.asarray(target.mean_ / target.scale_, dtype=float)
+        if transform.diff and hasattr(target, "mean_")
+        else None
+    )
+    return scaler
+
+
+def _batches(data):
+    """(inputs, targets) of arrays, or of every batch of a PyDataset, concatenated."""
+    if isinstance(data, tuple):
+        return data
+    batches = [data[i] for i in range(len(data))]
+    if isinstance(batches[0][0], tuple):
+        inputs = tuple(
+            np.concatenate([b[0][k] for b in batches]) for k in range(len(batches[0][0]))
+        )
+    else:
+        inputs = np.concatenate([b[0] for b in batches])
+    return inputs, np.concatenate([b[1] for b in batches])
+
+
+def _drift_shrink_train(model, X, Y=None, *, members=(), validation=None, **kwargs):
+    """Prototype (#17, session 14): shrink the training drift by the validation residuals.
+
+    A differenced target is centred on the training part's mean change ``mu`` (scaled:
+    ``m = mu / scale``), so a network's output of 0 forecasts the global drift. After
+    training, the ensemble's mean validation residual ``r`` (targets minus outputs, scaled,
+    one-step targets) gives the share ``c = clip(1 + r / m, 0, 1)`` of the drift that the
+    most recent data supports (least squares over ``c`` in ``o + (c - 1) m``), and every
+    member's head bias moves by ``(c - 1) m``: the forecast keeps the drift when the
+    validation part follows it and tends to no change (naive) when it does not. It never
+    adds drift the training part did not have.
+    """
+    result = DEFAULT_TRAIN(model, X, Y, members=members, validation=validation, **kwargs)
+    if DRIFT is None or validation is None:
+        return result
+    inputs, targets = _batches(validation)
+    if len(targets) == 0:
+        return result
+    import keras
+
+    output = keras.ops.convert_to_numpy(model(inputs, training=False))
+    heads = (
+        [m.get_layer(f"m{k}_head") for k, m in enumerate(members)]
+        if members
+        else [model.get_layer("head")]
+    )
+    n = len(heads)
+    residual = (np.asarray(targets, float) - output).reshape(len(targets), -1, n, len(DRIFT))
+    r = residual[:, 0].mean(axis=(0, 1))  # one step ahead, mean over members: per target
+    m = DRIFT
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = np.where(np.abs(m) > 1e-12, np.clip(1.0 + r / m, 0.0, 1.0), 1.0)
+    shift = (c - 1.0) * m  # per target, scaled units
+    global DRIFT_SHARE
+    DRIFT_SHARE = c
+    for head in heads:
+        kernel, bias = head.get_weights()
+        steps = bias.size // len(shift)
+        head.set_weights([kernel, bias + np.tile(shift, steps).astype(bias.dtype)])
+    return result
+
+
+DRIFT_SHARE = None
+
+
 DEFAULT_CACHE = REPO / "bench" / "results" / "accuracy_runs.csv"
 CLASSICAL = ("seasonal_naive", "autoarima", "autoets")
 FIELDS = (
@@ -523,6 +619,25 @@ CONFIGS: dict[str, dict] = {
         "_average_epochs": 5,
         "_bias_init": True,
     },
+    # Session 14: differenced targets scaled without centring (an output of 0 = no change).
+    "ens3-nodrift": {
+        "n_models": 3,
+        "_xla_min_steps": 2000,
+        "_average_epochs": 5,
+        "_uncentred_diff": True,
+    },
+    # Session 14: the drift shrunk to what the validation part supports (head bias moved).
+    "ens3-drift-shrink": {
+        "n_models": 3,
+        "_xla_min_steps": 2000,
+        "_average_epochs": 5,
+        "_drift_shrink": True,
+    },
+    # Session 14: eight / five members, the default otherwise (the seed spread of the short
+    # series comes from the networks the members start from): eight meet the stability
+    # floor at 2.2x the fit time of three; five were stopped after chicago and jfk.
+    "ens8-avg5": {"n_models": 8, "_xla_min_steps": 2000, "_average_epochs": 5},
+    "ens5-avg5": {"n_models": 5, "_xla_min_steps": 2000, "_average_epochs": 5},
     # --quick smoke preset.
     "quick": {"units": (8,), "epochs": 5, "patience": 2},
 }
@@ -610,8 +725,10 @@ def fit_forecastkit(y_train: pd.Series, m: int, h: int, config: str, seed: int) 
     if HEAD_SCALE != 1.0:
         builders._head = _scaled_head
     bias_init = params.pop("_bias_init", False)
-    if sum(bool(params.get(k)) for k in ("_loss", "_soup")) + bool(bias_init) > 1:
-        raise ValueError("_loss, _bias_init and _soup each replace train: use one per preset")
+    if sum(bool(params.get(k)) for k in ("_loss", "_soup", "_drift_shrink")) + bool(bias_init) > 1:
+        raise ValueError(
+            "_loss, _bias_init, _soup and _drift_shrink each replace train: use one per preset"
+        )
     network_module.MEMBER_BEST_EPOCHS = not params.pop("_shared_best_epoch", False)
     MemberEarlyStopping.tolerance = params.pop("_average_tolerance", None)
     network_module.MEMBER_AVERAGE_EPOCHS = params.pop(
@@ -624,6 +741,19 @@ def fit_forecastkit(y_train: pd.Series, m: int, h: int, config: str, seed: int) 
     MemberEarlyStopping.on_train_end = _greedy_soup_end if soup else DEFAULT_MEMBER_TRAIN_END
     if soup:
         fit_module.train = _soup_train
+    uncentred = params.pop("_uncentred_diff", False)
+    drift_shrink = params.pop("_drift_shrink", False)
+    state_module.fit_transformed = (
+        _uncentred_fit_transformed
+        if uncentred
+        else _drift_fit_transformed
+        if drift_shrink
+        else DEFAULT_FIT_TRANSFORMED
+    )
+    global DRIFT_SHARE
+    DRIFT_SHARE = None
+    if drift_shrink:
+        fit_module.train = _drift_shrink_train
     pooled = params.pop("_pooled_validation", False)
     dataset_module.make_training_data = _pooled_training_data if pooled else DEFAULT_TRAINING_DATA
     global MEMBER_WINDOW_FRACTIONS
@@ -653,6 +783,8 @@ def fit_forecastkit(y_train: pd.Series, m: int, h: int, config: str, seed: int) 
             _refit_season_indices(f)
         pred = f.forecast(h).to_numpy(float)
         transform = f"log={f.transform_.log[0]}, diff={f.transform_.diff}"
+        if drift_shrink and DRIFT_SHARE is not None:
+            transform += f", drift share={float(DRIFT_SHARE[0]):.2f}"
     seconds = time.perf_counter() - start
     extra = {}
     if f.n_models > 1 and not deseason:

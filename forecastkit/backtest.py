@@ -179,14 +179,9 @@ def backtest(
     origins = {}
     for uid, (values, _) in series.items():
         need = forecaster._min_history(uid)
-        if n_origins is None:
-            try:
-                need = _out_of_sample(len(values), need, forecaster._seen_steps(uid), horizon)
-            except DataError as err:
-                if not long:
-                    raise
-                raise DataError(f"Series {uid!r}: {err}") from err
         try:
+            if n_origins is None:
+                need = _out_of_sample(len(values), need, forecaster._seen_steps(uid), horizon)
             origins[uid] = _origins(len(values), need, horizon, n_origins, step)
         except DataError as err:
             if not long:

@@ -804,8 +804,8 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
             Steps per origin; defaults to ``self.horizon``.
         n_origins : int, optional
             Number of origins (per series), the last at ``n_steps - horizon``; None: every
-            origin after the steps the fit used (or, when not one horizon fits there, every
-            origin with enough history).
+            origin after the steps the fit used (an unseen part shorter than the horizon is
+            refused; a model fitted on every step gets every origin with enough history).
         step : int, default=1
             Steps between origins.
 

@@ -270,6 +270,13 @@ def _scaled_head(x, units, *, seed, activation=None, prefix=""):
     )(x)
 
 
+def _heads(model, members):
+    """The output layer of every ensemble member (of the one network without members)."""
+    if members:
+        return [m.get_layer(f"m{k}_head") for k, m in enumerate(members)]
+    return [model.get_layer("head")]
+
+
 def _bias_init_train(model, X, Y=None, *, members=(), **kwargs):
     """Prototype (#17, session 13): start each head's bias at the mean training target.
 
@@ -281,26 +288,12 @@ def _bias_init_train(model, X, Y=None, *, members=(), **kwargs):
     """
     import keras
 
-    if Y is not None:
-        inputs, targets = X[:4096], Y[:4096]
-    else:
-        batches = [X[i] for i in range(min(len(X), 64))]
-        if isinstance(batches[0][0], tuple):
-            inputs = tuple(
-                np.concatenate([b[0][k] for b in batches]) for k in range(len(batches[0][0]))
-            )
-        else:
-            inputs = np.concatenate([b[0] for b in batches])
-        targets = np.concatenate([b[1] for b in batches])
+    inputs, targets = (X[:4096], Y[:4096]) if Y is not None else _batches(X, limit=64)
     output = keras.ops.convert_to_numpy(model(inputs, training=False))
     gap = (np.asarray(targets, dtype=float) - output).mean(axis=0)  # (horizon, width)
     if not members and len(model.inputs) > 1:
         raise ValueError("_bias_init needs each member's head: not with _shared_best_epoch")
-    heads = (
-        [m.get_layer(f"m{k}_head") for k, m in enumerate(members)]
-        if members
-        else [model.get_layer("head")]
-    )
+    heads = _heads(model, members)
     n_targets = gap.shape[-1] // len(heads)
     for k, head in enumerate(heads):
         kernel, bias = head.get_weights()
@@ -344,11 +337,11 @@ def _drift_fit_transformed(scaler, values, transform, targets, **kwargs):
     return scaler
 
 
-def _batches(data):
-    """(inputs, targets) of arrays, or of every batch of a PyDataset, concatenated."""
+def _batches(data, limit=None):
+    """(inputs, targets) of arrays, or of a PyDataset's first ``limit`` batches concatenated."""
     if isinstance(data, tuple):
         return data
-    batches = [data[i] for i in range(len(data))]
+    batches = [data[i] for i in range(len(data) if limit is None else min(len(data), limit))]
     if isinstance(batches[0][0], tuple):
         inputs = tuple(
             np.concatenate([b[0][k] for b in batches]) for k in range(len(batches[0][0]))
@@ -379,11 +372,7 @@ def _drift_shrink_train(model, X, Y=None, *, members=(), validation=None, **kwar
     import keras
 
     output = keras.ops.convert_to_numpy(model(inputs, training=False))
-    heads = (
-        [m.get_layer(f"m{k}_head") for k, m in enumerate(members)]
-        if members
-        else [model.get_layer("head")]
-    )
+    heads = _heads(model, members)
     n = len(heads)
     residual = (np.asarray(targets, float) - output).reshape(len(targets), -1, n, len(DRIFT))
     r = residual[:, 0].mean(axis=(0, 1))  # one step ahead, mean over members: per target

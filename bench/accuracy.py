@@ -56,6 +56,8 @@ from forecastkit.data.transforms import choose_transform
 from forecastkit.estimators import _network as network_module
 from forecastkit.estimators import _state as state_module
 from forecastkit.models import builders
+from forecastkit.models import compiled as compiled_module
+from forecastkit.models import fused as fused_module
 from forecastkit.training import callbacks as callbacks_module
 from forecastkit.training import dataset as dataset_module
 from forecastkit.training import fit as fit_module
@@ -77,6 +79,8 @@ DEFAULT_AVERAGE_EPOCHS = network_module.MEMBER_AVERAGE_EPOCHS
 DEFAULT_HEAD = builders._head
 DEFAULT_STACK = builders._recurrent_stack
 DEFAULT_TRAIN = fit_module.train
+DEFAULT_FUSED_TRAINER = fused_module.fused_trainer
+DEFAULT_FUSED_TWIN = compiled_module.fused_twin
 DEFAULT_TRAINING_DATA = dataset_module.make_training_data
 DEFAULT_CHECK_MEMBERS = fit_module._check_members
 DEFAULT_MEMBER_LOSS = callbacks_module._member_mse
@@ -627,6 +631,11 @@ CONFIGS: dict[str, dict] = {
     # floor at 2.2x the fit time of three; five were stopped after chicago and jfk.
     "ens8-avg5": {"n_models": 8, "_xla_min_steps": 2000, "_average_epochs": 5},
     "ens5-avg5": {"n_models": 5, "_xla_min_steps": 2000, "_average_epochs": 5},
+    # Session 15: an ensemble trains and forecasts fused (one recurrent loop and one
+    # optimizer update per weight for all members, forecastkit.models.fused); "_unfused"
+    # trains and forecasts member by member as before (the rows cached in session 14 ran so).
+    "ens3-unfused": {"n_models": 3, "_xla_min_steps": 2000, "_average_epochs": 5, "_unfused": True},
+    "ens8-unfused": {"n_models": 8, "_xla_min_steps": 2000, "_average_epochs": 5, "_unfused": True},
     # --quick smoke preset.
     "quick": {"units": (8,), "epochs": 5, "patience": 2},
 }
@@ -714,6 +723,11 @@ def fit_forecastkit(y_train: pd.Series, m: int, h: int, config: str, seed: int) 
     if HEAD_SCALE != 1.0:
         builders._head = _scaled_head
     bias_init = params.pop("_bias_init", False)
+    # The prototypes that replace train read the member models: they train unfused.
+    unfused = params.pop("_unfused", False) or bias_init
+    unfused = unfused or any(params.get(k) for k in ("_soup", "_drift_shrink"))
+    fused_module.fused_trainer = (lambda model: None) if unfused else DEFAULT_FUSED_TRAINER
+    compiled_module.fused_twin = (lambda model: model) if unfused else DEFAULT_FUSED_TWIN
     if sum(bool(params.get(k)) for k in ("_loss", "_soup", "_drift_shrink")) + bool(bias_init) > 1:
         raise ValueError(
             "_loss, _bias_init, _soup and _drift_shrink each replace train: use one per preset"

@@ -54,12 +54,14 @@ def train_network(
     positions.
 
     With ``n_models > 1`` the members are built side by side in one model and trained by
-    one ``fit`` on the mean of their own losses, each member on its own shuffled order of
-    the training windows (:class:`~forecastkit.training.dataset.MemberBatches`); ``loss``
-    and ``val_loss`` are then the members' mean MSE, which decides when training stops,
-    and every member ends with the mean of the weights of its own
-    :data:`MEMBER_AVERAGE_EPOCHS` best validation epochs (``member_<k>_mse`` in the
-    history; :class:`~forecastkit.training.callbacks.MemberEarlyStopping`).
+    one ``fit`` (as one fused network when :func:`~forecastkit.models.fused.fusable`
+    accepts them, their trained weights then copied back) on the mean of their own losses,
+    each member on its own shuffled order of the training windows
+    (:class:`~forecastkit.training.dataset.MemberBatches`); ``loss`` and ``val_loss`` are
+    then the members' mean MSE, which decides when training stops, and every member ends
+    with the mean of the weights of its own :data:`MEMBER_AVERAGE_EPOCHS` best validation
+    epochs (``member_<k>_mse`` in the history;
+    :class:`~forecastkit.training.callbacks.MemberEarlyStopping`).
 
     Returns ``(model, history, best_epoch)`` with ``history`` the per-epoch DataFrame;
     ``model`` forecasts the members' mean.
@@ -70,8 +72,10 @@ def train_network(
         build_regressor,
         check_n_models,
         member_models,
+        n_members,
         training_model,
     )
+    from forecastkit.models.fused import fused_trainer, write_members
     from forecastkit.training.dataset import make_training_data
     from forecastkit.training.fit import train
     from forecastkit.training.seeding import resolve_seed
@@ -107,8 +111,19 @@ def train_network(
             n_models=est.n_models,
             sequences=sequences,
         )
+        # An ensemble trains as one fused network when it can (the same arithmetic, one
+        # recurrent loop and one optimizer update per weight for all members), otherwise
+        # member by member on the shared layers.
+        fused = fused_trainer(model)
+        trainer = training_model(model) if fused is None else fused
+        if not MEMBER_BEST_EPOCHS:
+            members = ()
+        elif fused is not None:
+            members = n_members(model)
+        else:
+            members = member_models(model)
         result = train(
-            training_model(model),
+            trainer,
             *data,
             validation=validation,
             epochs=check_window(est.epochs, name="epochs"),
@@ -121,9 +136,11 @@ def train_network(
             resume_dir=est.resume_dir,
             log_dir=est.log_dir,
             seed=seed,
-            members=member_models(model) if MEMBER_BEST_EPOCHS else (),
+            members=members,
             average_epochs=MEMBER_AVERAGE_EPOCHS,
         )
+        if fused is not None:
+            write_members(fused, model)
     for dataset in (data[0], validation):  # TensorFlow keeps datasets alive after fit
         if isinstance(dataset, keras.utils.PyDataset):
             dataset.release()

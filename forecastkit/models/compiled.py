@@ -16,6 +16,7 @@ import tensorflow as tf
 import tensorflow.experimental.numpy as tnp
 
 from forecastkit.models.builders import sequence_stacks
+from forecastkit.models.fused import fused_twin
 from forecastkit.strategies.recursive import advance, feature_order, next_row
 
 __all__ = [
@@ -106,7 +107,10 @@ class CompiledRecursion:
     argument, so the same program serves every horizon and every number of windows (larger
     batches in pieces of 32, longer horizons in chunks). :meth:`warm_up` compiles the
     programs a Forecaster needs at the end of ``fit`` and at ``load``, so that the first
-    forecast runs warm (``docs/benchmarks.md``, "Forecast speed and cold start").
+    forecast runs warm (``docs/benchmarks.md``, "Forecast speed and cold start"). An
+    ensemble runs through its :func:`~forecastkit.models.fused.fused_twin` (all members in
+    one recurrent loop, weights copied when the first program is built: build this after
+    training).
 
     Parameters
     ----------
@@ -146,6 +150,7 @@ class CompiledRecursion:
         self.model = model
         self.unroll_from = unroll_from
         self._twin: keras.Model | None = None
+        self._fused: keras.Model | None = None
         self.targets = list(targets)
         self.jit_compile = jit_compile
         self.buckets = tuple(sorted(int(b) for b in buckets))
@@ -173,7 +178,9 @@ class CompiledRecursion:
         if (batch, unrolled) not in self._functions:
             if unrolled and self._twin is None:
                 self._twin = unrolled_twin(self.model)
-            model = self._twin if unrolled else self.model
+            if not unrolled and self._fused is None:
+                self._fused = fused_twin(self.model)  # an ensemble: one pass for all members
+            model = self._twin if unrolled else self._fused
             n_targets = len(self.targets)
             n_features = model.input_shape[-1]
             order = tf.constant(feature_order(n_features, self.targets))

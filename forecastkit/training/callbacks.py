@@ -171,8 +171,10 @@ class MemberEarlyStopping(keras.callbacks.EarlyStopping):
 
     Parameters
     ----------
-    members : sequence of keras.Model
-        The members, sharing their weights with the trained model.
+    members : sequence of keras.Model, or int
+        The members, sharing their weights with the trained model; or their number, when
+        the trained model holds them stacked: every weight has one row per member on its
+        leading axis (:func:`~forecastkit.models.fused.fused_trainer`).
     monitor : str
         The mean loss that decides when to stop ("val_loss" or "loss").
     patience : int
@@ -199,7 +201,7 @@ class MemberEarlyStopping(keras.callbacks.EarlyStopping):
 
     def __init__(
         self,
-        members: Sequence[keras.Model],
+        members: Sequence[keras.Model] | int,
         *,
         monitor: str,
         patience: int,
@@ -207,10 +209,15 @@ class MemberEarlyStopping(keras.callbacks.EarlyStopping):
     ):
         super().__init__(monitor=monitor, patience=patience, restore_best_weights=True)
         self.average_epochs = check_window(average_epochs, name="average_epochs")
-        self.members = list(members)
+        self.members = members if isinstance(members, int) else list(members)
+        self.n_members = members if isinstance(members, int) else len(self.members)
         # Per member, its best epochs so far, best first: (loss, epoch, its weights).
-        self.kept: list[list[tuple[float, int, list[np.ndarray]]]] = [[] for _ in self.members]
-        self._slots: list[list[int]] = []
+        self.kept: list[list[tuple[float, int, list[np.ndarray]]]] = [
+            [] for _ in range(self.n_members)
+        ]
+        # Per member, the positions of its weights among the model's (None: stacked).
+        self._slots: list[list[int]] | None = []
+        self._width = 0  # weights per member
 
     @property
     def member_best(self) -> list[float]:
@@ -229,24 +236,42 @@ class MemberEarlyStopping(keras.callbacks.EarlyStopping):
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
-        self.kept = [[] for _ in self.members]
-        where = {id(v): i for i, v in enumerate(self.model.weights)}
-        self._slots = [[where[id(v)] for v in member.weights] for member in self.members]
+        self.kept = [[] for _ in range(self.n_members)]
+        if isinstance(self.members, int):
+            self._slots, self._width = None, len(self.model.weights)
+        else:
+            where = {id(v): i for i, v in enumerate(self.model.weights)}
+            self._slots = [[where[id(v)] for v in member.weights] for member in self.members]
+            self._width = len(self._slots[0]) if self._slots else 0
+
+    def _weights_of(self, weights: list[np.ndarray], k: int) -> list[np.ndarray]:
+        """Member ``k``'s arrays among the model's ``weights`` (copies when stacked)."""
+        if self._slots is None:
+            return [np.array(w[k]) for w in weights]
+        return [weights[i] for i in self._slots[k]]
+
+    def _write(self, composite: list[np.ndarray], k: int, arrays: list[np.ndarray]) -> None:
+        """Put member ``k``'s ``arrays`` into the model's weights ``composite``."""
+        for j, array in enumerate(arrays):
+            if self._slots is None:
+                composite[j][k] = array
+            else:
+                composite[self._slots[k][j]] = array
 
     def on_epoch_end(self, epoch, logs=None):
         composite = self.best_weights
         super().on_epoch_end(epoch, logs)
         logs = logs or {}
         prefix = "val_" if self.monitor.startswith("val_") else ""
-        names = [prefix + _member_loss_name(k) for k in range(len(self._slots))]
+        names = [prefix + _member_loss_name(k) for k in range(self.n_members)]
         if self.monitor in logs and not all(name in logs for name in names):
             raise ParameterError(
                 f"MemberEarlyStopping needs each member's loss in the logs ({names[0]}, ...), "
                 "but the model does not log them: compile it with "
-                f"metrics=member_losses({len(self._slots)}) (train(..., members=...) does)."
+                f"metrics=member_losses({self.n_members}) (train(..., members=...) does)."
             )
         current = None
-        for k, slots in enumerate(self._slots):
+        for k in range(self.n_members):
             value, kept = logs.get(names[k]), self.kept[k]
             if value is None or not np.isfinite(value):
                 continue
@@ -254,15 +279,21 @@ class MemberEarlyStopping(keras.callbacks.EarlyStopping):
                 continue
             if current is None:
                 current = self.model.get_weights()
-                composite = list(current) if composite is None else list(composite)
-            kept.append((float(value), epoch, [current[i] for i in slots]))
+                base = current if composite is None else composite
+                composite = [np.array(w) for w in base] if self._slots is None else list(base)
+            kept.append((float(value), epoch, self._weights_of(current, k)))
             kept.sort(key=lambda snapshot: snapshot[0])
             del kept[self.average_epochs :]
             bound = np.inf if self.tolerance is None else kept[0][0] * (1 + self.tolerance)
             close = [weights for loss, _, weights in kept if loss <= bound]
-            for j, i in enumerate(slots):
-                arrays = [weights[j] for weights in close]
-                composite[i] = arrays[0] if len(arrays) == 1 else np.mean(arrays, axis=0)
+            self._write(
+                composite,
+                k,
+                [
+                    arrays[0] if len(arrays) == 1 else np.mean(arrays, axis=0)
+                    for arrays in zip(*close, strict=True)
+                ],
+            )
         if composite is not None:
             self.best_weights = composite
 
@@ -281,11 +312,17 @@ class MemberEarlyStopping(keras.callbacks.EarlyStopping):
         """Restore what :meth:`kept_state` saved (the callback must have begun training)."""
         self.kept = [
             [
-                (float(value), int(epoch), [arrays[f"kept_{k}_{r}_{j}"] for j in range(len(slots))])
+                (
+                    float(value),
+                    int(epoch),
+                    [arrays[f"kept_{k}_{r}_{j}"] for j in range(self._width)],
+                )
                 for r, (value, epoch) in enumerate(entries)
             ]
-            for k, (entries, slots) in enumerate(zip(meta, self._slots, strict=True))
+            for k, entries in enumerate(meta)
         ]
+        if len(self.kept) != self.n_members:
+            raise ValueError(f"the backup holds {len(self.kept)} members, not {self.n_members}")
 
 
 def learning_rate(model: keras.Model) -> float:
@@ -765,7 +802,7 @@ def default_callbacks(
     monitor: str,
     patience: int,
     checkpoint_path: str | None,
-    members: Sequence[keras.Model] = (),
+    members: Sequence[keras.Model] | int = (),
     average_epochs: int = 1,
 ) -> list[keras.callbacks.Callback]:
     """Return the default callbacks for one fit.
@@ -779,8 +816,9 @@ def default_callbacks(
         ``max(1, patience // 2)`` such epochs.
     checkpoint_path : str or None
         Where :class:`AtomicCheckpoint` writes the best model; None disables it.
-    members : sequence of keras.Model, optional
-        An ensemble's members (two or more): early stopping is then
+    members : sequence of keras.Model, or int, optional
+        An ensemble's members (two or more), or their number when the model holds them
+        stacked (see :class:`MemberEarlyStopping`): early stopping is then
         :class:`MemberEarlyStopping` (each member restores its own best epoch, or the mean
         of its ``average_epochs`` best; the model must be compiled with
         :func:`member_losses`).
@@ -799,7 +837,7 @@ def default_callbacks(
         MemberEarlyStopping(
             members, monitor=monitor, patience=patience, average_epochs=average_epochs
         )
-        if len(members) > 1
+        if (members if isinstance(members, int) else len(members)) > 1
         else keras.callbacks.EarlyStopping(
             monitor=monitor, patience=patience, restore_best_weights=True
         ),

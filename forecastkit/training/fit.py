@@ -155,7 +155,7 @@ def train(
     log_dir=None,
     seed: int | None = None,
     jit_compile="auto",
-    members: Sequence[keras.Model] = (),
+    members: Sequence[keras.Model] | int = (),
     average_epochs: int = 1,
 ) -> TrainingResult:
     """Compile and fit ``model`` with the default callbacks; the best weights are restored.
@@ -222,7 +222,9 @@ def train(
         the weights of its own best epoch, or the mean of its ``average_epochs`` best
         (:class:`~forecastkit.training.callbacks.MemberEarlyStopping`); training stops on
         the members' mean loss, and ``best_epoch`` is that mean's best epoch. A checkpoint
-        holds the model of that epoch.
+        holds the model of that epoch. An int: the number of members that ``model`` holds
+        stacked, one row of every weight per member
+        (:func:`~forecastkit.models.fused.fused_trainer`).
     average_epochs : int, default=1
         With ``members``: each member ends with the mean of the weights of its this many
         best epochs (checkpoint averaging) instead of its best epoch's.
@@ -268,7 +270,7 @@ def train(
     members = _check_members(model, members, loss)
     average_epochs = check_window(average_epochs, name="average_epochs")
     if members:
-        metrics = [*(metrics or ()), *member_losses(len(members))]
+        metrics = [*(metrics or ()), *member_losses(_count(members))]
     model.compile(
         optimizer=make_optimizer(optimizer, learning_rate),
         loss=loss,
@@ -373,10 +375,16 @@ def train(
     return result
 
 
-def _check_members(model: keras.Model, members: Sequence[keras.Model], loss) -> list:
-    """Return the checked members of ``train(..., members=...)`` (none for fewer than two)."""
-    members = list(members)
-    if len(members) < 2:
+def _count(members: Sequence[keras.Model] | int) -> int:
+    """How many members ``train(..., members=...)`` names (models, or their number)."""
+    return members if isinstance(members, int) else len(members)
+
+
+def _check_members(model: keras.Model, members: Sequence[keras.Model] | int, loss):
+    """Return the checked ``train(..., members=...)`` (none for fewer than two members)."""
+    stacked = isinstance(members, int) and not isinstance(members, bool)
+    members = int(members) if stacked else list(members)
+    if _count(members) < 2:
         return []
     mse = loss in ("mse", "mean_squared_error") or isinstance(loss, keras.losses.MeanSquaredError)
     if not mse:
@@ -385,12 +393,23 @@ def _check_members(model: keras.Model, members: Sequence[keras.Model], loss) -> 
             f"the loss must be 'mse'; got loss={loss!r}. Pass members=() for another loss."
         )
     width = model.output_shape[-1]
-    if width % len(members):
+    if width % _count(members):
         raise ParameterError(
-            f"`members`: {len(members)} members cannot share the model's {width} outputs "
+            f"`members`: {_count(members)} members cannot share the model's {width} outputs "
             "side by side (the last axis must hold each member's outputs in turn, as "
             "forecastkit.models.builders.training_model builds it)."
         )
+    if stacked:
+        if not model.weights or any(
+            len(v.shape) == 0 or v.shape[0] != members for v in model.weights
+        ):
+            raise ParameterError(
+                f"`members={members}` means a model holding its members stacked (every "
+                "weight with one row per member, as forecastkit.models.fused.fused_trainer "
+                "builds it); this model's weights have the shapes "
+                f"{[tuple(v.shape) for v in model.weights][:4]}... Pass the member models."
+            )
+        return members
     own = {id(v) for v in model.weights}
     if any(id(v) not in own for member in members for v in member.weights):
         raise ParameterError(

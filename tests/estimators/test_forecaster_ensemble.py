@@ -116,11 +116,12 @@ def test_an_ensemble_fit_averages_each_members_best_epochs(airline, monkeypatch)
     seen, train = [], fit.train
 
     def spy(*args, **kwargs):
-        seen.append((len(kwargs["members"]), kwargs["average_epochs"]))
+        seen.append((kwargs["members"], kwargs["average_epochs"]))
         return train(*args, **kwargs)
 
     monkeypatch.setattr(fit, "train", spy)
     Forecaster(n_models=2, random_state=0, **{**TINY, "epochs": 1}).fit(airline[:60])
+    # The members train fused, so train() is told their number (not member models).
     assert seen == [(2, _network.MEMBER_AVERAGE_EPOCHS)] and _network.MEMBER_AVERAGE_EPOCHS == 5
 
 
@@ -229,3 +230,16 @@ def test_cli_fit_takes_n_models(tmp_path, capsys):
     with pytest.raises(SystemExit):  # argparse refuses it, naming the option
         main([*args[:-4], "--n-models", "0", "--out", str(tmp_path / "x.keras")])
     assert "--n-models: must be a positive integer" in capsys.readouterr().err
+
+
+def test_a_fused_fit_forecasts_as_the_member_by_member_fit(airline, monkeypatch):
+    from forecastkit.models import fused
+
+    kw = dict(n_models=2, random_state=0, test_size=12, **{**TINY, "epochs": 3})
+    together = Forecaster(**kw).fit(airline[:80])
+    monkeypatch.setattr(fused, "fused_trainer", lambda model: None)
+    apart = Forecaster(**kw).fit(airline[:80])
+    np.testing.assert_allclose(together.history_["val_loss"], apart.history_["val_loss"], rtol=1e-4)
+    np.testing.assert_allclose(
+        together.forecast(4, members=True), apart.forecast(4, members=True), rtol=1e-4
+    )

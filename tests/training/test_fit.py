@@ -195,9 +195,13 @@ def test_long_fits_compile_with_xla_reproducibly_and_equal_the_default_graph(mon
         _seeded_fit(jit_compile="yes")
 
 
-def _ensemble_fit(epochs=12, **options):
-    """Three members of one ensemble trained side by side, each on its own batch order."""
+def _ensemble_fit(epochs=12, fused=False, **options):
+    """Three members of one ensemble trained side by side, each on its own batch order.
+
+    ``fused``: trained as one fused network (forecastkit.models.fused), then copied back.
+    """
     from forecastkit.models.builders import member_models, training_model
+    from forecastkit.models.fused import fused_trainer, write_members
     from forecastkit.training.dataset import make_training_data
 
     t = np.arange(240, dtype="float32")
@@ -210,17 +214,20 @@ def _ensemble_fit(epochs=12, **options):
         window=6, n_features=1, horizon=1, n_targets=1, units=(3,), n_models=3, seed=0
     )
     members = member_models(model)
+    trainer = fused_trainer(model) if fused else training_model(model)
     result = train(
-        training_model(model),
+        trainer,
         *data,
         validation=validation,
         epochs=epochs,
         batch_size=16,
         learning_rate=0.1,  # a noisy validation curve: the members peak apart
         patience=epochs,
-        members=members,
+        members=3 if fused else members,
         **options,
     )
+    if fused:
+        write_members(trainer, model)
     windows = np.lib.stride_tricks.sliding_window_view(series[180:, 0], 7)
     return members, result, windows[:, :6, None], windows[:, 6:, None]
 
@@ -231,8 +238,15 @@ def ensemble_fit(tmp_path_factory):
     return _ensemble_fit(resume_dir=tmp_path_factory.mktemp("whole"))
 
 
-def test_each_ensemble_member_restores_its_own_best_epoch(ensemble_fit):
-    members, result, X_val, Y_val = ensemble_fit
+@pytest.fixture(scope="module")
+def fused_ensemble_fit(tmp_path_factory):
+    """``ensemble_fit`` trained as one fused network."""
+    return _ensemble_fit(resume_dir=tmp_path_factory.mktemp("fused"), fused=True)
+
+
+@pytest.mark.parametrize("fit_name", ["ensemble_fit", "fused_ensemble_fit"])
+def test_each_ensemble_member_restores_its_own_best_epoch(fit_name, request):
+    members, result, X_val, Y_val = request.getfixturevalue(fit_name)
     best_epochs = [int(np.argmin(result[f"val_member_{k}_mse"])) for k in range(3)]
     assert len(set(best_epochs)) > 1  # else one epoch for all would pass too
     for k, member in enumerate(members):
@@ -269,6 +283,77 @@ def test_a_resumed_ensemble_fit_keeps_every_members_best(ensemble_fit, tmp_path)
         np.testing.assert_allclose(a.predict(X_val, verbose=0), b.predict(X_val, verbose=0))
 
 
+def test_fused_and_member_by_member_fits_agree(ensemble_fit, fused_ensemble_fit):
+    layered, a, X_val, _ = ensemble_fit
+    fused, b, _, _ = fused_ensemble_fit
+    np.testing.assert_allclose(b["val_loss"], a["val_loss"], rtol=1e-3)
+    for x, y in zip(layered, fused, strict=True):
+        np.testing.assert_allclose(
+            y.predict(X_val, verbose=0), x.predict(X_val, verbose=0), rtol=1e-3, atol=1e-4
+        )
+
+
+def test_a_resumed_fused_ensemble_fit_keeps_every_members_best(fused_ensemble_fit, tmp_path):
+    whole, result, X_val, _ = fused_ensemble_fit
+    with pytest.raises(_Killed):
+        _ensemble_fit(resume_dir=tmp_path / "run", callbacks=[_KillAt(10)], fused=True)
+    resumed, again, _, _ = _ensemble_fit(resume_dir=tmp_path / "run", fused=True)
+    np.testing.assert_allclose(again["val_loss"], result["val_loss"], rtol=1e-5)
+    for a, b in zip(whole, resumed, strict=True):
+        np.testing.assert_allclose(a.predict(X_val, verbose=0), b.predict(X_val, verbose=0))
+
+
+def _eight_epochs(trainer, X, Y, Xv, Yv, callbacks) -> dict:
+    """Fit a two-member trainer for 8 epochs in a fixed order; return the history."""
+    return trainer.fit(
+        [X, X],
+        Y.astype("float32"),
+        validation_data=([Xv, Xv], Yv.astype("float32")),
+        epochs=8,
+        batch_size=8,
+        shuffle=False,
+        verbose=0,
+        callbacks=callbacks,
+    ).history
+
+
+def test_stacked_members_restore_the_mean_of_their_best_epochs():
+    from forecastkit.models.fused import fused_trainer
+    from forecastkit.training.callbacks import MemberEarlyStopping, member_losses
+
+    model = build_regressor(
+        window=4, n_features=1, horizon=1, n_targets=1, units=(2,), n_models=2, seed=0
+    )
+    trainer = fused_trainer(model)
+    trainer.compile(optimizer=keras.optimizers.SGD(0.5), loss="mse", metrics=member_losses(2))
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(32, 4, 1)).astype("float32"), rng.normal(size=(32, 1, 2))
+    Xv, Yv = rng.normal(size=(8, 4, 1)).astype("float32"), rng.normal(size=(8, 1, 2))
+    seen = []
+    record = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: seen.append(trainer.get_weights())
+    )
+    stopper = MemberEarlyStopping(2, monitor="val_loss", patience=50, average_epochs=3)
+    history = _eight_epochs(trainer, X, Y, Xv, Yv, [record, stopper])
+    restored = trainer.get_weights()
+    kept = []
+    for k in range(2):
+        best3 = sorted(np.argsort(history[f"val_member_{k}_mse"], kind="stable")[:3].tolist())
+        kept.append(best3)
+        assert stopper.member_kept_epochs[k] == best3
+        for j, weight in enumerate(restored):
+            want = np.mean([seen[e][j][k] for e in best3], axis=0)
+            np.testing.assert_allclose(weight[k], want, rtol=1e-6, atol=1e-7)
+    assert kept[0] != kept[1]  # else one set of epochs for both would pass too
+
+
+def test_a_model_without_stacked_members_is_refused_a_member_count():
+    model = build_regressor(window=4, n_features=2, horizon=1, n_targets=2, units=(3,))
+    X, Y = np.zeros((8, 4, 2), "float32"), np.zeros((8, 1, 2), "float32")
+    with pytest.raises(ParameterError, match="stacked"):
+        train(model, X, Y, validation=None, epochs=1, batch_size=4, members=2)
+
+
 class _MemberWeights(keras.callbacks.Callback):
     """Every member's weights at the end of every epoch (runs before early stopping's)."""
 
@@ -303,16 +388,7 @@ def test_each_member_restores_the_mean_of_its_best_epochs(tolerance):
     seen = _MemberWeights(members)
     stopper = MemberEarlyStopping(members, monitor="val_loss", patience=50, average_epochs=3)
     stopper.tolerance = tolerance  # None: all kept epochs; 0.0: those as good as the best
-    history = trainer.fit(
-        (X, X),
-        Y.astype("float32"),
-        validation_data=((Xv, Xv), Yv.astype("float32")),
-        epochs=8,
-        batch_size=8,
-        shuffle=False,
-        verbose=0,
-        callbacks=[seen, stopper],
-    ).history
+    history = _eight_epochs(trainer, X, Y, Xv, Yv, [seen, stopper])
     kept = [
         sorted(np.argsort(history[f"val_member_{k}_mse"], kind="stable")[:3].tolist())
         for k in range(2)

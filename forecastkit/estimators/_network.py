@@ -111,10 +111,7 @@ def train_network(
             n_models=est.n_models,
             sequences=sequences,
         )
-        # An ensemble trains as one fused network when it can (the same arithmetic, one
-        # recurrent loop and one optimizer update per weight for all members), otherwise
-        # member by member on the shared layers.
-        fused = fused_trainer(model)
+        fused = fused_trainer(model) if _fuse(est) else None
         trainer = training_model(model) if fused is None else fused
         if not MEMBER_BEST_EPOCHS:
             members = ()
@@ -146,6 +143,22 @@ def train_network(
             dataset.release()
     history = history_frame(result)
     return model, history, result.best_epoch
+
+
+def _fuse(est) -> bool:
+    """Tell whether an ensemble may train as one fused network.
+
+    The same arithmetic, one recurrent loop and one optimizer update per weight for all
+    members (:func:`~forecastkit.models.fused.fused_trainer`), when the optimizer updates
+    element by element (then each member's update is its own) and no GPU is visible (there
+    Keras runs each member's LSTM/GRU through cuDNN, which the fused loop would replace;
+    measured on CPU only). Otherwise the members train side by side on their own layers.
+    """
+    import tensorflow as tf
+
+    from forecastkit.training.fit import updates_elementwise
+
+    return updates_elementwise(est.optimizer) and not tf.config.list_physical_devices("GPU")
 
 
 def distribution_scope(distribution):

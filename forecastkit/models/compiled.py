@@ -108,9 +108,9 @@ class CompiledRecursion:
     batches in pieces of 32, longer horizons in chunks). :meth:`warm_up` compiles the
     programs a Forecaster needs at the end of ``fit`` and at ``load``, so that the first
     forecast runs warm (``docs/benchmarks.md``, "Forecast speed and cold start"). An
-    ensemble runs through its :func:`~forecastkit.models.fused.fused_twin` (all members in
-    one recurrent loop, weights copied when the first program is built: build this after
-    training).
+    ensemble's rolled programs run through its :func:`~forecastkit.models.fused.fused_twin`
+    (all members in one recurrent loop, reading the members' own weights); the unrolled
+    ones through :func:`unrolled_twin`.
 
     Parameters
     ----------

@@ -10,13 +10,17 @@ holds each weight of all members in one variable, members on the leading axis, a
 loop per depth whose step multiplies every member at once (a batched matrix product): the
 training graph and the optimizer's updates are those of one member, whatever ``n_models``.
 :func:`write_members` copies the trained weights back into the members' layers, and
-:func:`fused_twin` builds the same kind of copy of a trained ensemble for forecasting (the
-members' mean), which the compiled recursion runs.
+:func:`fused_twin` builds a fused view of an ensemble for forecasting (the members' mean,
+reading the members' own variables), which the compiled recursion runs for batches of up to
+32 windows (larger batches run the member layers unrolled, ``unrolled_twin``).
 
 The arithmetic is the Keras cells' (LSTM, GRU with ``reset_after``, SimpleRNN; tanh and
 sigmoid activations, biases), so a fused trainer's outputs and gradients equal the layer by
-layer trainer's to float32 rounding; :func:`fusable` says which networks qualify (no dropout,
-no bidirectional layer, Keras's default activations) and the others train layer by layer.
+layer trainer's to float32 rounding at every step (trained fits agree closely; rounding can
+move an epoch of early stopping); :func:`fusable` says which networks qualify (no dropout,
+no bidirectional layer, no constraint or regularizer, Keras's default activations) and the
+others train layer by layer. The fused trainer is what Keras callbacks see during an
+ensemble's fit (a model with one input per member and the ``members`` layer).
 """
 
 from __future__ import annotations
@@ -36,6 +40,20 @@ _STEPS = re.compile(r"^m(\d+)_steps$")
 _GATES = {"lstm": 4, "gru": 3, "rnn": 1}
 
 
+def _unconstrained(layer) -> bool:
+    """Tell whether ``layer`` is trainable with no constraint, regularizer or extra loss.
+
+    A fused trainer computes the same outputs, but it neither adds regularization losses
+    nor applies constraints: such networks train member by member.
+    """
+    names = ("kernel", "recurrent", "bias")
+    extras = [
+        getattr(layer, f"{n}_{kind}", None) for n in names for kind in ("constraint", "regularizer")
+    ]
+    extras.append(getattr(layer, "activity_regularizer", None))
+    return layer.trainable and all(extra is None for extra in extras)
+
+
 def _plain_cell(layer, cell: str) -> bool:
     """Tell whether ``layer`` computes what :class:`FusedMembers` computes for ``cell``."""
     expected = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}
@@ -44,6 +62,8 @@ def _plain_cell(layer, cell: str) -> bool:
     inner = layer.cell
     plain = (
         inner.use_bias
+        and _unconstrained(layer)
+        and _unconstrained(inner)
         and inner.activation is keras.activations.tanh
         and not layer.stateful
         and not layer.go_backwards
@@ -96,7 +116,8 @@ def fusable(model: keras.Model) -> tuple[list[list], list] | None:
             continue
         found = _HEAD.match(name)
         linear = getattr(layer, "activation", None) is keras.activations.linear
-        if found and type(layer) is keras.layers.Dense and linear and layer.use_bias:
+        dense = type(layer) is keras.layers.Dense and linear and layer.use_bias
+        if found and dense and _unconstrained(layer):
             heads[int(found.group(1))] = layer
             continue
         return None
@@ -121,6 +142,7 @@ def fusable(model: keras.Model) -> tuple[list[list], list] | None:
     return stacks, [heads[k] for k in members]
 
 
+@keras.saving.register_keras_serializable(package="forecastkit")
 class FusedMembers(keras.layers.Layer):
     """The members of an ensemble side by side: one recurrent loop per depth, one head.
 
@@ -147,6 +169,10 @@ class FusedMembers(keras.layers.Layer):
     average : bool, default=False
         Return the members' mean, ``(batch, horizon, n_targets)``, instead of their outputs
         side by side (what the ensemble forecasts; :func:`fused_twin`).
+    sources : sequence of sequence of keras.Variable, optional
+        Per member, its weight variables in the order above: the layer then has no weights
+        of its own and stacks these at every call (a view of the members, for forecasting;
+        it cannot be trained as one or saved). None: weights of its own (a trainer).
 
     Called on one batch instead of a list, every member reads that batch.
 
@@ -171,6 +197,7 @@ class FusedMembers(keras.layers.Layer):
         n_targets: int,
         sequences: bool = False,
         average: bool = False,
+        sources: Sequence[Sequence] | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -180,32 +207,60 @@ class FusedMembers(keras.layers.Layer):
         self.n_members, self.n_features = int(n_members), int(n_features)
         self.horizon, self.n_targets = int(horizon), int(n_targets)
         self.sequences = bool(sequences)
+        self._sources = sources is not None
+        if sources is not None:
+            # Read the members' own variables at every call (never a stale copy). A
+            # closure, so that Keras does not track them as this layer's weights.
+            members = [list(variables) for variables in sources]
+            self._read = lambda: [
+                tf.stack([tf.convert_to_tensor(m[i].value) for m in members])
+                for i in range(len(members[0]))
+            ]
+            return
         gates = _GATES[cell]
         n, below = self.n_members, self.n_features
-        self.depths = []
+        own = []
         for i, u in enumerate(self.units):
-            self.depths.append(
-                (
-                    self.add_weight((n, below, gates * u), initializer="zeros", name=f"kernel_{i}"),
-                    self.add_weight((n, u, gates * u), initializer="zeros", name=f"recurrent_{i}"),
-                    self.add_weight(
-                        (n, 2, gates * u) if cell == "gru" else (n, gates * u),
-                        initializer="zeros",
-                        name=f"bias_{i}",
-                    ),
-                )
-            )
+            own += [
+                self.add_weight((n, below, gates * u), initializer="zeros", name=f"kernel_{i}"),
+                self.add_weight((n, u, gates * u), initializer="zeros", name=f"recurrent_{i}"),
+                self.add_weight(
+                    (n, 2, gates * u) if cell == "gru" else (n, gates * u),
+                    initializer="zeros",
+                    name=f"bias_{i}",
+                ),
+            ]
             below = u
         outputs = self.horizon * self.n_targets
-        self.head_kernel = self.add_weight((n, below, outputs), initializer="zeros", name="head")
-        self.head_bias = self.add_weight((n, outputs), initializer="zeros", name="head_bias")
+        own.append(self.add_weight((n, below, outputs), initializer="zeros", name="head"))
+        own.append(self.add_weight((n, outputs), initializer="zeros", name="head_bias"))
+        self._read = lambda: [tf.convert_to_tensor(w.value) for w in own]
+
+    def get_config(self):
+        """Return the layer's arguments (a layer that reads its ``sources`` has none)."""
+        if self._sources:
+            raise TypeError(
+                "A FusedMembers layer built on `sources` reads another model's weights and "
+                "cannot be saved: save that model instead."
+            )
+        return {
+            **super().get_config(),
+            "cell": self.cell,
+            "units": list(self.units),
+            "n_members": self.n_members,
+            "n_features": self.n_features,
+            "horizon": self.horizon,
+            "n_targets": self.n_targets,
+            "sequences": self.sequences,
+            "average": self.average,
+        }
 
     def _depth(self, x, weights, *, sequences: bool):
         """Run one depth of every member on ``x`` ``(steps, n, batch, features)``.
 
         ``x`` of shape ``(steps, batch, features)``: every member reads the same input.
         """
-        kernel, recurrent, bias = (tf.convert_to_tensor(w.value) for w in weights)
+        kernel, recurrent, bias = weights
         units = recurrent.shape[1]
         if self.cell == "gru":
             x_bias, h_bias = bias[:, 0][:, None], bias[:, 1][:, None]
@@ -246,10 +301,12 @@ class FusedMembers(keras.layers.Layer):
             x = tf.transpose(x, (2, 0, 1, 3))  # time first: (steps, n, batch, features)
         else:  # one batch for all: (steps, batch, features)
             x = tf.transpose(tf.convert_to_tensor(inputs), (1, 0, 2))
-        for i, weights in enumerate(self.depths):
-            x = self._depth(x, weights, sequences=self.sequences or i < len(self.depths) - 1)
-        kernel = tf.convert_to_tensor(self.head_kernel.value)  # (n, units, outputs)
-        bias = tf.convert_to_tensor(self.head_bias.value)  # (n, outputs)
+        values = self._read()  # per depth kernel, recurrent kernel, bias; then the head's
+        depths = len(self.units)
+        for i in range(depths):
+            weights = values[3 * i : 3 * i + 3]
+            x = self._depth(x, weights, sequences=self.sequences or i < depths - 1)
+        kernel, bias = values[-2:]  # (n, units, outputs), (n, outputs)
         n, targets = self.n_members, self.n_targets
         if self.sequences:  # (steps, n, batch, units) -> (batch, steps, n, targets)
             y = tf.einsum("tnbu,nuo->btno", x, kernel) + bias
@@ -263,7 +320,8 @@ class FusedMembers(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         """Return ``(batch, horizon or steps, n_members * n_targets)`` (mean: n_targets)."""
-        first = input_shape[0] if isinstance(input_shape, list) else input_shape
+        several = isinstance(input_shape, list | tuple) and isinstance(input_shape[0], list | tuple)
+        first = input_shape[0] if several else input_shape
         steps = first[1] if self.sequences else self.horizon
         return (first[0], steps, self.n_targets * (1 if self.average else self.n_members))
 
@@ -296,6 +354,8 @@ def _fused(model: keras.Model, *, average: bool) -> keras.Model | None:
         n_targets=n_targets,
         sequences=sequences,
         average=average,
+        sources=_member_weights(stacks, heads) if average else None,
+        dtype=stacks[0][0].dtype_policy,
         name="members",
     )
     if average:
@@ -304,21 +364,22 @@ def _fused(model: keras.Model, *, average: bool) -> keras.Model | None:
     else:
         inputs = [keras.Input((window, n_features), name=f"member_{k}") for k in range(n)]
         fused = keras.Model(inputs, layer(inputs), name="forecastkit_fused_members")
-    members = _member_weights(stacks, heads)
-    layer.set_weights(
-        [np.stack([np.asarray(m[i]) for m in members]) for i in range(len(layer.weights))]
-    )
+    if not average:  # a trainer starts from the members' weights, stacked
+        members = _member_weights(stacks, heads)
+        layer.set_weights(
+            [np.stack([np.asarray(m[i]) for m in members]) for i in range(len(layer.weights))]
+        )
     return fused
 
 
 def fused_twin(model: keras.Model) -> keras.Model:
-    """Return a copy of an ensemble that runs its members in one pass, or ``model`` itself.
+    """Return a view of an ensemble that runs its members in one pass, or ``model`` itself.
 
-    The copy maps ``(batch, window, n_features)`` to the members' mean, as ``model`` does,
-    through one :class:`FusedMembers` layer (one recurrent loop per depth for all members):
-    what a compiled forecast runs for an ensemble (to float32 rounding the same numbers).
-    Its weights are copied once, so build it after training. Networks that
-    :func:`fusable` refuses are returned unchanged.
+    The view maps ``(batch, window, n_features)`` to the members' mean, as ``model`` does,
+    through one :class:`FusedMembers` layer (one recurrent loop per depth for all members)
+    that reads the members' own weight variables at every call (so it follows any change
+    of them): what a compiled forecast runs for an ensemble, the same numbers to float32
+    rounding. Networks that :func:`fusable` refuses are returned unchanged.
 
     Examples
     --------

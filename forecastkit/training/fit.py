@@ -29,6 +29,7 @@ from forecastkit.training.callbacks import (
 from forecastkit.training.seeding import resolve_seed
 
 __all__ = [
+    "ELEMENTWISE_OPTIMIZERS",
     "STEPS_PER_EXECUTION",
     "XLA_MIN_STEPS",
     "TrainingResult",
@@ -36,6 +37,7 @@ __all__ = [
     "release_freed_memory",
     "resolve_verbose",
     "train",
+    "updates_elementwise",
 ]
 
 logger = logging.getLogger("forecastkit")
@@ -57,6 +59,42 @@ XLA_MIN_STEPS = 2000
 STEPS_PER_EXECUTION = 64
 
 _BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_train_batch_begin", "on_train_batch_end")
+
+
+#: Optimizers whose update of a weight is element by element (no per-variable norms or
+#: factored statistics), so that training an ensemble's members stacked in one variable
+#: (:func:`~forecastkit.models.fused.fused_trainer`) updates each member as alone.
+ELEMENTWISE_OPTIMIZERS = (
+    "Adam",
+    "AdamW",
+    "Adamax",
+    "Nadam",
+    "RMSprop",
+    "SGD",
+    "Adagrad",
+    "Adadelta",
+    "Ftrl",
+    "Lion",
+)
+
+
+def updates_elementwise(optimizer) -> bool:
+    """Tell whether ``optimizer`` updates every weight element by element.
+
+    True for the optimizers of :data:`ELEMENTWISE_OPTIMIZERS` (a name or an instance)
+    without ``clipnorm`` (a norm per variable; ``global_clipnorm`` and ``clipvalue`` are
+    fine): then members stacked in one variable train exactly as members apart.
+
+    Examples
+    --------
+    >>> updates_elementwise("adam"), updates_elementwise(keras.optimizers.SGD(clipnorm=1.0))
+    (True, False)
+    """
+    try:
+        opt = make_optimizer(optimizer, None)
+    except ParameterError:
+        return False
+    return type(opt).__name__ in ELEMENTWISE_OPTIMIZERS and opt.clipnorm is None
 
 
 class TrainingResult(dict):

@@ -243,3 +243,25 @@ def test_a_fused_fit_forecasts_as_the_member_by_member_fit(airline, monkeypatch)
     np.testing.assert_allclose(
         together.forecast(4, members=True), apart.forecast(4, members=True), rtol=1e-4
     )
+
+
+@pytest.mark.parametrize(
+    "optimizer, fused", [("adam", True), ("adafactor", False), ("clipnorm", False)]
+)
+def test_only_elementwise_optimizers_train_fused(airline, monkeypatch, optimizer, fused):
+    import keras
+
+    from forecastkit.training import fit
+
+    seen, train = [], fit.train
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["members"])
+        return train(*args, **kwargs)
+
+    monkeypatch.setattr(fit, "train", spy)
+    if optimizer == "clipnorm":  # a norm per variable would clip the members together
+        optimizer = keras.optimizers.Adam(clipnorm=1.0)
+    kw = {**TINY, "epochs": 1}
+    Forecaster(n_models=2, optimizer=optimizer, random_state=0, **kw).fit(airline[:60])
+    assert isinstance(seen[0], int) == fused

@@ -93,6 +93,28 @@ def test_other_networks_train_member_by_member(options):
     assert fusable(model) is None and fused_trainer(model) is None
 
 
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"kernel_regularizer": "l2"},
+        {"recurrent_constraint": "max_norm"},
+        {"activity_regularizer": "l1"},
+        {"trainable": False},
+    ],
+    ids=["regularizer", "constraint", "activity", "frozen"],
+)
+def test_layers_with_losses_constraints_or_frozen_weights_are_not_fused(edit):
+    inputs = keras.Input((5, 1))
+    members = [
+        keras.layers.Dense(1, name=f"m{k}_head")(
+            keras.layers.LSTM(3, name=f"m{k}_lstm_0", **(edit if k else {}))(inputs)
+        )
+        for k in range(2)
+    ]
+    model = keras.Model(inputs, keras.layers.Average(name="ensemble_mean")(members))
+    assert fusable(model) is None
+
+
 def test_a_layer_with_other_arithmetic_is_not_fused():
     inputs = keras.Input((5, 1))
     members = [
@@ -118,11 +140,23 @@ def test_the_fused_trainer_compiles_with_xla():
     assert any(not np.allclose(a, b) for a, b in zip(before, trainer.get_weights(), strict=True))
 
 
-def test_the_layer_reports_its_output_shape():
+def test_the_layer_reports_its_output_shape_and_config():
     layer = FusedMembers(
         cell="gru", units=(3,), n_members=4, n_features=2, horizon=1, n_targets=2, sequences=True
     )
     assert layer.compute_output_shape([(None, 9, 2)] * 4) == (None, 9, 8)
+    assert layer.compute_output_shape(((None, 9, 2),) * 4) == (None, 9, 8)
+    again = FusedMembers.from_config(layer.get_config())
+    assert [tuple(w.shape) for w in again.weights] == [tuple(w.shape) for w in layer.weights]
+
+
+def test_a_saved_fused_trainer_loads(tmp_path):
+    model = _ensemble("lstm", (3,), 1, 1, False, n_models=2)
+    trainer = fused_trainer(model)
+    trainer.save(tmp_path / "trainer.keras")
+    loaded = keras.saving.load_model(tmp_path / "trainer.keras")
+    x = [np.ones((2, 7, 2), "float32")] * 2
+    np.testing.assert_allclose(loaded(x), trainer(x), atol=1e-7)
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
@@ -137,6 +171,11 @@ def test_the_fused_twin_forecasts_the_members_mean(cell, units, horizon, n_targe
     np.testing.assert_allclose(twin(x), model(x), atol=1e-6)
     single = build_regressor(window=7, n_features=1, horizon=1, n_targets=1, units=(3,))
     assert fused_twin(single) is single
+    assert not twin.weights or all(
+        any(w is v for v in model.weights) for w in twin.weights
+    )  # a view of the members' variables, no copy
+    with pytest.raises(TypeError, match="cannot be saved"):
+        twin.get_layer("members").get_config()
 
 
 def test_a_compiled_ensemble_recursion_runs_the_fused_twin():
@@ -149,6 +188,10 @@ def test_a_compiled_ensemble_recursion_runs_the_fused_twin():
     covariates = np.zeros((3, 4, 1), "float32")
     out = recursion(windows, 4, covariates)
     assert isinstance(recursion._fused.get_layer("members"), FusedMembers)
+    head = model.get_layer("m1_head")  # the twin reads the members' weights: never stale
+    head.bias.assign(head.bias + 1.0)
+    np.testing.assert_allclose(recursion(windows, 1, covariates[:, :1])[:, 0], out[:, 0] + 1 / 3)
+    head.bias.assign(head.bias - 1.0)
     window, expected = windows, []
     for k in range(4):  # the member-by-member network, one step at a time
         step = model.predict(window, verbose=0)[:, 0, :]

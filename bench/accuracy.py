@@ -418,10 +418,11 @@ FIELDS = (
 STACKED = {"units": (50, 100), "epochs": 200, "patience": 20, "n_models": 1}
 
 CONFIGS: dict[str, dict] = {
-    # The checkout's defaults (recursive strategy, an ensemble of three LSTM(32) since
-    # session 8, 100 epochs, patience 10, automatic target transform and seasonal
-    # adjustment). Presets that name a network spell out n_models=1 where they were
-    # measured with one (before session 8 every default fit was one network).
+    # The checkout's defaults (recursive strategy, an ensemble of LSTM(32) since session 8:
+    # three members, eight since session 15 (ens8-avg5, trained fused), 100 epochs,
+    # patience 10, automatic target transform and seasonal adjustment). Presets that name
+    # a network spell out n_models=1 where they were measured with one (before session 8
+    # every default fit was one network).
     "default": {},
     # (#17, session 7) the defaults before session 7's change: the stacked tutorial network
     # LSTM(50) -> LSTM(100), 200 epochs, patience 20 (rows named "default" in the caches

@@ -291,9 +291,9 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--n-models",
         type=_positive_int,
-        default=3,
+        default=8,
         help="ensemble members trained together, each its own network of --units; the "
-        "forecast is their mean (default 3; 1: one network)",
+        "forecast is their mean (default 8; 1: one network)",
     )
     parser.add_argument("--cell", choices=("lstm", "gru", "rnn"), default="lstm")
     parser.add_argument("--bidirectional", action="store_true", help="bidirectional layers")

@@ -345,4 +345,4 @@ def test_cli_model_defaults_are_the_forecasters():
     }
     assert differ == {}
     assert defaults["units"] == (32,) and defaults["epochs"] == 100
-    assert defaults["patience"] == 10 and defaults["n_models"] == 3
+    assert defaults["patience"] == 10 and defaults["n_models"] == 8

@@ -69,21 +69,20 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
     cell : {"lstm", "gru", "rnn"}, default="lstm"
     bidirectional : bool, default=False
     dropout : float, default=0.0
-    n_models : int, default=3
+    n_models : int, default=8
         Ensemble members: ``n_models`` networks of this architecture (``units``, ``cell``,
-        ...), each from its own seed, built side by side in one Keras model and trained
-        together by one ``fit`` on the mean of their own losses, each member on its own
-        shuffled order of the training windows, so each member learns independently of
-        the others at a fraction of the cost of ``n_models`` fits; training stops on the
-        members' mean validation loss and every member keeps the mean of the weights of
-        its own 5 best validation epochs (checkpoint averaging). The default of 3 was
-        chosen on the real-series benchmark (docs/benchmarks.md, "An ensemble of three by
-        default", "Ensemble members on their own batch orders", "Each member keeps its own
-        best epoch" and "Each member averages its best epochs"): more accurate than one
-        network over its 17 series and steadier from seed to seed (the worst seed max/min
-        1.39 instead of 6.9; 14 of the 17 series within 1.25 instead of 7), for about
-        twice the fit time of one network (still less than the stacked tutorial
-        network's).
+        ...), each from its own seed, trained together by one ``fit`` on the mean of their
+        own losses, each member on its own shuffled order of the training windows, so each
+        member learns independently of the others; they train as one fused network (every
+        weight of all members one variable, one recurrent loop per layer for all members:
+        :mod:`forecastkit.models.fused`), so eight members cost about what one network
+        costs to trace and 2-3x one LSTM(32) per training step. Training stops on the members' mean
+        validation loss and every member keeps the mean of the weights of its own 5 best
+        validation epochs (checkpoint averaging). The default of 8 was chosen on the
+        real-series benchmark (docs/benchmarks.md, "Session 14" and "Session 15"): as
+        accurate as three members over its 17 series and steady from seed to seed (every
+        series within a seed max/min of 1.25; three members: 14 of 17), in less total fit
+        time than the stacked tutorial network (0.70x in the same run).
         Forecasts, one-step predictions, intervals (calibrated on the ensemble's forecasts),
         evaluation and backtests use the members' mean (taken in the network's scale, before
         the scaling and target transform are undone); in a recursive forecast that mean is
@@ -239,7 +238,7 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         cell: str = "lstm",
         bidirectional: bool = False,
         dropout: float = 0.0,
-        n_models: int = 3,
+        n_models: int = 8,
         strategy: str = "recursive",
         target_transform: str = "auto",
         seasonal_adjustment: str = "auto",

@@ -273,7 +273,7 @@ class FusedMembers(keras.layers.Layer):
 
         def step(carry, x_t):
             # The input's share inside the step, as Keras's cells do: projecting every step
-            # at once before the loop made training about 1.7x slower on CPU (measured).
+            # at once before the loop made training about 2x slower on CPU (measured).
             h = carry[0]
             outer = tf.matmul(x_t, kernel) + x_bias  # (n, batch, gates * units)
             inner = tf.matmul(h, recurrent)

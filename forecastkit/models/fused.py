@@ -173,6 +173,10 @@ class FusedMembers(keras.layers.Layer):
         Per member, its weight variables in the order above: the layer then has no weights
         of its own and stacks these at every call (a view of the members, for forecasting;
         it cannot be trained as one or saved). None: weights of its own (a trainer).
+    unroll : bool, default=False
+        Unroll the loop over a known number of steps into straight-line code (what XLA
+        fuses best for large batches of short windows; slower to train, see
+        ``docs/benchmarks.md``, "Session 15").
 
     Called on one batch instead of a list, every member reads that batch.
 
@@ -198,6 +202,7 @@ class FusedMembers(keras.layers.Layer):
         sequences: bool = False,
         average: bool = False,
         sources: Sequence[Sequence] | None = None,
+        unroll: bool = False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -207,6 +212,7 @@ class FusedMembers(keras.layers.Layer):
         self.n_members, self.n_features = int(n_members), int(n_features)
         self.horizon, self.n_targets = int(horizon), int(n_targets)
         self.sequences = bool(sequences)
+        self.unroll = bool(unroll)
         self._sources = sources is not None
         if sources is not None:
             # Read the members' own variables at every call (never a stale copy). A
@@ -253,6 +259,7 @@ class FusedMembers(keras.layers.Layer):
             "n_targets": self.n_targets,
             "sequences": self.sequences,
             "average": self.average,
+            "unroll": self.unroll,
         }
 
     def _depth(self, x, weights, *, sequences: bool):
@@ -290,6 +297,12 @@ class FusedMembers(keras.layers.Layer):
             return (tf.tanh(outer + inner),)
 
         init = (h0, h0) if cell == "lstm" else (h0,)
+        if self.unroll and x.shape[0] is not None:  # straight-line code (see fused_twin)
+            carry, outputs = init, []
+            for t in range(x.shape[0]):
+                carry = step(carry, x[t])
+                outputs.append(carry[0])
+            return tf.stack(outputs) if sequences else carry[0]
         if sequences:
             return tf.scan(step, x, initializer=init)[0]  # (steps, n, batch, units)
         return tf.foldl(step, x, initializer=init)[0]  # (n, batch, units)
@@ -334,7 +347,7 @@ def _member_weights(stacks, heads) -> list[list]:
     ]
 
 
-def _fused(model: keras.Model, *, average: bool) -> keras.Model | None:
+def _fused(model: keras.Model, *, average: bool, unroll: bool = False) -> keras.Model | None:
     """Build the fused network of ``model``'s members from their current weights (or None)."""
     found = fusable(model)
     if found is None:
@@ -354,6 +367,7 @@ def _fused(model: keras.Model, *, average: bool) -> keras.Model | None:
         n_targets=n_targets,
         sequences=sequences,
         average=average,
+        unroll=unroll,
         sources=_member_weights(stacks, heads) if average else None,
         dtype=stacks[0][0].dtype_policy,
         name="members",
@@ -372,14 +386,16 @@ def _fused(model: keras.Model, *, average: bool) -> keras.Model | None:
     return fused
 
 
-def fused_twin(model: keras.Model) -> keras.Model:
+def fused_twin(model: keras.Model, *, unroll: bool = False) -> keras.Model:
     """Return a view of an ensemble that runs its members in one pass, or ``model`` itself.
 
     The view maps ``(batch, window, n_features)`` to the members' mean, as ``model`` does,
     through one :class:`FusedMembers` layer (one recurrent loop per depth for all members)
     that reads the members' own weight variables at every call (so it follows any change
     of them): what a compiled forecast runs for an ensemble, the same numbers to float32
-    rounding. Networks that :func:`fusable` refuses are returned unchanged.
+    rounding. Networks that :func:`fusable` refuses are returned unchanged. ``unroll``:
+    the loop over a known window unrolled (the compiled recursion's large batches,
+    :func:`~forecastkit.models.compiled.unrolled_twin`).
 
     Examples
     --------
@@ -392,7 +408,7 @@ def fused_twin(model: keras.Model) -> keras.Model:
     >>> bool(np.allclose(fused_twin(net)(x), net(x), atol=1e-6))
     True
     """
-    fused = _fused(model, average=True)
+    fused = _fused(model, average=True, unroll=unroll)
     return model if fused is None else fused
 
 

@@ -198,3 +198,17 @@ def test_a_compiled_ensemble_recursion_runs_the_fused_twin():
         expected.append(step)
         window = advance(window, step, covariates[:, k], feature_order(2, [0]), xp=np)
     np.testing.assert_allclose(out, np.stack(expected, axis=1), atol=1e-5)
+
+
+def test_an_ensembles_unrolled_twin_is_its_unrolled_fused_view():
+    from forecastkit.models.compiled import unrolled_twin
+
+    model = _ensemble("lstm", (4, 3), 1, 1, False)
+    twin = unrolled_twin(model)
+    layer = twin.get_layer("members")
+    assert isinstance(layer, FusedMembers) and layer.unroll
+    x = np.random.default_rng(5).normal(size=(4, 7, 2)).astype("float32")
+    np.testing.assert_allclose(twin(x), model(x), atol=1e-6)
+    head = model.get_layer("m0_head")  # a view: it follows the members' weights
+    head.bias.assign(head.bias + 3.0)
+    np.testing.assert_allclose(twin(x), model(x), atol=1e-6)

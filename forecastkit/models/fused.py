@@ -11,8 +11,8 @@ loop per depth whose step multiplies every member at once (a batched matrix prod
 training graph and the optimizer's updates are those of one member, whatever ``n_models``.
 :func:`write_members` copies the trained weights back into the members' layers, and
 :func:`fused_twin` builds a fused view of an ensemble for forecasting (the members' mean,
-reading the members' own variables), which the compiled recursion runs for batches of up to
-32 windows (larger batches run the member layers unrolled, ``unrolled_twin``).
+reading the members' own variables), which the compiled recursion runs (its loop unrolled
+for the large batches, ``unrolled_twin``).
 
 The arithmetic is the Keras cells' (LSTM, GRU with ``reset_after``, SimpleRNN; tanh and
 sigmoid activations, biases), so a fused trainer's outputs and gradients equal the layer by

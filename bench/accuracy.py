@@ -728,7 +728,7 @@ def fit_forecastkit(y_train: pd.Series, m: int, h: int, config: str, seed: int) 
     unfused = params.pop("_unfused", False) or bias_init
     unfused = unfused or any(params.get(k) for k in ("_soup", "_drift_shrink"))
     fused_module.fused_trainer = (lambda model: None) if unfused else DEFAULT_FUSED_TRAINER
-    compiled_module.fused_twin = (lambda model: model) if unfused else DEFAULT_FUSED_TWIN
+    compiled_module.fused_twin = (lambda model, **_: model) if unfused else DEFAULT_FUSED_TWIN
     if sum(bool(params.get(k)) for k in ("_loss", "_soup", "_drift_shrink")) + bool(bias_init) > 1:
         raise ValueError(
             "_loss, _bias_init, _soup and _drift_shrink each replace train: use one per preset"

@@ -29,7 +29,7 @@ __all__ = [
     "unrolled_twin",
 ]
 
-#: Windows up to this many steps run through an unrolled copy of the network (see
+#: Windows up to this many steps run through an unrolled twin of the network (see
 #: :func:`unrolled_twin`); longer ones keep the recurrent loop (unrolling grows the graph).
 MAX_UNROLL = 64
 
@@ -46,7 +46,7 @@ def _set_unroll(config):
 
 
 def unrolled_twin(model: keras.Model, *, max_steps: int = MAX_UNROLL) -> keras.Model:
-    """Return a copy of ``model`` whose recurrent layers are unrolled, or ``model`` itself.
+    """Return a twin of ``model`` whose recurrent loops are unrolled, or ``model`` itself.
 
     Unrolling turns the recurrent loop over a short window into straight-line code that XLA
     fuses: the batched recursion (backtests, many series) runs about 3-4 times faster on CPU
@@ -183,9 +183,10 @@ class CompiledRecursion:
         if (batch, unrolled) not in self._functions:
             if unrolled and self._twin is None:
                 self._twin = unrolled_twin(self.model)
-            if not unrolled and self._fused is None:
+            if self._fused is None:
                 self._fused = fused_twin(self.model)  # an ensemble: one pass for all members
-            model = self._twin if unrolled else self._fused
+            # A window too long to unroll keeps the rolled (fused) network.
+            model = self._twin if unrolled and self._twin is not self.model else self._fused
             n_targets = len(self.targets)
             n_features = model.input_shape[-1]
             order = tf.constant(feature_order(n_features, self.targets))

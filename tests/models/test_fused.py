@@ -212,3 +212,25 @@ def test_an_ensembles_unrolled_twin_is_its_unrolled_fused_view():
     head = model.get_layer("m0_head")  # a view: it follows the members' weights
     head.bias.assign(head.bias + 3.0)
     np.testing.assert_allclose(twin(x), model(x), atol=1e-6)
+
+
+@pytest.mark.parametrize("window", [7, 70], ids=["unrolled", "too long to unroll"])
+def test_the_large_batch_programs_of_an_ensemble_run_fused(window):
+    from forecastkit.models.compiled import CompiledRecursion
+    from forecastkit.strategies.recursive import advance, feature_order
+
+    model = build_regressor(
+        window=window, n_features=1, horizon=1, n_targets=1, units=(3,), n_models=2, seed=2
+    )
+    recursion = CompiledRecursion(model, targets=[0], unroll_from=8, buckets=(1, 8))
+    windows = np.random.default_rng(6).normal(size=(8, window, 1)).astype("float32")
+    out = recursion(windows, 3)  # a batch of 8: the unrolled program
+    program_model = recursion._twin if recursion._twin is not model else recursion._fused
+    assert isinstance(program_model.get_layer("members"), FusedMembers)
+    window_now, expected = windows, []
+    for _ in range(3):
+        step = model.predict(window_now, verbose=0)[:, 0, :]
+        expected.append(step)
+        zeros = np.zeros((8, 0), "float32")
+        window_now = advance(window_now, step, zeros, feature_order(1, [0]), xp=np)
+    np.testing.assert_allclose(out, np.stack(expected, axis=1), atol=1e-5)

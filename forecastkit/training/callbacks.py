@@ -37,6 +37,7 @@ __all__ = [
     "default_callbacks",
     "fit_fingerprint",
     "learning_rate",
+    "member_count",
     "member_losses",
     "new_run_dir",
     "reset_states",
@@ -136,6 +137,17 @@ class MemberMSE(keras.metrics.MeanMetricWrapper):
         }
 
 
+def member_count(members: Sequence[keras.Model] | int) -> int:
+    """Return how many members ``members`` names: member models, or their number (stacked).
+
+    Examples
+    --------
+    >>> member_count(3), member_count([])
+    (3, 0)
+    """
+    return members if isinstance(members, int) else len(members)
+
+
 def member_losses(n_members: int) -> list[MemberMSE]:
     """Return one Keras metric per ensemble member: the MSE of its own outputs.
 
@@ -210,7 +222,7 @@ class MemberEarlyStopping(keras.callbacks.EarlyStopping):
         super().__init__(monitor=monitor, patience=patience, restore_best_weights=True)
         self.average_epochs = check_window(average_epochs, name="average_epochs")
         self.members = members if isinstance(members, int) else list(members)
-        self.n_members = members if isinstance(members, int) else len(self.members)
+        self.n_members = member_count(self.members)
         # Per member, its best epochs so far, best first: (loss, epoch, its weights).
         self.kept: list[list[tuple[float, int, list[np.ndarray]]]] = [
             [] for _ in range(self.n_members)
@@ -837,7 +849,7 @@ def default_callbacks(
         MemberEarlyStopping(
             members, monitor=monitor, patience=patience, average_epochs=average_epochs
         )
-        if (members if isinstance(members, int) else len(members)) > 1
+        if member_count(members) > 1
         else keras.callbacks.EarlyStopping(
             monitor=monitor, patience=patience, restore_best_weights=True
         ),

@@ -22,6 +22,7 @@ from forecastkit.training.callbacks import (
     TrainingBackup,
     default_callbacks,
     fit_fingerprint,
+    member_count,
     member_losses,
     reset_states,
     tensorboard_callback,
@@ -308,7 +309,7 @@ def train(
     members = _check_members(model, members, loss)
     average_epochs = check_window(average_epochs, name="average_epochs")
     if members:
-        metrics = [*(metrics or ()), *member_losses(_count(members))]
+        metrics = [*(metrics or ()), *member_losses(member_count(members))]
     model.compile(
         optimizer=make_optimizer(optimizer, learning_rate),
         loss=loss,
@@ -413,16 +414,11 @@ def train(
     return result
 
 
-def _count(members: Sequence[keras.Model] | int) -> int:
-    """How many members ``train(..., members=...)`` names (models, or their number)."""
-    return members if isinstance(members, int) else len(members)
-
-
 def _check_members(model: keras.Model, members: Sequence[keras.Model] | int, loss):
     """Return the checked ``train(..., members=...)`` (none for fewer than two members)."""
     stacked = isinstance(members, int) and not isinstance(members, bool)
     members = int(members) if stacked else list(members)
-    if _count(members) < 2:
+    if member_count(members) < 2:
         return []
     mse = loss in ("mse", "mean_squared_error") or isinstance(loss, keras.losses.MeanSquaredError)
     if not mse:
@@ -431,9 +427,9 @@ def _check_members(model: keras.Model, members: Sequence[keras.Model] | int, los
             f"the loss must be 'mse'; got loss={loss!r}. Pass members=() for another loss."
         )
     width = model.output_shape[-1]
-    if width % _count(members):
+    if width % member_count(members):
         raise ParameterError(
-            f"`members`: {_count(members)} members cannot share the model's {width} outputs "
+            f"`members`: {member_count(members)} members cannot share the model's {width} outputs "
             "side by side (the last axis must hold each member's outputs in turn, as "
             "forecastkit.models.builders.training_model builds it)."
         )

@@ -51,11 +51,12 @@ def unrolled_twin(model: keras.Model, *, max_steps: int = MAX_UNROLL) -> keras.M
     Unrolling turns the recurrent loop over a short window into straight-line code that XLA
     fuses: the batched recursion (backtests, many series) runs about 3-4 times faster on CPU
     with the same numbers (to float32 rounding). Models with windows longer than
-    ``max_steps`` (or an unknown length, or stateful layers) are returned unchanged. The
-    copy shares nothing with ``model``: its weights are copied once, so build it after
-    training. An ensemble gets its :func:`~forecastkit.models.fused.fused_twin` with the
-    loop unrolled instead: every member in one straight-line program (about a third of the
-    compile of the members' own unrolled layers), reading the members' weights.
+    ``max_steps`` (or an unknown length, or stateful layers) are returned unchanged. A
+    single network's twin is a copy that shares nothing with ``model``: its weights are
+    copied once, so build it after training. An ensemble gets its
+    :func:`~forecastkit.models.fused.fused_twin` with the loop unrolled instead: every
+    member in one straight-line program (about a third of the compile of the members' own
+    unrolled layers), reading the members' weights.
 
     Examples
     --------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import keras
 
@@ -17,11 +18,13 @@ from forecastkit.exceptions import ParameterError
 __all__ = [
     "CELLS",
     "ENSEMBLE_LAYER",
+    "MemberLayers",
     "build_classifier",
     "build_regressor",
     "build_sequence_regressor",
     "check_n_models",
     "check_units",
+    "member_layers",
     "member_models",
     "n_members",
     "sequence_stacks",
@@ -282,8 +285,81 @@ def member_models(model: keras.Model) -> list[keras.Model]:
     ]
 
 
-_RECURRENT_NAME = re.compile(r"^(m\d+_)?(?:lstm|gru|rnn)_(\d+)$")
-_HEAD_NAME = re.compile(r"^(m\d+_)?head$")
+_MEMBER_LAYER = re.compile(
+    r"^(?:m(?P<member>\d+)_)?(?:(?P<cell>lstm|gru|rnn)_(?P<depth>\d+)|(?P<head>head))$"
+)
+
+
+@dataclass(frozen=True)
+class MemberLayers:
+    """One member's recurrent layers and head, found by :func:`member_layers`.
+
+    Attributes
+    ----------
+    recurrent : dict
+        Depth -> recurrent layer (``[m<k>_]<cell>_<depth>``, a ``keras.layers.RNN``).
+    cells : frozenset of str
+        The cell names those layers' names give (``{"lstm"}`` for a plain member).
+    head : keras.layers.Dense or None
+        The member's output layer (``[m<k>_]head``), None if it has none.
+    """
+
+    recurrent: dict
+    cells: frozenset
+    head: keras.layers.Layer | None
+
+    def stack(self) -> list | None:
+        """Return the recurrent layers bottom to top, or None if their depths have gaps."""
+        if sorted(self.recurrent) != list(range(len(self.recurrent))):
+            return None
+        return [self.recurrent[i] for i in range(len(self.recurrent))]
+
+
+def member_layers(model: keras.Model) -> tuple[dict, list]:
+    """Sort the layers of a :func:`build_regressor` network by member, by their names.
+
+    The one reading of the layer names :func:`build_regressor` gives (``[m<k>_]<cell>_<i>``
+    for recurrent layers, ``[m<k>_]head`` for the heads): the state-carrying forecast
+    (:func:`sequence_stacks`) and the fused trainer
+    (:func:`~forecastkit.models.fused.fusable`) each judge the result by their own rules.
+
+    Returns
+    -------
+    members : dict
+        Member index (None for a single network's unprefixed layers) -> :class:`MemberLayers`,
+        in the model's layer order; a name without the matching layer type is not a member's.
+    others : list of keras.layers.Layer
+        Every other layer (input, dropout, reshape, the members' average, anything unknown).
+
+    Examples
+    --------
+    >>> net = build_regressor(window=4, n_features=1, horizon=1, n_targets=1, units=(3,),
+    ...                       n_models=2)
+    >>> members, others = member_layers(net)
+    >>> {k: ([layer.name for layer in m.stack()], m.head.name) for k, m in members.items()}
+    {0: (['m0_lstm_0'], 'm0_head'), 1: (['m1_lstm_0'], 'm1_head')}
+    >>> sorted(layer.name for layer in others)
+    ['ensemble_mean', 'm0_steps', 'm1_steps', 'window']
+    """
+    recurrent: dict = {}
+    cells: dict = {}
+    heads: dict = {}
+    others = []
+    for layer in model.layers:
+        found = _MEMBER_LAYER.match(layer.name)
+        member = None if found is None or found["member"] is None else int(found["member"])
+        if found and found["cell"] and isinstance(layer, keras.layers.RNN):
+            recurrent.setdefault(member, {})[int(found["depth"])] = layer
+            cells.setdefault(member, set()).add(found["cell"])
+        elif found and found["head"] and isinstance(layer, keras.layers.Dense):
+            heads[member] = layer
+        else:
+            others.append(layer)
+    members = {
+        k: MemberLayers(recurrent.get(k, {}), frozenset(cells.get(k, ())), heads.get(k))
+        for k in dict.fromkeys([*recurrent, *heads])
+    }
+    return members, others
 
 
 def sequence_stacks(model: keras.Model) -> list[tuple[list, keras.layers.Layer]]:
@@ -304,43 +380,37 @@ def sequence_stacks(model: keras.Model) -> list[tuple[list, keras.layers.Layer]]
     >>> [([layer.name for layer in layers], head.name) for layers, head in sequence_stacks(model)]
     [(['lstm_0', 'lstm_1'], 'head')]
     """
-    recurrent: dict[str, dict[int, keras.layers.Layer]] = {}
-    heads: dict[str, keras.layers.Layer] = {}
-    for layer in model.layers:
-        name = layer.name
+    members, others = member_layers(model)
+    for layer in others:
         if isinstance(layer, keras.layers.InputLayer | keras.layers.Dropout):
             continue
-        if isinstance(layer, keras.layers.Average) and name == ENSEMBLE_LAYER:
+        if isinstance(layer, keras.layers.Average) and layer.name == ENSEMBLE_LAYER:
             continue
-        found = _RECURRENT_NAME.match(name)
-        if found and isinstance(layer, keras.layers.RNN):
+        raise ValueError(
+            f"layer {layer.name!r} ({type(layer).__name__}) has no place in a "
+            "sequence-to-sequence network (a bidirectional or an unknown layer); refit with "
+            "strategy='seq2seq' and bidirectional=False"
+        )
+    for member in members.values():
+        for layer in member.recurrent.values():
             if layer.stateful or layer.go_backwards or not layer.return_sequences:
                 raise ValueError(
-                    f"recurrent layer {name!r} is stateful, runs backwards or does not return "
-                    "sequences: not a sequence-to-sequence network"
+                    f"recurrent layer {layer.name!r} is stateful, runs backwards or does not "
+                    "return sequences: not a sequence-to-sequence network"
                 )
-            recurrent.setdefault(found.group(1) or "", {})[int(found.group(2))] = layer
-            continue
-        found = _HEAD_NAME.match(name)
-        if found and isinstance(layer, keras.layers.Dense):
-            heads[found.group(1) or ""] = layer
-            continue
-        raise ValueError(
-            f"layer {name!r} ({type(layer).__name__}) has no place in a sequence-to-sequence "
-            "network (a bidirectional or an unknown layer); refit with strategy='seq2seq' "
-            "and bidirectional=False"
-        )
-    if not recurrent or sorted(recurrent) != sorted(heads):
+    if not members or any(not m.recurrent or m.head is None for m in members.values()):
         raise ValueError(
             "the network's recurrent layers and heads do not pair up into members "
-            f"(stacks {sorted(recurrent)}, heads {sorted(heads)})"
+            f"(members {sorted(members, key=lambda k: -1 if k is None else k)})"
         )
     stacks = []
-    for prefix in sorted(recurrent, key=lambda p: int(p[1:-1]) if p else -1):
-        layers = recurrent[prefix]
-        if sorted(layers) != list(range(len(layers))):
-            raise ValueError(f"member {prefix!r}: recurrent layers {sorted(layers)} have gaps")
-        stacks.append(([layers[i] for i in range(len(layers))], heads[prefix]))
+    for k in sorted(members, key=lambda k: -1 if k is None else k):
+        layers = members[k].stack()
+        if layers is None:
+            raise ValueError(
+                f"member {k!r}: recurrent layers {sorted(members[k].recurrent)} have gaps"
+            )
+        stacks.append((layers, members[k].head))
     return stacks
 
 

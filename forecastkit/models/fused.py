@@ -32,10 +32,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from forecastkit.models.builders import CELLS, member_layers
+
 __all__ = ["FusedMembers", "fusable", "fused_trainer", "fused_twin", "write_members"]
 
-_RECURRENT = re.compile(r"^m(\d+)_(lstm|gru|rnn)_(\d+)$")
-_HEAD = re.compile(r"^m(\d+)_head$")
 _STEPS = re.compile(r"^m(\d+)_steps$")
 _GATES = {"lstm": 4, "gru": 3, "rnn": 1}
 
@@ -56,8 +56,7 @@ def _unconstrained(layer) -> bool:
 
 def _plain_cell(layer, cell: str) -> bool:
     """Tell whether ``layer`` computes what :class:`FusedMembers` computes for ``cell``."""
-    expected = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}
-    if type(layer) is not expected[cell]:
+    if type(layer) is not CELLS[cell]:
         return False
     inner = layer.cell
     plain = (
@@ -98,48 +97,37 @@ def fusable(model: keras.Model) -> tuple[list[list], list] | None:
     ([['m0_lstm_0'], ['m1_lstm_0']], ['m0_head', 'm1_head'])
     >>> fusable(build_regressor(window=4, n_features=1, horizon=1, n_targets=1, units=(3,)))
     """
-    recurrent: dict[int, dict[int, keras.layers.Layer]] = {}
-    heads: dict[int, keras.layers.Layer] = {}
-    cells = set()
-    for layer in model.layers:
-        name = layer.name
-        if isinstance(layer, keras.layers.InputLayer):
-            continue
-        if isinstance(layer, keras.layers.Average) or (
-            isinstance(layer, keras.layers.Reshape) and _STEPS.match(name)
-        ):
-            continue
-        found = _RECURRENT.match(name)
-        if found and _plain_cell(layer, found.group(2)):
-            cells.add(found.group(2))
-            recurrent.setdefault(int(found.group(1)), {})[int(found.group(3))] = layer
-            continue
-        found = _HEAD.match(name)
-        linear = getattr(layer, "activation", None) is keras.activations.linear
-        dense = type(layer) is keras.layers.Dense and linear and layer.use_bias
-        if found and dense and _unconstrained(layer):
-            heads[int(found.group(1))] = layer
-            continue
-        return None
-    members = sorted(recurrent)
-    if len(members) < 2 or len(cells) != 1 or members != list(range(len(members))):
-        return None
-    if sorted(heads) != members:
-        return None
-    stacks = []
-    for k in members:
-        layers = recurrent[k]
-        if sorted(layers) != list(range(len(layers))):
+    members, others = member_layers(model)
+    for layer in others:
+        steps = isinstance(layer, keras.layers.Reshape) and _STEPS.match(layer.name)
+        if not (isinstance(layer, keras.layers.InputLayer | keras.layers.Average) or steps):
             return None
-        stacks.append([layers[i] for i in range(len(layers))])
+    if len(members) < 2 or None in members or sorted(members) != list(range(len(members))):
+        return None
+    cells = set().union(*(m.cells for m in members.values()))
+    if len(cells) != 1:
+        return None
+    (cell,) = cells
+    stacks, heads = [], []
+    for k in range(len(members)):
+        stack, head = members[k].stack(), members[k].head
+        if not stack or head is None or not all(_plain_cell(layer, cell) for layer in stack):
+            return None
+        linear = getattr(head, "activation", None) is keras.activations.linear
+        if not (type(head) is keras.layers.Dense and linear and head.use_bias):
+            return None
+        if not _unconstrained(head):
+            return None
+        stacks.append(stack)
+        heads.append(head)
     shapes = {tuple(layer.units for layer in stack) for stack in stacks}
     last = [stack[-1].return_sequences for stack in stacks]
     inner = [layer.return_sequences for stack in stacks for layer in stack[:-1]]
     if len(shapes) != 1 or len(set(last)) != 1 or not all(inner):
         return None
-    if len({head.units for head in heads.values()}) != 1:
+    if len({head.units for head in heads}) != 1:
         return None
-    return stacks, [heads[k] for k in members]
+    return stacks, heads
 
 
 @keras.saving.register_keras_serializable(package="forecastkit")
@@ -353,7 +341,7 @@ def _fused(model: keras.Model, *, average: bool, unroll: bool = False) -> keras.
     if found is None:
         return None
     stacks, heads = found
-    cell = _RECURRENT.match(stacks[0][0].name).group(2)
+    cell = next(name for name, kind in CELLS.items() if type(stacks[0][0]) is kind)
     window, n_features = model.inputs[0].shape[1:]
     _, steps, n_targets = model.output_shape
     sequences = bool(stacks[0][-1].return_sequences)

@@ -127,6 +127,26 @@ def test_a_layer_with_other_arithmetic_is_not_fused():
     assert fusable(model) is None
 
 
+def test_members_are_read_in_number_order_past_ten():
+    model = _ensemble("lstm", (2,), 1, 1, False, n_models=12)
+    stacks, heads = fusable(model)
+    assert [h.name for h in heads] == [f"m{k}_head" for k in range(12)]
+    assert [s[0].name for s in stacks] == [f"m{k}_lstm_0" for k in range(12)]
+
+
+def test_a_member_with_a_gap_or_without_a_head_is_not_fused():
+    inputs = keras.Input((5, 1))
+    x0 = keras.layers.LSTM(3, name="m0_lstm_0")(inputs)
+    x1 = keras.layers.LSTM(3, name="m1_lstm_1")(inputs)  # depth 0 missing
+    members = [keras.layers.Dense(1, name=f"m{k}_head")(x) for k, x in enumerate((x0, x1))]
+    model = keras.Model(inputs, keras.layers.Average(name="ensemble_mean")(members))
+    assert fusable(model) is None
+    headless = keras.Model(
+        inputs, keras.layers.Average(name="ensemble_mean")([x0, keras.layers.Dense(3)(x0)])
+    )
+    assert fusable(headless) is None
+
+
 def test_the_fused_trainer_compiles_with_xla():
     model = _ensemble("lstm", (4,), 2, 1, False)
     trainer = fused_trainer(model)

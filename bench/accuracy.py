@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
+import functools
 import json
 import math
 import os
@@ -85,6 +87,8 @@ DEFAULT_TRAINING_DATA = dataset_module.make_training_data
 DEFAULT_CHECK_MEMBERS = fit_module._check_members
 DEFAULT_MEMBER_LOSS = callbacks_module._member_mse
 DEFAULT_FIT_TRANSFORMED = state_module.fit_transformed
+DEFAULT_CHOOSE_TRANSFORM = state_module.choose_transform
+DEFAULT_REDECIDE_DIFF = state_module.redecide_diff
 #: Prototype (#17, session 11): fraction of the window each ensemble member reads.
 MEMBER_WINDOW_FRACTIONS: tuple[float, ...] | None = None
 
@@ -102,6 +106,59 @@ def _cropped_stack(x, *, prefix="", **kw):
 
             x = keras.layers.Cropping1D((steps - keep, 0), name=f"{prefix}crop")(x)
     return DEFAULT_STACK(x, prefix=prefix, **kw)
+
+
+#: Prototype (#17, session 16): per-window level normalisation (Hewamalage, Bergmeir and
+#: Bandara 2021): each member reads its window minus the window's mean level and predicts the
+#: next value minus that level; the series is not differenced (log and seasonal adjustment
+#: as "auto" chooses). The input of the stack being built (see ``_level_stack``).
+_WINDOW_INPUT = None
+
+
+@functools.cache
+def _window_layers():
+    """Two serialisable layers: a window minus its level, and an output plus the level."""
+    import keras
+
+    @keras.saving.register_keras_serializable(package="forecastkit_bench")
+    class WindowCentre(keras.layers.Layer):
+        def call(self, x):
+            return x - keras.ops.mean(x[..., :1], axis=1, keepdims=True)
+
+    @keras.saving.register_keras_serializable(package="forecastkit_bench")
+    class AddWindowLevel(keras.layers.Layer):
+        def call(self, inputs):
+            y, x = inputs
+            return y + keras.ops.mean(x[..., 0], axis=1, keepdims=True)
+
+    return WindowCentre, AddWindowLevel
+
+
+def _level_stack(x, *, prefix="", **kw):
+    """Prototype: the recurrent stack reads the window minus its mean level."""
+    global _WINDOW_INPUT
+    if x.shape[-1] != 1:
+        raise ValueError("the window-normalisation prototype is for univariate series")
+    _WINDOW_INPUT = x
+    centre, _ = _window_layers()
+    return DEFAULT_STACK(centre(name=f"{prefix}centre")(x), prefix=prefix, **kw)
+
+
+def _level_head(x, units, *, seed, activation=None, prefix=""):
+    """Prototype: the head's output plus the window's mean level."""
+    _, add = _window_layers()
+    y = DEFAULT_HEAD(x, units, seed=seed, activation=activation, prefix=prefix)
+    return add(name=f"{prefix}level")([y, _WINDOW_INPUT])
+
+
+def _levels_transform(*args, **kwargs):
+    """Prototype: the "auto" transform choice with differencing switched off."""
+    return dataclasses.replace(DEFAULT_CHOOSE_TRANSFORM(*args, **kwargs), diff=0)
+
+
+def _levels_redecide(adjusted, targets, transform):
+    """Prototype: no differences after the seasonal adjustment either."""
+    return dataclasses.replace(transform, diff=0)
 
 
 def _zero_head(x, units, *, seed, activation=None, prefix=""):
@@ -319,8 +376,15 @@ def _uncentred_fit_transformed(scaler, values, transform, targets, **kwargs):
     """
     scaler = DEFAULT_FIT_TRANSFORMED(scaler, values, transform, targets, **kwargs)
     if transform.diff and hasattr(scaler.target_, "mean_"):
-        scaler.target_.mean_ = np.zeros_like(scaler.target_.mean_)
+        scaler.target_.mean_ = scaler.target_.mean_ * DRIFT_CENTRE
     return scaler
+
+
+#: Share of the training drift the differenced target is centred on by
+#: :func:`_uncentred_fit_transformed`: 0 (session 14's ``ens3-nodrift``), or 0.5 (session 16's
+#: ``ens8-half-drift``: an untrained network forecasts half the training drift, the Theta
+#: method's drift, Hyndman and Billah 2003).
+DRIFT_CENTRE = 0.0
 
 
 #: Prototype (#17, session 14): the training drift in scaled units (mean / scale of the
@@ -637,6 +701,23 @@ CONFIGS: dict[str, dict] = {
     # trains and forecasts member by member as before (the rows cached in session 14 ran so).
     "ens3-unfused": {"n_models": 3, "_xla_min_steps": 2000, "_average_epochs": 5, "_unfused": True},
     "ens8-unfused": {"n_models": 8, "_xla_min_steps": 2000, "_average_epochs": 5, "_unfused": True},
+    # Session 16: eight members, the differenced target centred on half its training mean
+    # (an output of 0 = half the training drift, the Theta method's drift).
+    "ens8-half-drift": {
+        "n_models": 8,
+        "_xla_min_steps": 2000,
+        "_average_epochs": 5,
+        "_uncentred_diff": True,
+        "_drift_centre": 0.5,
+    },
+    # Session 16: per-window level normalisation instead of differencing (Hewamalage et
+    # al. 2021); three members, to compare with the cached ens3-avg5 rows (trains unfused).
+    "ens3-window-norm": {
+        "n_models": 3,
+        "_xla_min_steps": 2000,
+        "_average_epochs": 5,
+        "_window_norm": True,
+    },
     # --quick smoke preset.
     "quick": {"units": (8,), "epochs": 5, "patience": 2},
 }
@@ -746,6 +827,8 @@ def fit_forecastkit(y_train: pd.Series, m: int, h: int, config: str, seed: int) 
     if soup:
         fit_module.train = _soup_train
     uncentred = params.pop("_uncentred_diff", False)
+    global DRIFT_CENTRE
+    DRIFT_CENTRE = float(params.pop("_drift_centre", 0.0))
     drift_shrink = params.pop("_drift_shrink", False)
     state_module.fit_transformed = (
         _uncentred_fit_transformed
@@ -763,6 +846,12 @@ def fit_forecastkit(y_train: pd.Series, m: int, h: int, config: str, seed: int) 
     global MEMBER_WINDOW_FRACTIONS
     MEMBER_WINDOW_FRACTIONS = params.pop("_member_windows", None)
     builders._recurrent_stack = _cropped_stack if MEMBER_WINDOW_FRACTIONS else DEFAULT_STACK
+    window_norm = params.pop("_window_norm", False)
+    if window_norm:
+        builders._recurrent_stack = _level_stack
+        builders._head = _level_head
+    state_module.choose_transform = _levels_transform if window_norm else DEFAULT_CHOOSE_TRANSFORM
+    state_module.redecide_diff = _levels_redecide if window_norm else DEFAULT_REDECIDE_DIFF
     if params.pop("_year_only", False) and season_cycle(y_train.index.freq) != "year":
         params["seasonal_adjustment"] = "none"
     if val_horizons:

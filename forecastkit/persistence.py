@@ -64,6 +64,7 @@ from forecastkit.exceptions import (
     TruncatedModelFileError,
     UnsafeModelFileError,
 )
+from forecastkit.models.limits import MAX_LAYERS
 
 __all__ = [
     "EXPANSION_FLOOR",
@@ -710,50 +711,130 @@ def _keras_config_problem(config: Any) -> str | None:
 
 # Gates of each recurrent layer: its recurrent kernel alone holds gates x units^2 weights.
 _GATES = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}
-_SHAPE_KEYS = frozenset({"batch_shape", "input_shape", "shape", "target_shape"})
 #: Fewest bytes a weight takes in ``model.weights.h5`` (float16; forecastkit writes float32).
 _MIN_WEIGHT_BYTES = 2
 _H5_MAX_OBJECTS = 100_000  # HDF5 groups and datasets a weights member may hold
-#: Most layers a network may have (forecastkit's have about two per recurrent layer; Keras
-#: takes seconds to wire thousands, then overflows the stack).
-_MAX_LAYERS = 256
+
+
+def _count(value) -> int:
+    """Return ``value`` if it is a positive int (units, a shape's last axis), else 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def _last_axis(shape) -> int:
+    """Return the last axis of a shape list of a Keras config, 0 when there is none."""
+    return _count(shape[-1]) if isinstance(shape, list) and shape else 0
+
+
+def _inbound(layer: dict) -> list[str]:
+    """Names of the layers whose outputs ``layer`` is called on (its ``keras_history``)."""
+    names: list[str] = []
+
+    def visit(value, key, where):
+        if key == "keras_history" and isinstance(value, list) and value:
+            if isinstance(value[0], str):
+                names.append(value[0])
+
+    _walk(layer.get("inbound_nodes"), visit)
+    return names
+
+
+def _layer_weights(kind, config: dict, width: int) -> int:
+    """Fewest weights layer ``kind`` with ``config`` holds on inputs of ``width`` features."""
+    units = _count(config.get("units"))
+    if kind == "Dense":
+        return width * units
+    if kind in _GATES:
+        return _GATES[kind] * (width * units + units * units)
+    if kind == "Bidirectional":
+        forward = config.get("layer")
+        backward = config.get("backward_layer") or forward
+        return sum(
+            _layer_weights(part.get("class_name"), part.get("config") or {}, width)
+            for part in (forward, backward)
+            if isinstance(part, dict)
+        )
+    return 0
+
+
+def _output_width(kind, config: dict, width: int) -> int:
+    """Features of the output of layer ``kind`` with ``config`` on inputs of ``width``."""
+    if kind in ("Dense", *_GATES):
+        return _count(config.get("units"))
+    if kind == "Bidirectional":
+        parts = [config.get("layer"), config.get("backward_layer") or config.get("layer")]
+        widths = [
+            _count((part.get("config") or {}).get("units")) if isinstance(part, dict) else 0
+            for part in parts
+        ]
+        return sum(widths) if config.get("merge_mode", "concat") == "concat" else max(widths)
+    if kind == "InputLayer":
+        return _last_axis(config.get("batch_shape") or config.get("batch_input_shape"))
+    if kind == "Reshape":
+        return _last_axis(config.get("target_shape"))
+    return width  # Dropout, Average: the width of their inputs
+
+
+def _weights_lower_bound(layers: list) -> int:
+    """Fewest weights a functional model's ``layers`` (its config's list) allocate.
+
+    Keras builds a layer from its ``build_config`` and again from the tensors it is wired
+    to, so each layer's input width is the larger of the two: the wired width follows the
+    ``keras_history`` of its inputs through every layer (repeated until nothing changes,
+    so listing the layers out of order does not hide a width). For a file forecastkit
+    saved, both widths are the true ones and this is the network's count of kernel weights.
+    """
+    entries = [layer for layer in layers if isinstance(layer, dict)]
+    widths: dict[str, int] = {}
+    inputs: dict[int, int] = {}
+    for _ in range(len(entries) + 1):
+        changed = False
+        for k, layer in enumerate(entries):
+            config = layer.get("config") if isinstance(layer.get("config"), dict) else {}
+            built = layer.get("build_config")
+            built = _last_axis(built.get("input_shape")) if isinstance(built, dict) else 0
+            wired = max((widths.get(name, 0) for name in _inbound(layer)), default=0)
+            inputs[k] = max(built, wired)
+            out = _output_width(layer.get("class_name"), config, inputs[k])
+            name = layer.get("name")
+            if isinstance(name, str) and widths.get(name, 0) < out:
+                widths[name] = out
+                changed = True
+        if not changed:
+            break
+    return sum(
+        _layer_weights(
+            layer.get("class_name"),
+            layer.get("config") if isinstance(layer.get("config"), dict) else {},
+            inputs[k],
+        )
+        for k, layer in enumerate(entries)
+    )
 
 
 def _keras_size_problem(config: Any, weights_bytes: int) -> str | None:
     """Describe a network too large for its weights member, or None.
 
     Keras allocates (and initialises) every variable before it reads the weights, so a
-    ``config.json`` saying ``units=100000`` costs gigabytes and minutes from a tiny file. A
-    lower bound of the weights ``config`` builds (gates x units^2 per recurrent layer, units
-    per other layer, the widest feature axis) must fit in the weights member's bytes.
+    ``config.json`` saying ``units=100000`` (or wiring a Dense layer to inputs 100,000
+    features wide) costs gigabytes and minutes from a tiny file. A lower bound of the
+    weights ``config`` builds (input width x units per Dense layer, gates x (input width +
+    units) x units per recurrent layer; :func:`_weights_lower_bound`) must fit in the
+    weights member's bytes.
     """
     inner = config.get("config") if isinstance(config, dict) else None
     layers = inner.get("layers") if isinstance(inner, dict) else None
-    if isinstance(layers, list) and len(layers) > _MAX_LAYERS:
-        return f"a network of {len(layers):,} layers (at most {_MAX_LAYERS} are loaded)"
-    count, widest = 0, 0
-
-    def visit(value, key, where):
-        nonlocal count, widest
-        if isinstance(value, dict) and isinstance(value.get("config"), dict):
-            units = value["config"].get("units")
-            if isinstance(units, int) and units > 0:
-                gates = _GATES.get(value.get("class_name"), 0)
-                count += gates * units * units if gates else units
-        elif key in _SHAPE_KEYS and isinstance(value, list) and value:
-            if isinstance(value[-1], int) and value[-1] > 0:
-                widest = max(widest, value[-1])
-
+    if isinstance(layers, list) and len(layers) > MAX_LAYERS:
+        return f"a network of {len(layers):,} layers (at most {MAX_LAYERS} are loaded)"
     try:
-        _walk(config, visit)
+        count = _weights_lower_bound(layers) if isinstance(layers, list) else 0
     except ValueError as err:
         return str(err)
-    count += widest
     if count * _MIN_WEIGHT_BYTES > weights_bytes:
         return (
-            f"a network of at least {count:,} weights (from its units and shapes), which "
-            f"cannot fit in the {weights_bytes:,} bytes of {KERAS_WEIGHTS!r}: building it "
-            "would cost memory and time for nothing"
+            f"a network of at least {count:,} weights (from its units and the widths of its "
+            f"layers' inputs), which cannot fit in the {weights_bytes:,} bytes of "
+            f"{KERAS_WEIGHTS!r}: building it would cost memory and time for nothing"
         )
     return None
 

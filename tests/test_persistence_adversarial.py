@@ -487,6 +487,42 @@ def test_a_network_too_large_for_its_weights_is_refused_unbuilt(
         Forecaster.load(bad)
 
 
+def _wide_dense_chain(config, *, reverse=False, width=5000):
+    """Replace the network by input -> Dense(width) -> Dense(width) -> the saved head.
+
+    Built from a tiny Keras model, then widened in the JSON, so the test allocates nothing.
+    A Dense layer holds input width x units weights: 50 million here, in a 40 KB file.
+    """
+    import keras
+
+    inputs = keras.Input((24, 3), name="window")
+    out = keras.layers.Dense(3, name="d2")(keras.layers.Dense(3, name="d1")(inputs))
+    layers = json.loads(json.dumps(keras.Model(inputs, out).get_config()))["layers"]
+    text = json.dumps(layers).replace('"units": 3', f'"units": {width}')
+    text = text.replace("[null, 24, 3]", f"[null, 24, {width}]")
+    layers = json.loads(text)
+    for layer in layers:
+        layer.pop("build_config", None)  # only the wiring says how wide the inputs are
+    config["config"]["layers"] = layers[::-1] if reverse else layers
+    config["config"]["output_layers"] = [["d2", 0, 0]]
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["in-order", "listed-backwards"])
+def test_a_dense_layer_wired_to_wide_inputs_is_refused_unbuilt(
+    saved, tmp_path, reverse, no_keras_load
+):
+    # the bound counted a Dense layer as its units alone (15,000 weights here), so this file
+    # passed and Keras allocated two 5000 x 5000 kernels (1.1 GB) before refusing it
+    bad = rewrite(
+        saved[1],
+        tmp_path / "wide.keras",
+        members={CONFIG: _edit_config(lambda c: _wide_dense_chain(c, reverse=reverse))},
+        rechecksum=True,
+    )
+    with pytest.raises(UnsafeModelFileError, match=r"at least 50,0\d\d,\d{3} weights"):
+        Forecaster.load(bad)
+
+
 def test_a_time_zone_naming_a_file_is_refused_unopened(saved, tmp_path, monkeypatch):
     # pandas resolves "dateutil/<name>" with dateutil.tz.gettz, which opens a path as a zone
     # file: an edited manifest made loading open any file on disk (and trust its contents)

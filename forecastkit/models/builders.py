@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import keras
 
 from forecastkit.exceptions import ParameterError
+from forecastkit.models.limits import MAX_LAYERS
 
 __all__ = [
     "CELLS",
@@ -196,6 +197,7 @@ def build_regressor(
     (None, None, 1)
     """
     n_models = check_n_models(n_models)
+    _check_size(n_models, units, dropout, sequences)
     if sequences and (bidirectional or horizon != 1):
         raise ParameterError(
             "A sequence-to-sequence network (strategy='seq2seq') predicts the next step at "
@@ -239,6 +241,26 @@ def check_n_models(n_models) -> int:
             f"n_models={n_models!r}. For example n_models=5."
         )
     return int(n_models)
+
+
+def _check_size(n_models: int, units, dropout, sequences: bool) -> None:
+    """Refuse, before building, an ensemble of more layers than a saved model may hold.
+
+    Every layer :func:`build_regressor` would add is counted (input, per member its
+    recurrent and dropout layers, head and reshape, the members' average) against
+    :data:`~forecastkit.models.limits.MAX_LAYERS`, which is also what ``load`` accepts.
+    """
+    depth = len(check_units(units))
+    per_member = depth * (2 if _check_dropout(dropout) else 1) + (1 if sequences else 2)
+    n_layers = 1 + n_models * per_member + (n_models > 1)
+    if n_layers > MAX_LAYERS:
+        most = (MAX_LAYERS - 2) // per_member
+        raise ParameterError(
+            f"n_models={n_models} with units={tuple(units)!r}"
+            f"{f' and dropout={dropout}' if dropout else ''} makes a network of {n_layers} "
+            f"layers; forecastkit saves and loads networks of at most {MAX_LAYERS} layers. "
+            f"Use n_models={most} or fewer (or fewer recurrent layers per member)."
+        )
 
 
 def _member_tensors(model: keras.Model) -> list:

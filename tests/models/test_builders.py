@@ -80,3 +80,19 @@ def test_sequence_regressor_outputs_every_position_and_refuses_backward_layers()
         options = {"window": None, "n_features": 1, "horizon": 1, "n_targets": 1, **bad}
         with pytest.raises(ParameterError, match="bidirectional=False"):
             build_regressor(units=(2,), sequences=True, **options)
+
+
+@pytest.mark.parametrize(
+    ("units", "dropout", "most"), [((2,), 0.0, 84), ((2, 2), 0.1, 42)], ids=["plain", "dropout"]
+)
+def test_an_ensemble_larger_than_a_model_file_may_hold_is_refused_before_building(
+    units, dropout, most
+):
+    # fit built and saved n_models=90 of units=(2,) (272 layers), which load then refused
+    from forecastkit.models.limits import MAX_LAYERS
+
+    kw = dict(window=3, n_features=1, horizon=1, n_targets=1, units=units, dropout=dropout)
+    largest = build_regressor(n_models=most, **kw)
+    assert len(largest.layers) <= MAX_LAYERS
+    with pytest.raises(ParameterError, match=rf"n_models={most + 1} .* Use n_models={most} "):
+        build_regressor(n_models=most + 1, **kw)

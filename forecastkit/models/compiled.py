@@ -194,7 +194,8 @@ class CompiledRecursion:
 
             def run(windows, covariates, steps):
                 def body(k, window, out):
-                    prediction = model(window, training=False)[:, 0, :]
+                    # float32 whatever the dtype policy (mixed_float16 outputs float16)
+                    prediction = tf.cast(model(window, training=False)[:, 0, :], tf.float32)
                     out = tf.tensor_scatter_nd_update(out, tf.reshape(k, (1, 1)), prediction[None])
                     window = advance(window, prediction, covariates[:, k], order, xp=tnp)
                     return k + 1, window, out

@@ -201,3 +201,21 @@ def test_sequence_stacks_refuse_other_networks():
         StateRecursion(window_net, [0])
     stacked = build_sequence_regressor(n_features=1, n_targets=1, units=(3,))
     assert [len(layers) for layers, _ in sequence_stacks(stacked)] == [1]
+
+
+@pytest.mark.parametrize("n_models", [1, 2])
+def test_a_network_under_mixed_precision_forecasts_in_float32(n_models):
+    # under keras's mixed_float16 policy the network outputs float16: writing it into the
+    # float32 forecast crashed Forecaster.fit at its last step (TensorScatterUpdate)
+    import keras
+
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        model = build_regressor(
+            window=4, n_features=1, horizon=1, n_targets=1, units=(3,), n_models=n_models
+        )
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    windows = np.random.default_rng(0).normal(size=(2, 4, 1)).astype("float32")
+    out = CompiledRecursion(model, [0])(windows, 3)
+    assert out.dtype == np.float32 and out.shape == (2, 3, 1) and np.isfinite(out).all()

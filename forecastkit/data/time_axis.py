@@ -24,7 +24,12 @@ from pandas.tseries.frequencies import to_offset
 
 from forecastkit.exceptions import DataError, ParameterError
 
-__all__ = ["TimeAxis", "check_time_zones"]
+__all__ = ["MAX_FORECAST_STEPS", "TimeAxis", "check_time_zones"]
+
+#: Most steps one forecast may ask for: a million recursive steps take seconds per series,
+#: and a horizon typed with a few digits too many would otherwise run for hours before
+#: pandas refuses its dates.
+MAX_FORECAST_STEPS = 1_000_000
 
 
 @functools.lru_cache(maxsize=512)
@@ -246,6 +251,33 @@ class TimeAxis:
         RangeIndex(start=3, stop=5, step=1)
         """
         return self.labels(self.n_steps, self.n_steps + _check_count(horizon, "horizon"))
+
+    def check_future(self, horizon: int) -> None:
+        """Raise ParameterError unless ``horizon`` steps after the series can be labelled.
+
+        Checked before any forecasting: at most :data:`MAX_FORECAST_STEPS`, and the last
+        label within what pandas can represent (dates end in the year 294,276 at
+        microsecond resolution, earlier at nanoseconds).
+
+        Examples
+        --------
+        >>> TimeAxis.from_index(pd.date_range("2020-01-01", periods=3, freq="MS")).check_future(12)
+        """
+        horizon = _check_count(horizon, "horizon")
+        if horizon > MAX_FORECAST_STEPS:
+            raise ParameterError(
+                f"`horizon`={horizon:,} asks for more than {MAX_FORECAST_STEPS:,} steps, which "
+                "a recursive forecast would take hours to compute. Pass a shorter horizon."
+            )
+        if horizon == 0:
+            return
+        try:
+            self.labels(self.n_steps + horizon - 1, self.n_steps + horizon)
+        except (OverflowError, ValueError) as err:
+            raise ParameterError(
+                f"`horizon`={horizon:,}: the labels of the forecast steps would run past what "
+                f"pandas can represent ({str(err)[:120]}). Pass a shorter horizon."
+            ) from err
 
     def continued_by(self, labels: pd.Index) -> bool:
         """Return True when ``labels`` are exactly the labels right after the series.

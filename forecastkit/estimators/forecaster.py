@@ -568,6 +568,8 @@ class Forecaster(KerasEstimatorMixin, RegressorMixin, BaseEstimator):
         """
         self._check_fitted()
         horizon = check_horizon(self.horizon if horizon is None else horizon)
+        for state in self.series_.values():
+            state.axis.check_future(horizon)
         levels = None if level is None else check_levels(level)
         if not isinstance(members, bool | np.bool_):
             raise ParameterError(

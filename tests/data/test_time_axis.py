@@ -305,3 +305,15 @@ def test_memoised_labels_cannot_be_changed_through_a_returned_index():
     assert again.name == "t" and again is not first
     assert again.equals(pd.date_range("2000-06-30", periods=3, freq="ME"))
     assert again.freq == "ME"
+
+
+def test_check_future_refuses_horizons_past_pandas_dates_or_the_step_limit():
+    from forecastkit.data.time_axis import MAX_FORECAST_STEPS
+
+    yearly = TimeAxis.from_index(pd.date_range("2000-01-01", periods=3, freq="YS"))
+    yearly.check_future(1000)
+    with pytest.raises(ParameterError, match="past what pandas can represent"):
+        yearly.check_future(400_000)  # beyond the year 294,276
+    with pytest.raises(ParameterError, match="more than 1,000,000 steps"):
+        TimeAxis.from_length(5).check_future(MAX_FORECAST_STEPS + 1)
+    TimeAxis.from_length(5).check_future(MAX_FORECAST_STEPS)

@@ -117,6 +117,8 @@ def test_errors_before_fit_and_bad_input():
     fitted = Forecaster(**TINY).fit(_series())
     with pytest.raises(ParameterError, match="horizon"):
         fitted.forecast(0)
+    with pytest.raises(ParameterError, match=r"more than 1,000,000 steps"):
+        fitted.forecast(10**7)  # refused at once: it ran 140 s, then pandas refused its dates
     with pytest.raises(DataError):
         fitted.predict(np.zeros((5, 3, 1)))
     with pytest.raises(DataError, match="window"):

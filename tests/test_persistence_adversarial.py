@@ -707,6 +707,45 @@ def test_out_of_range_numbers_in_the_manifest_are_a_model_file_error(saved, tmp_
         Forecaster.load(bad)
 
 
+@pytest.fixture(scope="module")
+def saved_adjusted(tmp_path_factory):
+    """A tiny Forecaster with weekly seasonal indices, and its saved file."""
+    f = Forecaster(**TINY, seasonal_adjustment="always").fit(_series(60))
+    assert f.series_[None].adjustment is not None
+    path = tmp_path_factory.mktemp("adjusted") / "model.keras"
+    f.save(path)
+    return f, path
+
+
+def _adjustment(doc: dict) -> dict:
+    return doc["fitted"]["series"][0]["adjustment"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (lambda a: a.update(indices=[a["indices"][0][:5]]), "period 5 .* season_length 7"),
+        (lambda a: a["indices"][0].__setitem__(2, "nan"), "not finite"),
+        (lambda a: a["indices"][0].__setitem__(2, 1e308 * 10), "not finite"),
+        (
+            lambda a: a.update(multiplicative=[not a["multiplicative"][0]]),
+            "positive factors|log flags",
+        ),
+    ],
+    ids=["period", "nan", "inf", "multiplicative"],
+)
+def test_seasonal_indices_that_do_not_fit_the_series_are_a_model_file_error(
+    saved_adjusted, tmp_path, edit, match
+):
+    # indices of period 5 on a weekly series loaded and silently moved every forecast
+    bad = rewrite(
+        saved_adjusted[1], tmp_path / "adj.keras", manifest=lambda d: edit(_adjustment(d))
+    )
+    with pytest.raises(ModelFileError, match=match):
+        Forecaster.load(bad)
+    assert Forecaster.load(saved_adjusted[1]).forecast(3).equals(saved_adjusted[0].forecast(3))
+
+
 # --------------------------------------------------------------------------- versions
 def test_a_newer_major_format_is_refused_naming_both_versions(saved, tmp_path, no_keras_load):
     bad = rewrite(

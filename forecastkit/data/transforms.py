@@ -323,10 +323,18 @@ class SeasonalAdjustment:
         """Inverse of :meth:`to_dict` (None stays None)."""
         if d is None:
             return None
-        return cls(
+        adjustment = cls(
             indices=tuple(tuple(float(v) for v in i) for i in d["indices"]),
             multiplicative=tuple(bool(v) for v in d["multiplicative"]),
         )
+        for column, mult in zip(adjustment.indices, adjustment.multiplicative, strict=True):
+            values = np.asarray(column)
+            if not np.isfinite(values).all() or (mult and not (values > 0).all()):
+                raise ValueError(
+                    f"seasonal indices {column[:4]!r:.80}... are not finite"
+                    + (" positive factors" if mult else " numbers")
+                )
+        return adjustment
 
 
 #: Span in cycles of the seasonal indices' weighted mean (:func:`fit_seasonal_adjustment`):

@@ -266,6 +266,16 @@ def check_loaded(est) -> None:
                 )
         if state.adjustment is not None and len(state.adjustment.indices) != len(targets):
             raise ValueError(f"series {uid!r:.40}: seasonal indices do not match the targets")
+        # fit_seasonal_adjustment: one index per step of the season, multiplicative where logs
+        if state.adjustment is not None and (
+            state.adjustment.period != state.season_length
+            or state.adjustment.multiplicative != state.transform.log
+        ):
+            raise ValueError(
+                f"series {uid!r:.40}: seasonal indices of period {state.adjustment.period} "
+                f"(multiplicative {state.adjustment.multiplicative}) where the series has "
+                f"season_length {state.season_length} and log flags {state.transform.log}"
+            )
         try:  # the scalers' fitted attributes must fit the columns (a DataError is data's)
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")

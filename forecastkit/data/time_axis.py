@@ -640,7 +640,21 @@ def _to_offset(freq, *, period: bool = False):
 
 
 def _check_sorted_unique(index: pd.Index, keys: np.ndarray, argname: str) -> None:
-    """Raise DataError on duplicate labels or an unsorted index."""
+    """Raise DataError on missing time stamps, duplicate labels or an unsorted index."""
+    missing = (
+        np.flatnonzero(pd.isna(index))
+        if index.dtype.kind in "Mm" or isinstance(index, pd.PeriodIndex)
+        else []
+    )
+    if len(missing):
+        i = int(missing[0])
+        raise DataError(
+            f"`{argname}` has {len(missing)} missing time stamp(s) (NaT) in its index, the "
+            f"first at position {i}"
+            + (f", after {index[i - 1]!s}" if i else "")
+            + ": a blank or unparseable date. Fix or drop those rows, e.g. "
+            f"`{argname} = {argname}[{argname}.index.notna()]`."
+        )
     if index.has_duplicates:
         dup = index[index.duplicated()]
         raise DataError(

@@ -7,6 +7,7 @@ order, a tuple of column names, the positions of the target columns, and the tim
 
 from __future__ import annotations
 
+import math
 import operator
 import warnings
 from typing import NamedTuple
@@ -17,7 +18,7 @@ import pandas as pd
 from forecastkit.data.time_axis import TimeAxis
 from forecastkit.exceptions import ConstantSeriesWarning, DataError, ParameterError
 
-__all__ = ["CheckedSeries", "check_horizon", "check_series", "check_window"]
+__all__ = ["CheckedSeries", "check_horizon", "check_number", "check_series", "check_window"]
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -88,6 +89,34 @@ def _check_int(value, *, name: str, allow_zero: bool) -> int:
             f"Pass {name}={lowest} or more."
         )
     return operator.index(value)
+
+
+def check_number(
+    value, *, name: str, low: float, high: float = math.inf, example, include_low: bool = False
+) -> float:
+    """Return ``value`` as a float with ``low < value < high``, or raise ParameterError.
+
+    ``include_low`` admits ``value == low`` too.
+
+    Only real numbers pass: not a bool, a string ("0.1" is a typo for 0.1 that would be
+    silently read), NaN or an infinity.
+
+    Examples
+    --------
+    >>> check_number(0.2, name="dropout", low=0.0, high=1.0, example=0.2)
+    0.2
+    """
+    number = isinstance(value, int | float | np.integer | np.floating)
+    number = number and not isinstance(value, bool | np.bool_)
+    inside = number and (low <= float(value) if include_low else low < float(value))
+    if not inside or not float(value) < high:
+        opening = "[" if include_low else "("
+        bounds = f"> {low}" if high == math.inf else f"in {opening}{low}, {high})"
+        raise ParameterError(
+            f"`{name}` must be a number {bounds}; got {name}={value!r:.40} "
+            f"({type(value).__name__}). For example {name}={example}."
+        )
+    return float(value)
 
 
 def _is_whole(value) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import keras
 
+from forecastkit.data.validation import check_number
 from forecastkit.exceptions import ParameterError
 from forecastkit.models.limits import MAX_LAYERS
 
@@ -72,9 +73,7 @@ def _check_cell(cell: str) -> type[keras.layers.Layer]:
 
 
 def _check_dropout(dropout: float) -> float:
-    if isinstance(dropout, bool) or not 0.0 <= float(dropout) < 1.0:
-        raise ParameterError(f"`dropout` must be in [0, 1); got dropout={dropout!r}.")
-    return float(dropout)
+    return check_number(dropout, name="dropout", low=0.0, high=1.0, example=0.2, include_low=True)
 
 
 def _recurrent_stack(

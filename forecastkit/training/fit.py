@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
-from forecastkit.data.validation import check_window
+from forecastkit.data.validation import check_number, check_window
 from forecastkit.exceptions import (
     ParameterError,
     TrainingDivergedError,
@@ -131,11 +131,7 @@ def make_optimizer(optimizer, learning_rate: float | None) -> keras.optimizers.O
             f"`optimizer` must be a Keras optimizer name or instance; got {optimizer!r}."
         )
     if learning_rate is not None:
-        if isinstance(learning_rate, bool) or not float(learning_rate) > 0:
-            raise ParameterError(
-                f"`learning_rate` must be a positive number; got learning_rate={learning_rate!r}."
-            )
-        opt.learning_rate = float(learning_rate)
+        opt.learning_rate = check_number(learning_rate, name="learning_rate", low=0.0, example=1e-3)
     return opt
 
 

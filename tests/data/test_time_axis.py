@@ -317,3 +317,10 @@ def test_check_future_refuses_horizons_past_pandas_dates_or_the_step_limit():
     with pytest.raises(ParameterError, match="more than 1,000,000 steps"):
         TimeAxis.from_length(5).check_future(MAX_FORECAST_STEPS + 1)
     TimeAxis.from_length(5).check_future(MAX_FORECAST_STEPS)
+
+
+def test_a_missing_time_stamp_is_named_as_such_not_as_an_unsorted_index():
+    # a blank date read as NaT was reported as "label ... comes after NaT: sort it first"
+    index = pd.DatetimeIndex(["2023-01-01", "2023-01-02", None, "2023-01-04"])
+    with pytest.raises(DataError, match=r"1 missing time stamp\(s\) \(NaT\).*position 2"):
+        TimeAxis.from_index(index)

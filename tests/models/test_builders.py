@@ -59,8 +59,9 @@ def test_bad_units(units):
 def test_bad_cell_and_dropout():
     with pytest.raises(ParameterError, match="cell"):
         build_regressor(window=3, n_features=1, horizon=1, n_targets=1, cell="transformer")
-    with pytest.raises(ParameterError, match="dropout"):
-        build_regressor(window=3, n_features=1, horizon=1, n_targets=1, dropout=1.0)
+    for bad in (1.0, -0.1, "0.1", float("nan"), True):  # "0.1" was read as 0.1
+        with pytest.raises(ParameterError, match="`dropout` must be a number in"):
+            build_regressor(window=3, n_features=1, horizon=1, n_targets=1, dropout=bad)
 
 
 def test_sequence_regressor_outputs_every_position_and_refuses_backward_layers():

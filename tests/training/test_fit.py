@@ -512,3 +512,10 @@ def test_member_early_stopping_without_member_losses_names_the_fix():
     stopper = MemberEarlyStopping(members, monitor="loss", patience=2)
     with pytest.raises(ParameterError, match=r"member_losses\(2\)"):
         trainer.fit((X, X), Y, epochs=1, verbose=0, callbacks=[stopper])
+
+
+@pytest.mark.parametrize("bad", [0, -1e-3, "0.1", float("inf"), float("nan"), True])
+def test_a_learning_rate_must_be_a_positive_finite_number(bad):
+    # "0.1" was read as 0.1, and inf trained to NaN weights
+    with pytest.raises(ParameterError, match=r"`learning_rate` must be a number > 0\.0"):
+        make_optimizer("adam", bad)

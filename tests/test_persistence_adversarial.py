@@ -866,6 +866,20 @@ def test_callbacks_in_the_manifest_are_refused(saved, tmp_path):
         Forecaster.load(bad)
 
 
+@pytest.mark.parametrize(
+    "params",
+    [{"units": [64]}, {"units": [4, 4]}, {"cell": "gru"}, {"bidirectional": True}],
+    ids=["units", "depth", "cell", "bidirectional"],
+)
+def test_parameters_that_do_not_describe_the_network_are_a_model_file_error(
+    saved, tmp_path, params
+):
+    # they loaded, and get_params() and `forecastkit info` described another network
+    bad = rewrite(saved[1], tmp_path / "p.keras", manifest=lambda d: d["params"].update(params))
+    with pytest.raises(ModelFileError, match="not what the parameters say"):
+        Forecaster.load(bad)
+
+
 # ------------------------------------------------------------------------------ bundles
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory):

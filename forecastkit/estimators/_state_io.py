@@ -68,9 +68,7 @@ def states_to_manifest(states: dict, id_col: str) -> tuple[list[dict], dict[str,
     return entries, arrays
 
 
-def states_from_manifest(
-    fitted: dict, arrays: dict, *, scaler, targets, n_features: int
-) -> dict:
+def states_from_manifest(fitted: dict, arrays: dict, *, scaler, targets, n_features: int) -> dict:
     """Series id -> :class:`SeriesState` from :func:`states_to_manifest`'s output."""
     from forecastkit.persistence import transformer_from_dict
 
@@ -189,11 +187,7 @@ def upgrade_fitted(fitted: dict, arrays: dict, params: dict) -> tuple[dict, dict
             {**entry, "adjustment": None, "n_calibration": 0, "scaler_features": None}
             for entry in old["series"]
         ]
-        new = {
-            key: old[key]
-            for key in old
-            if key not in ("series",)
-        }
+        new = {key: old[key] for key in old if key not in ("series",)}
         new.update(
             series=entries,
             names=[str(params.get("target_col", "y"))],
@@ -251,6 +245,7 @@ def check_loaded(est) -> None:
             f"the network holds {members} ensemble member(s) where the parameters say "
             f"n_models={getattr(est, 'n_models', 1)!r}"
         )
+    _check_architecture(est, members)
     for uid, state in est.series_.items():
         state.scaler._columns()  # targets: distinct positions in range(len(names))
         shapes = {
@@ -286,3 +281,36 @@ def check_loaded(est) -> None:
             raise ValueError(
                 f"series {uid!r:.40}: the saved scaler does not fit the saved columns ({err})"
             ) from err
+
+
+def _check_architecture(est, members: int) -> None:
+    """Raise ValueError unless the network has the parameters' recurrent layers.
+
+    ``units``, ``cell`` and ``bidirectional`` must describe the network (an edited file
+    made ``get_params`` and ``info`` describe another one).
+    """
+    import keras
+
+    from forecastkit.models.builders import CELLS, check_units
+
+    if not all(hasattr(est, name) for name in ("units", "cell", "bidirectional")):
+        return
+    layers = [
+        layer.forward_layer if isinstance(layer, keras.layers.Bidirectional) else layer
+        for layer in est.model_.layers
+        if isinstance(layer, keras.layers.RNN | keras.layers.Bidirectional)
+    ]
+    wrapped = any(isinstance(layer, keras.layers.Bidirectional) for layer in est.model_.layers)
+    units = sorted(check_units(est.units) * members)
+    kind = CELLS.get(est.cell) if isinstance(est.cell, str) else None
+    if (
+        sorted(layer.units for layer in layers) != units
+        or any(type(layer) is not kind for layer in layers)
+        or wrapped != bool(est.bidirectional)
+    ):
+        raise ValueError(
+            f"the network's recurrent layers ({[type(x).__name__ for x in layers][:4]}, units "
+            f"{sorted(x.units for x in layers)[:8]}) are not what the parameters say "
+            f"(units={est.units!r:.40}, cell={est.cell!r:.20}, "
+            f"bidirectional={est.bidirectional!r:.10}, n_models={members})"
+        )

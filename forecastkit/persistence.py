@@ -739,6 +739,13 @@ def _inbound(layer: dict) -> list[str]:
     return names
 
 
+def _directions(config: dict) -> list[dict]:
+    """Return the forward and backward layer configs of a ``Bidirectional`` config (dicts)."""
+    forward = config.get("layer")
+    parts = (forward, config.get("backward_layer") or forward)
+    return [part for part in parts if isinstance(part, dict)]
+
+
 def _layer_weights(kind, config: dict, width: int) -> int:
     """Fewest weights layer ``kind`` with ``config`` holds on inputs of ``width`` features."""
     units = _count(config.get("units"))
@@ -747,12 +754,9 @@ def _layer_weights(kind, config: dict, width: int) -> int:
     if kind in _GATES:
         return _GATES[kind] * (width * units + units * units)
     if kind == "Bidirectional":
-        forward = config.get("layer")
-        backward = config.get("backward_layer") or forward
         return sum(
             _layer_weights(part.get("class_name"), part.get("config") or {}, width)
-            for part in (forward, backward)
-            if isinstance(part, dict)
+            for part in _directions(config)
         )
     return 0
 
@@ -762,12 +766,9 @@ def _output_width(kind, config: dict, width: int) -> int:
     if kind in ("Dense", *_GATES):
         return _count(config.get("units"))
     if kind == "Bidirectional":
-        parts = [config.get("layer"), config.get("backward_layer") or config.get("layer")]
-        widths = [
-            _count((part.get("config") or {}).get("units")) if isinstance(part, dict) else 0
-            for part in parts
-        ]
-        return sum(widths) if config.get("merge_mode", "concat") == "concat" else max(widths)
+        widths = [_count((part.get("config") or {}).get("units")) for part in _directions(config)]
+        concat = config.get("merge_mode", "concat") == "concat"
+        return sum(widths) if concat else max(widths, default=0)
     if kind == "InputLayer":
         return _last_axis(config.get("batch_shape") or config.get("batch_input_shape"))
     if kind == "Reshape":
@@ -784,31 +785,30 @@ def _weights_lower_bound(layers: list) -> int:
     so listing the layers out of order does not hide a width). For a file forecastkit
     saved, both widths are the true ones and this is the network's count of kernel weights.
     """
-    entries = [layer for layer in layers if isinstance(layer, dict)]
-    widths: dict[str, int] = {}
-    inputs: dict[int, int] = {}
-    for _ in range(len(entries) + 1):
-        changed = False
-        for k, layer in enumerate(entries):
+    entries = []  # per layer: class name, config, build_config width, inbound names, name
+    for layer in layers:
+        if isinstance(layer, dict):
             config = layer.get("config") if isinstance(layer.get("config"), dict) else {}
             built = layer.get("build_config")
             built = _last_axis(built.get("input_shape")) if isinstance(built, dict) else 0
-            wired = max((widths.get(name, 0) for name in _inbound(layer)), default=0)
-            inputs[k] = max(built, wired)
-            out = _output_width(layer.get("class_name"), config, inputs[k])
-            name = layer.get("name")
+            entries.append(
+                (layer.get("class_name"), config, built, _inbound(layer), layer.get("name"))
+            )
+    widths: dict[str, int] = {}
+    inputs = [built for _, _, built, _, _ in entries]
+    for _ in range(len(entries) + 1):
+        changed = False
+        for k, (kind, config, built, inbound, name) in enumerate(entries):
+            inputs[k] = max([built, *(widths.get(source, 0) for source in inbound)])
+            out = _output_width(kind, config, inputs[k])
             if isinstance(name, str) and widths.get(name, 0) < out:
                 widths[name] = out
                 changed = True
         if not changed:
             break
     return sum(
-        _layer_weights(
-            layer.get("class_name"),
-            layer.get("config") if isinstance(layer.get("config"), dict) else {},
-            inputs[k],
-        )
-        for k, layer in enumerate(entries)
+        _layer_weights(kind, config, width)
+        for (kind, config, _, _, _), width in zip(entries, inputs, strict=True)
     )
 
 

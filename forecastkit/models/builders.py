@@ -249,13 +249,13 @@ def _check_size(n_models: int, units, dropout, sequences: bool) -> None:
     recurrent and dropout layers, head and reshape, the members' average) against
     :data:`~forecastkit.models.limits.MAX_LAYERS`, which is also what ``load`` accepts.
     """
-    depth = len(check_units(units))
-    per_member = depth * (2 if _check_dropout(dropout) else 1) + (1 if sequences else 2)
+    units = check_units(units)
+    per_member = len(units) * (2 if _check_dropout(dropout) else 1) + (1 if sequences else 2)
     n_layers = 1 + n_models * per_member + (n_models > 1)
     if n_layers > MAX_LAYERS:
         most = (MAX_LAYERS - 2) // per_member
         raise ParameterError(
-            f"n_models={n_models} with units={tuple(units)!r}"
+            f"n_models={n_models} with units={units!r}"
             f"{f' and dropout={dropout}' if dropout else ''} makes a network of {n_layers} "
             f"layers; forecastkit saves and loads networks of at most {MAX_LAYERS} layers. "
             f"Use n_models={most} or fewer (or fewer recurrent layers per member)."

@@ -73,7 +73,12 @@ def test_sequence_regressor_outputs_every_position_and_refuses_backward_layers()
     x = np.zeros((4, 9, 2), "float32")
     assert model(x).shape == (4, 9, 1)
     ensemble = build_regressor(
-        window=None, n_features=2, horizon=1, n_targets=1, units=(3,), n_models=3,
+        window=None,
+        n_features=2,
+        horizon=1,
+        n_targets=1,
+        units=(3,),
+        n_models=3,
         sequences=True,
     )
     assert n_members(ensemble) == 3 and training_model(ensemble).output_shape == (None, None, 3)
@@ -97,3 +102,6 @@ def test_an_ensemble_larger_than_a_model_file_may_hold_is_refused_before_buildin
     assert len(largest.layers) <= MAX_LAYERS
     with pytest.raises(ParameterError, match=rf"n_models={most + 1} .* Use n_models={most} "):
         build_regressor(n_models=most + 1, **kw)
+    if len(units) == 1:  # an int is one layer: the refusal names it as (2,), no TypeError
+        with pytest.raises(ParameterError, match=r"units=\(2,\)"):
+            build_regressor(n_models=most + 1, **{**kw, "units": units[0]})
